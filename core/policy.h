@@ -1,0 +1,114 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* Policies: JSON loading and validation (jansson), the systemd-style directory
+ * set, and unit matching. Pure apart from reading the given files. */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "diag.h"
+#include "macro.h"
+#include "property.h"
+
+/* A set of property values; has[id] says which are present. */
+typedef struct PropSet {
+        bool has[_PROP_MAX];
+        PropValue v[_PROP_MAX];
+} PropSet;
+
+void prop_set_done(PropSet *s);
+int prop_set_copy(PropSet *dst, const PropSet *src);
+/* Takes ownership of *v (zeroed afterwards); replaces an existing value. */
+void prop_set_put(PropSet *s, PropertyId id, PropValue *v);
+void prop_set_unset(PropSet *s, PropertyId id);
+
+typedef enum PolicyClass {
+        CLASS_NORMAL,    /* default when "class" is absent */
+        CLASS_PROTECTED, /* pressure loop raises MemoryLow toward usage */
+        CLASS_SHEDDABLE, /* pressure loop squeezes memory.high / weights, never below floor */
+        _CLASS_MAX,
+        _CLASS_INVALID = -1,
+} PolicyClass;
+
+const char *policy_class_to_string(PolicyClass c);
+PolicyClass policy_class_from_string(const char *s);
+
+typedef struct PolicyMatch {
+        char **unit;  /* NULL-terminated glob lists (fnmatch); NULL = key absent */
+        char **slice;
+        char **user;
+        char **exe;
+} PolicyMatch;
+
+typedef struct Policy {
+        char *name;
+        int64_t priority;  /* default 0; higher wins */
+        PolicyClass class;
+        PolicyMatch match;
+        PropSet props;
+        PropSet floor;     /* "pressure": { "floor": { ... } } */
+        char *file;        /* where it was defined */
+        unsigned line;
+} Policy;
+
+typedef enum PsiKind { PSI_SOME, PSI_FULL } PsiKind;
+typedef enum PressureMode { PRESSURE_THROTTLE, PRESSURE_DRY_RUN, PRESSURE_OFF, _PRESSURE_MODE_MAX } PressureMode;
+typedef enum PressureResource { RES_MEMORY, RES_CPU, RES_IO, _RES_MAX } PressureResource;
+
+const char *pressure_mode_to_string(PressureMode m);
+const char *pressure_resource_to_string(PressureResource r);
+
+typedef struct PressureConfig {
+        bool enabled;            /* section present */
+        PsiKind trigger_kind;    /* "some 150ms 1s" */
+        uint64_t trigger_stall_usec, trigger_window_usec;
+        PsiKind calm_kind;       /* "some avg10<5" */
+        unsigned calm_avg;       /* 10, 60 or 300 */
+        uint64_t calm_threshold; /* permyriad: 5 → 500 */
+        uint64_t hold_usec, interval_usec;
+        uint64_t step;           /* permyriad */
+        PressureMode mode;
+} PressureConfig;
+
+typedef struct PolicySet {
+        Policy *policies;
+        size_t n_policies;
+        PressureConfig pressure[_RES_MAX];
+        char **files; /* files loaded, in order; NULL-terminated */
+} PolicySet;
+
+void policy_set_free(PolicySet *s);
+DEFINE_TRIVIAL_CLEANUP_FUNC(PolicySet *, policy_set_free);
+
+/* Default directories, highest precedence first (as systemd's unit search path). */
+extern const char *const policy_default_dirs[]; /* /etc/cgpolicyd/policies.d, /run/..., /usr/lib/... */
+
+/* Parses one JSON document. `filename` is used in diagnostics. On any error the
+ * whole document is rejected: returns -EINVAL, appends "file:line:column" diags,
+ * and *ret is untouched. Validates unknown keys, wrong types, bad values (through
+ * the property table), duplicate policy names (also across files already in
+ * `into` when into != NULL), unknown classes and bad globs. */
+int policy_set_parse_string(const char *json, const char *filename, const ParseContext *ctx,
+                            PolicySet **ret, Diags *diags);
+int policy_set_parse_file(const char *path, const ParseContext *ctx, PolicySet **ret, Diags *diags);
+
+/* Merges src into dst (policies appended; a later pressure section replaces an
+ * earlier one per resource); fails with -EEXIST + diag on duplicate names. */
+int policy_set_merge(PolicySet *dst, PolicySet *src, Diags *diags);
+
+/* systemd-style: collects *.json from each dir (earlier dir wins on same file
+ * name; missing dirs are fine), loads them in lexical order of file name. All or
+ * nothing: any error → negative errno, diags filled, *ret untouched. */
+int policy_set_load_dirs(const char *const *dirs, const ParseContext *ctx, PolicySet **ret, Diags *diags);
+
+/* What the matcher knows of a unit; NULL fields are unknown and never match a
+ * present key. */
+typedef struct UnitInfo {
+        const char *name;  /* "db.service" */
+        const char *slice; /* "system.slice" */
+        const char *user;  /* User= of the service, NULL if root/unset */
+        const char *exe;   /* main process executable */
+} UnitInfo;
+
+bool policy_matches(const Policy *p, const UnitInfo *u);

@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* Layer resolution: a unit's desired values and which layer set each (provenance).
+ * Pure function of its inputs. */
+
+#include "policy.h"
+
+typedef enum Layer {
+        LAYER_NONE,       /* nothing sets it: the unit keeps its own value */
+        LAYER_POLICY,     /* matching policies, ascending priority (ties: file order) */
+        LAYER_PERSISTENT, /* cgpolicyctl set-property (persistent) */
+        LAYER_RUNTIME,    /* cgpolicyctl set-property --runtime */
+        LAYER_PRESSURE,   /* pressure loop adjustment */
+        _LAYER_MAX,
+} Layer;
+
+const char *layer_to_string(Layer l); /* "none", "policy", "persistent", "runtime", "pressure" */
+
+typedef struct ResolvedProp {
+        Layer layer;
+        const char *source; /* policy name for LAYER_POLICY (points into the PolicySet), else NULL */
+        PropValue value;    /* owned copy; meaningful when layer != LAYER_NONE */
+} ResolvedProp;
+
+typedef struct Resolved {
+        ResolvedProp props[_PROP_MAX];
+        PolicyClass class;            /* from the highest-priority matching policy that sets one */
+        const Policy **matched;       /* matching policies, ascending priority; not owned */
+        size_t n_matched;
+        PropSet floor;                /* merged pressure floors of matching policies */
+} Resolved;
+
+/* Any of persistent/runtime/pressure may be NULL. A reset value in a higher layer
+ * overrides lower ones (the property goes back to its default). */
+int resolve_unit(const PolicySet *set, const UnitInfo *unit, const PropSet *persistent, const PropSet *runtime,
+                 const PropSet *pressure, Resolved *ret);
+void resolved_done(Resolved *r);

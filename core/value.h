@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* Pure parsers for systemd's value syntax (systemd.resource-control(5)).
+ * No I/O. All return 0 on success or a negative errno:
+ *   -EINVAL  malformed text (junk, empty where not allowed, '3-1', embedded NUL, sign)
+ *   -ERANGE  well-formed but out of range / overflow
+ * Outputs (ret_*) are written only on success. The caller (property.c) turns the
+ * errno into a message naming the property and the bad text. */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Upper bound on CPU / NUMA node indexes we accept in a list; larger is -ERANGE.
+ * systemd's own limit is 8192 CPUs (CPU_SET bitmap of 1024 bytes). */
+#define CPUSET_MAX_INDEX 8191U
+
+/* "1024", "1K", "1.5G", "infinity" (→ UINT64_MAX), "N%" of ram_bytes (and permille
+ * "N‰"-free: systemd accepts "N.M%"). Base 1024; suffixes B K M G T P E. */
+int parse_size(const char *s, uint64_t ram_bytes, uint64_t *ret);
+
+/* "50%", "12.5%" → permyriad (0..10000 for 0%..100%, more allowed when
+ * allow_over_100, e.g. CPUQuota=200%). */
+int parse_permyriad(const char *s, bool allow_over_100, uint64_t *ret);
+
+/* "100ms", "1.5s", "2min", "500us", "1h", "1s 500ms", bare number = seconds;
+ * "infinity" → UINT64_MAX. Result in µs. */
+int parse_duration(const char *s, uint64_t *ret_usec);
+
+/* CPUWeight/IOWeight: 1..10000; with allow_idle "idle" → 0 (systemd's CGROUP_WEIGHT_IDLE). */
+int parse_weight(const char *s, bool allow_idle, uint64_t *ret);
+
+/* Plain unsigned decimal, no sign, no junk; "infinity" accepted when allow_infinity. */
+int parse_u64(const char *s, bool allow_infinity, uint64_t *ret);
+
+/* OOMScoreAdjust: -1000..1000. */
+int parse_oom_score_adjust(const char *s, int32_t *ret);
+
+/* "0-3,8" or "0-3 8" → systemd's `ay` bitmask (bit i of byte i/8 = CPU i).
+ * ret_mask is malloc'ed, ret_size bytes, trailing zero bytes trimmed; an empty
+ * string yields NULL/0. */
+int parse_cpuset(const char *s, uint8_t **ret_mask, size_t *ret_size);
+
+/* Inverse of parse_cpuset: canonical "0-3,8"; empty mask → "". malloc'ed. */
+int format_cpuset(const uint8_t *mask, size_t size, char **ret);
+
+/* "DEVICE VALUE": splits at the last run of whitespace. DEVICE must be an
+ * absolute path (/dev/...) or MAJ:MIN; returns both strings malloc'ed. */
+int parse_device_pair(const char *s, char **ret_device, char **ret_value);
+
+/* Canonical text for sizes: "1G" when exact, else bytes; UINT64_MAX → "infinity". */
+int format_size(uint64_t bytes, char **ret);
+/* Canonical text for durations: "100ms", "1s", "1min 30s"; UINT64_MAX → "infinity". */
+int format_duration(uint64_t usec, char **ret);
