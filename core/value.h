@@ -53,3 +53,33 @@ int parse_device_pair(const char *s, char **ret_device, char **ret_value);
 int format_size(uint64_t bytes, char **ret);
 /* Canonical text for durations: "100ms", "1s", "1min 30s"; UINT64_MAX → "infinity". */
 int format_duration(uint64_t usec, char **ret);
+
+/* ---- Additions (value.c owner): the calls above stay as they are. ---- */
+
+/* Why the last parse_* / format_* call in this thread failed, as a short phrase
+ * ("trailing characters after number", "number too large", ...). Static
+ * string, never NULL ("" when nothing failed yet). property.c puts it into its
+ * messages. */
+const char *value_error_reason(void);
+
+/* C strings stop at NUL: layers holding length-carrying data (D-Bus, JSON,
+ * fuzzers) call this first and reject such input before parsing. */
+bool string_has_nul(const char *s, size_t len);
+
+/* parse_size with an explicit base: 1024 for memory, 1000 for IO bandwidth and
+ * IOPS (systemd parses IO{Read,Write}{Bandwidth,IOPS}Max= to the base of 1000).
+ * allow_percent=false rejects "N%" with -EINVAL. */
+int parse_size_base(const char *s, uint64_t base, bool allow_percent, uint64_t ram_bytes, uint64_t *ret);
+/* format_size with an explicit base (1024 or 1000). */
+int format_size_base(uint64_t bytes, uint64_t base, char **ret);
+
+/* CPUQuota: "N%" with up to 4 decimals (µs resolution) → µs of CPU time per
+ * second (100% = 1000000); "infinity" → UINT64_MAX. 0% is -ERANGE (systemd
+ * refuses it too). */
+int parse_cpu_quota(const char *s, uint64_t *ret_usec_per_sec);
+/* Inverse: "50%", "12.5%", "0.0001%"; UINT64_MAX → "infinity". */
+int format_cpu_quota(uint64_t usec_per_sec, char **ret);
+
+/* "8:0" → major 8, minor 0 (Linux limits: major < 4096, minor < 2^20). -EINVAL
+ * when s is not of that form, -ERANGE when a number is too large. */
+int parse_devnum(const char *s, unsigned *ret_major, unsigned *ret_minor);
