@@ -1,0 +1,438 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Policy sets: ownership, merging, the systemd-style directory search and unit
+ * matching. JSON parsing and validation live in policy-json.c. */
+
+#define _GNU_SOURCE 1 /* asprintf */
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+
+#include "policy.h"
+
+const char *const policy_default_dirs[] = {
+        "/etc/cgpolicyd/policies.d",
+        "/run/cgpolicyd/policies.d",
+        "/usr/lib/cgpolicyd/policies.d",
+        NULL,
+};
+
+static const char *const class_names[_CLASS_MAX] = {
+        [CLASS_NORMAL] = "normal",
+        [CLASS_PROTECTED] = "protected",
+        [CLASS_SHEDDABLE] = "sheddable",
+};
+
+static const char *const mode_names[_PRESSURE_MODE_MAX] = {
+        [PRESSURE_THROTTLE] = "throttle",
+        [PRESSURE_DRY_RUN] = "dry-run",
+        [PRESSURE_OFF] = "off",
+};
+
+static const char *const resource_names[_RES_MAX] = {
+        [RES_MEMORY] = "memory",
+        [RES_CPU] = "cpu",
+        [RES_IO] = "io",
+};
+
+static int lookup(const char *const *names, int n, const char *s) {
+        if (!s)
+                return -1;
+        for (int i = 0; i < n; i++)
+                if (streq(names[i], s))
+                        return i;
+        return -1;
+}
+
+const char *policy_class_to_string(PolicyClass c) {
+        return c >= 0 && c < _CLASS_MAX ? class_names[c] : NULL;
+}
+
+PolicyClass policy_class_from_string(const char *s) {
+        return (PolicyClass) lookup(class_names, _CLASS_MAX, s);
+}
+
+const char *pressure_mode_to_string(PressureMode m) {
+        return m >= 0 && m < _PRESSURE_MODE_MAX ? mode_names[m] : NULL;
+}
+
+PressureMode pressure_mode_from_string(const char *s) {
+        return (PressureMode) lookup(mode_names, _PRESSURE_MODE_MAX, s);
+}
+
+const char *pressure_resource_to_string(PressureResource r) {
+        return r >= 0 && r < _RES_MAX ? resource_names[r] : NULL;
+}
+
+PressureResource pressure_resource_from_string(const char *s) {
+        return (PressureResource) lookup(resource_names, _RES_MAX, s);
+}
+
+void prop_set_done(PropSet *s) {
+        if (!s)
+                return;
+        for (size_t i = 0; i < _PROP_MAX; i++)
+                if (s->has[i]) {
+                        prop_value_done(&s->v[i]);
+                        s->has[i] = false;
+                }
+}
+
+int prop_set_copy(PropSet *dst, const PropSet *src) {
+        PropSet t = {};
+        int r;
+
+        for (size_t i = 0; i < _PROP_MAX; i++) {
+                if (!src->has[i])
+                        continue;
+                r = prop_value_copy(&t.v[i], &src->v[i]);
+                if (r < 0) {
+                        prop_set_done(&t);
+                        return r;
+                }
+                t.has[i] = true;
+        }
+        *dst = t;
+        return 0;
+}
+
+void prop_set_put(PropSet *s, PropertyId id, PropValue *v) {
+        if (id < 0 || id >= _PROP_MAX)
+                return;
+        prop_set_unset(s, id);
+        s->v[id] = *v;
+        s->has[id] = true;
+        *v = (PropValue){};
+}
+
+void prop_set_unset(PropSet *s, PropertyId id) {
+        if (id < 0 || id >= _PROP_MAX || !s->has[id])
+                return;
+        prop_value_done(&s->v[id]);
+        s->v[id] = (PropValue){};
+        s->has[id] = false;
+}
+
+void pressure_config_default(PressureConfig *ret) {
+        /* Memory pressure that stalls some task 15% of a one-second window is
+         * where latency-sensitive services start to suffer; 5% avg10 is calm. */
+        *ret = (PressureConfig){
+                .enabled = false,
+                .trigger_kind = PSI_SOME,
+                .trigger_stall_usec = 150 * USEC_PER_MSEC,
+                .trigger_window_usec = 1 * USEC_PER_SEC,
+                .calm_kind = PSI_SOME,
+                .calm_avg = 10,
+                .calm_threshold = 500,
+                .hold_usec = 10 * USEC_PER_SEC,
+                .interval_usec = 1 * USEC_PER_SEC,
+                .step = 1000,
+                .mode = PRESSURE_THROTTLE,
+        };
+}
+
+int policy_set_new(PolicySet **ret) {
+        PolicySet *s = calloc(1, sizeof(PolicySet));
+        if (!s)
+                return -ENOMEM;
+        s->files = calloc(1, sizeof(char *));
+        if (!s->files) {
+                free(s);
+                return -ENOMEM;
+        }
+        for (size_t r = 0; r < _RES_MAX; r++)
+                pressure_config_default(&s->pressure[r]);
+        *ret = s;
+        return 0;
+}
+
+static void strv_free(char **l) {
+        if (!l)
+                return;
+        for (char **i = l; *i; i++)
+                free(*i);
+        free(l);
+}
+
+void policy_done(Policy *p) {
+        if (!p)
+                return;
+        free(p->name);
+        strv_free(p->match.unit);
+        strv_free(p->match.slice);
+        strv_free(p->match.user);
+        strv_free(p->match.exe);
+        prop_set_done(&p->props);
+        prop_set_done(&p->floor);
+        free(p->file);
+        *p = (Policy){};
+}
+
+void policy_set_free(PolicySet *s) {
+        if (!s)
+                return;
+        for (size_t i = 0; i < s->n_policies; i++)
+                policy_done(&s->policies[i]);
+        free(s->policies);
+        strv_free(s->files);
+        free(s);
+}
+
+const Policy *policy_set_find(const PolicySet *s, const char *name) {
+        if (!s || !name)
+                return NULL;
+        for (size_t i = 0; i < s->n_policies; i++)
+                if (streq_ptr(s->policies[i].name, name))
+                        return &s->policies[i];
+        return NULL;
+}
+
+static size_t strv_length(char **l) {
+        size_t n = 0;
+        while (l && l[n])
+                n++;
+        return n;
+}
+
+int policy_set_merge(PolicySet *dst, PolicySet *src, Diags *diags) {
+        bool dup = false;
+
+        if (!dst || !src)
+                return -EINVAL;
+
+        /* Check everything first: a failed merge leaves both sets as they were. */
+        for (size_t i = 0; i < src->n_policies; i++) {
+                const Policy *p = &src->policies[i];
+                const Policy *q = policy_set_find(dst, p->name);
+                if (!q)
+                        continue;
+                dup = true;
+                if (diags)
+                        (void) diags_add(diags, p->file, p->line, p->column,
+                                         "duplicate policy name \"%s\" (first defined at %s:%u:%u)", p->name,
+                                         strna(q->file), q->line, q->column);
+        }
+        if (dup)
+                return -EEXIST;
+
+        size_t nf_dst = strv_length(dst->files), nf_src = strv_length(src->files);
+        char **files = realloc(dst->files, (nf_dst + nf_src + 1) * sizeof(char *));
+        if (!files)
+                return -ENOMEM;
+        dst->files = files;
+
+        if (src->n_policies > 0) {
+                Policy *n = realloc(dst->policies, (dst->n_policies + src->n_policies) * sizeof(Policy));
+                if (!n) {
+                        dst->files[nf_dst] = NULL;
+                        return -ENOMEM;
+                }
+                dst->policies = n;
+                memcpy(dst->policies + dst->n_policies, src->policies, src->n_policies * sizeof(Policy));
+                dst->n_policies += src->n_policies;
+                free(src->policies);
+                src->policies = NULL;
+                src->n_policies = 0;
+        }
+
+        for (size_t i = 0; i < nf_src; i++) {
+                dst->files[nf_dst + i] = src->files[i];
+                src->files[i] = NULL;
+        }
+        dst->files[nf_dst + nf_src] = NULL;
+
+        for (size_t r = 0; r < _RES_MAX; r++)
+                if (src->pressure[r].enabled)
+                        dst->pressure[r] = src->pressure[r];
+
+        return 0;
+}
+
+typedef struct DirEntry {
+        char *name; /* file name, the key for precedence and ordering */
+        char *path; /* NULL when masked */
+} DirEntry;
+
+static void dir_entries_free(DirEntry *e, size_t n) {
+        for (size_t i = 0; i < n; i++) {
+                free(e[i].name);
+                free(e[i].path);
+        }
+        free(e);
+}
+
+static int dir_entry_cmp(const void *a, const void *b) {
+        return strcmp(((const DirEntry *) a)->name, ((const DirEntry *) b)->name);
+}
+
+static bool is_json_name(const char *n) {
+        size_t l = strlen(n);
+        /* Hidden files are editor/backup droppings, as systemd ignores them. */
+        return n[0] != '.' && l > 5 && streq(n + l - 5, ".json");
+}
+
+/* A symlink to /dev/null (or /dev/null's device itself) masks the name, as in systemd. */
+static bool is_masked(int dfd, const char *name, const struct stat *st) {
+        char target[32];
+        ssize_t k = readlinkat(dfd, name, target, sizeof(target) - 1);
+        if (k > 0) {
+                target[k] = 0;
+                if (streq(target, "/dev/null"))
+                        return true;
+        }
+        return S_ISCHR(st->st_mode) && st->st_rdev == makedev(1, 3);
+}
+
+static int collect_dir(const char *dir, DirEntry **entries, size_t *n, Diags *diags) {
+        _cleanup_close_ int dfd = -1;
+        DIR *d;
+
+        dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dfd < 0) {
+                if (errno == ENOENT)
+                        return 0;
+                int e = errno;
+                if (diags)
+                        (void) diags_add(diags, dir, 0, 0, "Failed to open directory: %s", strerror(e));
+                return -e;
+        }
+        int fd2 = dup(dfd);
+        if (fd2 < 0)
+                return -errno;
+        d = fdopendir(fd2);
+        if (!d) {
+                int e = errno;
+                close(fd2);
+                return -e;
+        }
+
+        int r = 0;
+        struct dirent *de;
+        while ((errno = 0, de = readdir(d))) {
+                if (!is_json_name(de->d_name))
+                        continue;
+
+                bool seen = false;
+                for (size_t i = 0; i < *n; i++)
+                        if (streq((*entries)[i].name, de->d_name)) {
+                                seen = true;
+                                break;
+                        }
+                if (seen) /* an earlier directory already provides this name */
+                        continue;
+
+                struct stat st;
+                if (fstatat(dfd, de->d_name, &st, 0) < 0) {
+                        struct stat lst;
+                        /* A dangling symlink is only fine when it masks. */
+                        if (fstatat(dfd, de->d_name, &lst, AT_SYMLINK_NOFOLLOW) < 0)
+                                continue;
+                        memset(&st, 0, sizeof(st));
+                        st.st_mode = lst.st_mode;
+                }
+
+                bool masked = is_masked(dfd, de->d_name, &st);
+                if (!masked && !S_ISREG(st.st_mode))
+                        continue;
+
+                DirEntry *ne = realloc(*entries, (*n + 1) * sizeof(DirEntry));
+                if (!ne) {
+                        r = -ENOMEM;
+                        break;
+                }
+                *entries = ne;
+                DirEntry e = { .name = strdup(de->d_name) };
+                if (!e.name) {
+                        r = -ENOMEM;
+                        break;
+                }
+                if (!masked && asprintf(&e.path, "%s/%s", dir, de->d_name) < 0) {
+                        free(e.name);
+                        r = -ENOMEM;
+                        break;
+                }
+                (*entries)[(*n)++] = e;
+        }
+        if (r == 0 && errno != 0) {
+                r = -errno;
+                if (diags)
+                        (void) diags_add(diags, dir, 0, 0, "Failed to read directory: %s", strerror(-r));
+        }
+        closedir(d);
+        return r;
+}
+
+int policy_set_load_dirs(const char *const *dirs, const ParseContext *ctx, PolicySet **ret, Diags *diags) {
+        _cleanup_(policy_set_freep) PolicySet *set = NULL;
+        DirEntry *entries = NULL;
+        size_t n = 0;
+        int r, ret_r = 0;
+
+        if (!dirs || !ctx || !ret)
+                return -EINVAL;
+
+        for (const char *const *d = dirs; *d; d++) {
+                r = collect_dir(*d, &entries, &n, diags);
+                if (r < 0) {
+                        dir_entries_free(entries, n);
+                        return r;
+                }
+        }
+        if (n > 0)
+                qsort(entries, n, sizeof(DirEntry), dir_entry_cmp);
+
+        r = policy_set_new(&set);
+        if (r < 0)
+                goto finish;
+
+        /* Keep going after a bad file so one run reports every problem. */
+        for (size_t i = 0; i < n; i++) {
+                _cleanup_(policy_set_freep) PolicySet *one = NULL;
+
+                if (!entries[i].path)
+                        continue; /* masked */
+
+                r = policy_set_parse_file(entries[i].path, ctx, &one, diags);
+                if (r == -ENOMEM)
+                        goto finish;
+                if (r < 0) {
+                        ret_r = ret_r ?: r;
+                        continue;
+                }
+                r = policy_set_merge(set, one, diags);
+                if (r == -ENOMEM)
+                        goto finish;
+                if (r < 0)
+                        ret_r = ret_r ?: -EINVAL;
+        }
+        r = ret_r;
+        if (r >= 0)
+                *ret = TAKE_PTR(set);
+finish:
+        dir_entries_free(entries, n);
+        return r < 0 ? r : 0;
+}
+
+static bool match_list(char **patterns, const char *value) {
+        if (!patterns)
+                return true; /* key absent: no constraint */
+        if (!value)
+                return false; /* unknown never matches a present key */
+        for (char **p = patterns; *p; p++)
+                if (fnmatch(*p, value, 0) == 0)
+                        return true;
+        return false;
+}
+
+bool policy_matches(const Policy *p, const UnitInfo *u) {
+        if (!p || !u)
+                return false;
+        /* A policy without any match key would match everything; the loader
+         * forbids it, and we refuse to guess here too. */
+        if (!p->match.unit && !p->match.slice && !p->match.user && !p->match.exe)
+                return false;
+        return match_list(p->match.unit, u->name) && match_list(p->match.slice, u->slice) &&
+               match_list(p->match.user, u->user) && match_list(p->match.exe, u->exe);
+}
