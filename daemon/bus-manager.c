@@ -1,0 +1,639 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+/* org.cgpolicy1.Manager on /org/cgpolicy1. Every state-changing method runs in
+ * the same order: validate all arguments → no-op check → authorize → change →
+ * (the manager emits) → reply. A rejected call changes nothing. */
+
+#define _GNU_SOURCE
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <systemd/sd-bus.h>
+
+#include "bus-errors.h"
+#include "bus-unit.h"
+#include "bus-value.h"
+#include "bus.h"
+#include "config.h"
+#include "log.h"
+#include "macro.h"
+#include "polkit.h"
+
+#define CHECK_POLICY_MAX (1024U * 1024U)
+
+static const char *strempty(const char *s) {
+        return s ?: "";
+}
+
+static const sd_bus_error_map cgpolicy_errors[] = {
+        SD_BUS_ERROR_MAP(BUS_ERROR_NO_SUCH_UNIT, ENOENT),
+        SD_BUS_ERROR_MAP(BUS_ERROR_INVALID_PROPERTY, ENXIO),
+        SD_BUS_ERROR_MAP(BUS_ERROR_INVALID_VALUE, EINVAL),
+        SD_BUS_ERROR_MAP(BUS_ERROR_NOT_RUNTIME_SETTABLE, EPERM),
+        SD_BUS_ERROR_MAP(BUS_ERROR_POLICY_INVALID, EBADMSG),
+        SD_BUS_ERROR_MAP(BUS_ERROR_ACCESS_DENIED, EACCES),
+        SD_BUS_ERROR_MAP_END,
+};
+
+static PolkitRegistry **polkit_registry(Manager *m) {
+        return (PolkitRegistry **) &m->bus_data.polkit;
+}
+
+/* Unit name checks shared by every method taking one. */
+static int lookup_unit(Manager *m, const char *name, Unit **ret, sd_bus_error *error) {
+        Unit *u;
+        size_t n = strlen(name);
+
+        if (n == 0)
+                return sd_bus_error_set(error, SD_BUS_ERROR_INVALID_ARGS, "Unit name is empty.");
+        if (n > BUS_NAME_MAX)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                         "Unit name is too long (%zu characters, at most %u).", n, BUS_NAME_MAX);
+        u = manager_get_unit(m, name);
+        if (!u)
+                return sd_bus_error_setf(error, BUS_ERROR_NO_SUCH_UNIT, "Unit %s is not managed by cgpolicyd.",
+                                         name);
+        *ret = u;
+        return 0;
+}
+
+static int lookup_property(const Unit *u, const char *name, const Property **ret, sd_bus_error *error) {
+        size_t n = strlen(name);
+        const Property *p;
+
+        if (n > BUS_NAME_MAX)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                         "Property name is too long (%zu characters, at most %u) for unit %s.", n,
+                                         BUS_NAME_MAX, u->name);
+        p = property_by_name(name);
+        if (!p)
+                return sd_bus_error_setf(error, BUS_ERROR_INVALID_PROPERTY, "Unknown property \"%s\" for unit %s.",
+                                         name, u->name);
+        *ret = p;
+        return 0;
+}
+
+static int error_from_errno(sd_bus_error *error, int r, const char *unit, const char *msg, const char *what) {
+        if (r == -ENOENT)
+                return sd_bus_error_setf(error, BUS_ERROR_NO_SUCH_UNIT, "Unit %s: %s", unit,
+                                         msg ?: "not managed by cgpolicyd");
+        if (r == -EINVAL && msg)
+                return sd_bus_error_setf(error, BUS_ERROR_INVALID_PROPERTY, "Unit %s: %s", unit, msg);
+        return sd_bus_error_setf(error, SD_BUS_ERROR_FAILED, "Failed to %s %s: %s", what, unit,
+                                 msg ?: strerror(-r));
+}
+
+static int method_list_units(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        Manager *m = userdata;
+        Unit *u;
+        int r;
+
+        r = sd_bus_message_new_method_return(msg, &reply);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_open_container(reply, 'a', "(ssso)");
+        if (r < 0)
+                return r;
+        MANAGER_FOREACH_UNIT(u, m) {
+                _cleanup_free_ char *pol = NULL;
+
+                if (!u->object_path)
+                        continue;
+                r = bus_unit_policies_joined(u, &pol);
+                if (r < 0)
+                        return r;
+                r = sd_bus_message_append(reply, "(ssso)", u->name, strna(policy_class_to_string(u->class)), pol,
+                                          u->object_path);
+                if (r < 0)
+                        return r;
+        }
+        r = sd_bus_message_close_container(reply);
+        if (r < 0)
+                return r;
+        return sd_bus_send(NULL, reply, NULL);
+}
+
+static int method_get_unit(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        const char *name;
+        Unit *u;
+        int r;
+
+        r = sd_bus_message_read(msg, "s", &name);
+        if (r < 0)
+                return r;
+        r = lookup_unit(m, name, &u, error);
+        if (r < 0)
+                return r;
+        return sd_bus_reply_method_return(msg, "o", u->object_path);
+}
+
+static int method_explain(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        Manager *m = userdata;
+        const char *name;
+        Unit *u;
+        int r;
+
+        r = sd_bus_message_read(msg, "s", &name);
+        if (r < 0)
+                return r;
+        r = lookup_unit(m, name, &u, error);
+        if (r < 0)
+                return r;
+
+        r = sd_bus_message_new_method_return(msg, &reply);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_open_container(reply, 'a', "(ssss)");
+        if (r < 0)
+                return r;
+        for (PropertyId id = 0; id < _PROP_MAX; id++) {
+                const ResolvedProp *rp = &u->resolved.props[id];
+                const UnitProp *up = &u->props[id];
+                _cleanup_free_ char *layer = NULL, *applied = NULL;
+
+                /* layer: "policy:NAME" names the policy that won; applied: the
+                 * apply status, with the reason when the cgroup does not hold it. */
+                if (asprintf(&layer, "%s%s%s", layer_to_string(rp->layer), rp->source ? ":" : "",
+                             rp->source ?: "") < 0)
+                        return -ENOMEM;
+                if (asprintf(&applied, "%s%s%s", apply_status_to_string(up->status), up->reason ? ": " : "",
+                             up->reason ?: "") < 0)
+                        return -ENOMEM;
+                r = sd_bus_message_append(reply, "(ssss)", property_get(id)->name,
+                                          rp->layer != LAYER_NONE && up->desired_text ? up->desired_text : "",
+                                          layer, applied);
+                if (r < 0)
+                        return r;
+        }
+        r = sd_bus_message_close_container(reply);
+        if (r < 0)
+                return r;
+        return sd_bus_send(NULL, reply, NULL);
+}
+
+static bool layer_holds(const PropSet *layer, const PropSet *set) {
+        for (PropertyId id = 0; id < _PROP_MAX; id++) {
+                if (!set->has[id])
+                        continue;
+                if (!layer->has[id] || !prop_value_equal(property_get(id), &layer->v[id], &set->v[id]))
+                        return false;
+        }
+        return true;
+}
+
+static int method_set_unit_properties(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        _cleanup_(prop_set_done) PropSet set = {};
+        _cleanup_free_ char *names = NULL, *err = NULL;
+        size_t n = 0, names_len = 0;
+        Manager *m = userdata;
+        const char *name;
+        int runtime, r;
+        Unit *u;
+
+        /* Called again with the same message once polkit answered: start from the top. */
+        r = sd_bus_message_rewind(msg, true);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_read(msg, "sb", &name, &runtime);
+        if (r < 0)
+                return r;
+        r = lookup_unit(m, name, &u, error);
+        if (r < 0)
+                return r;
+
+        r = sd_bus_message_enter_container(msg, 'a', "(sv)");
+        if (r < 0)
+                return r;
+        for (;;) {
+                _cleanup_(prop_value_done) PropValue v = {};
+                const Property *p;
+                const char *pname;
+
+                r = sd_bus_message_enter_container(msg, 'r', "sv");
+                if (r < 0)
+                        return r;
+                if (r == 0)
+                        break;
+                if (++n > BUS_PROPERTIES_MAX)
+                        return sd_bus_error_setf(error, SD_BUS_ERROR_LIMITS_EXCEEDED,
+                                                 "Too many properties for unit %s in one call (at most %u).", name,
+                                                 BUS_PROPERTIES_MAX);
+                r = sd_bus_message_read(msg, "s", &pname);
+                if (r < 0)
+                        return r;
+                r = lookup_property(u, pname, &p, error);
+                if (r < 0)
+                        return r;
+                if (!p->runtime_settable)
+                        return sd_bus_error_setf(error, BUS_ERROR_NOT_RUNTIME_SETTABLE,
+                                                 "Property %s cannot be set at run time on unit %s (only policies "
+                                                 "set it).",
+                                                 p->name, name);
+
+                free(err);
+                err = NULL;
+                r = bus_read_prop_variant(msg, p, BUS_READ_STRICT, &v, &err);
+                if (r == -ENXIO)
+                        return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "Unit %s: %s", name,
+                                                 err ?: "wrong D-Bus type");
+                if (r == -EINVAL || r == -ERANGE || r == -E2BIG)
+                        return sd_bus_error_setf(error, BUS_ERROR_INVALID_VALUE, "Unit %s: %s", name,
+                                                 err ?: "invalid value");
+                if (r < 0)
+                        return r;
+                r = sd_bus_message_exit_container(msg);
+                if (r < 0)
+                        return r;
+
+                /* polkit details: the D-Bus names, comma-separated, each once. */
+                if (!set.has[p->id]) {
+                        size_t l = strlen(p->dbus_name);
+                        char *nn = realloc(names, names_len + l + 2);
+                        if (!nn)
+                                return -ENOMEM;
+                        names = nn;
+                        if (names_len > 0)
+                                names[names_len++] = ',';
+                        memcpy(names + names_len, p->dbus_name, l + 1);
+                        names_len += l;
+                }
+                prop_set_put(&set, p->id, &v);
+        }
+        r = sd_bus_message_exit_container(msg);
+        if (r < 0)
+                return r;
+        if (n == 0)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "No properties given for unit %s.",
+                                         name);
+
+        /* Nothing would change: succeed without asking anyone. */
+        if (layer_holds(runtime ? &u->runtime : &u->persistent, &set))
+                return sd_bus_reply_method_return(msg, NULL);
+
+        const char *details[] = { "unit", name, "property", names, NULL };
+        r = polkit_verify(msg, POLKIT_ACTION_MANAGE, details, polkit_registry(m), error);
+        if (r < 0)
+                return r;
+        if (r == 0)
+                return 1;
+
+        /* polkit_verify() may have run the loop: look the unit up again. */
+        free(err);
+        err = NULL;
+        r = manager_set_unit_properties(m, name, runtime, &set, &err);
+        if (r < 0) {
+                log_info("Setting properties on %s failed: %s", name, err ?: strerror(-r));
+                return error_from_errno(error, r, name, err, "set properties on");
+        }
+        log_info("Set %s%s on %s", names, runtime ? " (runtime)" : "", name);
+        return sd_bus_reply_method_return(msg, NULL);
+}
+
+static int method_revert_unit_properties(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        _cleanup_strv_free_ char **props = NULL;
+        _cleanup_free_ char *err = NULL, *names = NULL;
+        Manager *m = userdata;
+        const char *name;
+        size_t n = 0, names_len = 0;
+        bool any = false;
+        Unit *u;
+        int r;
+
+        r = sd_bus_message_rewind(msg, true);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_read(msg, "s", &name);
+        if (r < 0)
+                return r;
+        r = lookup_unit(m, name, &u, error);
+        if (r < 0)
+                return r;
+
+        props = calloc(BUS_PROPERTIES_MAX + 1, sizeof(char *));
+        if (!props)
+                return -ENOMEM;
+        r = sd_bus_message_enter_container(msg, 'a', "s");
+        if (r < 0)
+                return r;
+        for (;;) {
+                const Property *p;
+                const char *pname;
+
+                r = sd_bus_message_read(msg, "s", &pname);
+                if (r < 0)
+                        return r;
+                if (r == 0)
+                        break;
+                if (n >= BUS_PROPERTIES_MAX)
+                        return sd_bus_error_setf(error, SD_BUS_ERROR_LIMITS_EXCEEDED,
+                                                 "Too many properties for unit %s in one call (at most %u).", name,
+                                                 BUS_PROPERTIES_MAX);
+                r = lookup_property(u, pname, &p, error);
+                if (r < 0)
+                        return r;
+                props[n] = strdup(p->name);
+                if (!props[n])
+                        return -ENOMEM;
+                n++;
+                if (u->persistent.has[p->id] || u->runtime.has[p->id])
+                        any = true;
+
+                size_t l = strlen(p->dbus_name);
+                char *nn = realloc(names, names_len + l + 2);
+                if (!nn)
+                        return -ENOMEM;
+                names = nn;
+                if (names_len > 0)
+                        names[names_len++] = ',';
+                memcpy(names + names_len, p->dbus_name, l + 1);
+                names_len += l;
+        }
+        r = sd_bus_message_exit_container(msg);
+        if (r < 0)
+                return r;
+        if (n == 0)
+                for (PropertyId id = 0; id < _PROP_MAX; id++)
+                        if (u->persistent.has[id] || u->runtime.has[id])
+                                any = true;
+
+        /* No override to drop: nothing to do, nothing to authorize. */
+        if (!any)
+                return sd_bus_reply_method_return(msg, NULL);
+
+        const char *details[] = { "unit", name, "property", names ?: "", NULL };
+        r = polkit_verify(msg, POLKIT_ACTION_MANAGE, details, polkit_registry(m), error);
+        if (r < 0)
+                return r;
+        if (r == 0)
+                return 1;
+
+        r = manager_revert_unit_properties(m, name, n > 0 ? props : NULL, &err);
+        if (r < 0)
+                return error_from_errno(error, r, name, err, "revert properties of");
+        log_info("Reverted %s on %s", n > 0 ? names : "all overrides", name);
+        return sd_bus_reply_method_return(msg, NULL);
+}
+
+static int join_diags(const Diags *d, char **ret) {
+        size_t len = 1;
+        char *s;
+
+        char **lines = calloc(d->n + 1, sizeof(char *));
+        if (!lines)
+                return -ENOMEM;
+        for (size_t i = 0; i < d->n; i++) {
+                lines[i] = diag_format(&d->items[i]);
+                if (!lines[i]) {
+                        strv_freep(&lines);
+                        return -ENOMEM;
+                }
+                len += strlen(lines[i]) + 2;
+        }
+        s = malloc(len);
+        if (!s) {
+                strv_freep(&lines);
+                return -ENOMEM;
+        }
+        *s = 0;
+        char *p = s;
+        for (size_t i = 0; i < d->n; i++)
+                p = stpcpy(stpcpy(p, i > 0 ? "; " : ""), lines[i]);
+        strv_freep(&lines);
+        *ret = s;
+        return 0;
+}
+
+static int method_reload(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        _cleanup_(diags_done) Diags diags = {};
+        Manager *m = userdata;
+        int r;
+
+        const char *details[] = { "unit", "", "property", "", NULL };
+        r = polkit_verify(msg, POLKIT_ACTION_MANAGE, details, polkit_registry(m), error);
+        if (r < 0)
+                return r;
+        if (r == 0)
+                return 1;
+
+        r = manager_reload(m, &diags);
+        if (r < 0) {
+                _cleanup_free_ char *text = NULL;
+
+                if (diags.n > 0 && join_diags(&diags, &text) >= 0)
+                        return sd_bus_error_setf(error, BUS_ERROR_POLICY_INVALID,
+                                                 "Policies not reloaded, the previous ones stay in force: %s", text);
+                return sd_bus_error_setf(error, SD_BUS_ERROR_FAILED, "Failed to reload policies: %s",
+                                         strerror(-r));
+        }
+        return sd_bus_reply_method_return(msg, NULL);
+}
+
+static int method_check_policy(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_(diags_done) Diags diags = {};
+        const char *json;
+        size_t len;
+        int r;
+
+        r = sd_bus_message_read(msg, "s", &json);
+        if (r < 0)
+                return r;
+        len = strlen(json);
+        if (len > CHECK_POLICY_MAX)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_LIMITS_EXCEEDED,
+                                         "Policy document too large (%zu bytes, at most %u).", len,
+                                         CHECK_POLICY_MAX);
+
+        r = manager_check_policy(json, &diags);
+        if (r < 0 && diags.n == 0)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_FAILED, "Failed to check policy: %s", strerror(-r));
+
+        r = sd_bus_message_new_method_return(msg, &reply);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_open_container(reply, 'a', "s");
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < diags.n; i++) {
+                _cleanup_free_ char *line = diag_format(&diags.items[i]);
+                if (!line)
+                        return -ENOMEM;
+                r = sd_bus_message_append(reply, "s", line);
+                if (r < 0)
+                        return r;
+        }
+        r = sd_bus_message_close_container(reply);
+        if (r < 0)
+                return r;
+        return sd_bus_send(NULL, reply, NULL);
+}
+
+static int property_get_manager_string(sd_bus *bus, const char *path, const char *interface,
+                                       const char *property, sd_bus_message *reply, void *userdata,
+                                       sd_bus_error *error) {
+        Manager *m = userdata;
+        const char *s = NULL;
+
+        if (streq(property, "Version"))
+                s = PACKAGE_VERSION;
+        else if (streq(property, "Backend"))
+                s = m->backend_name;
+        else if (streq(property, "CgroupRoot"))
+                s = m->cgroup_root;
+        else if (streq(property, "RebalanceState"))
+                s = m->rebalance_state ?: "idle";
+        else if (streq(property, "PressureMode")) {
+                /* --dry-run wins; else the mode of the first configured resource. */
+                s = "off";
+                if (m->dry_run)
+                        s = "dry-run";
+                else if (m->policies)
+                        for (PressureResource res = 0; res < _RES_MAX; res++)
+                                if (m->policies->pressure[res].enabled) {
+                                        s = pressure_mode_to_string(m->policies->pressure[res].mode);
+                                        break;
+                                }
+        }
+        return sd_bus_message_append(reply, "s", s ?: "");
+}
+
+static int property_get_manager_strv(sd_bus *bus, const char *path, const char *interface, const char *property,
+                                     sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        char **l = streq(property, "WatchedSlices") ? m->watched_slices : m->policies ? m->policies->files : NULL;
+        int r;
+
+        r = sd_bus_message_open_container(reply, 'a', "s");
+        if (r < 0)
+                return r;
+        for (char **i = l; i && *i; i++) {
+                r = sd_bus_message_append(reply, "s", *i);
+                if (r < 0)
+                        return r;
+        }
+        return sd_bus_message_close_container(reply);
+}
+
+static int property_get_manager_pressure(sd_bus *bus, const char *path, const char *interface,
+                                         const char *property, sd_bus_message *reply, void *userdata,
+                                         sd_bus_error *error) {
+        Manager *m = userdata;
+        PressureResource res = streq(property, "MemoryPressure") ? RES_MEMORY
+                               : streq(property, "CPUPressure")  ? RES_CPU
+                                                                 : RES_IO;
+
+        return bus_append_psi(reply, m->psi[res].has_some ? &m->psi[res].some : NULL);
+}
+
+static const sd_bus_vtable manager_vtable[] = {
+        SD_BUS_VTABLE_START(0),
+        SD_BUS_PROPERTY("Version", "s", property_get_manager_string, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_PROPERTY("Backend", "s", property_get_manager_string, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_PROPERTY("CgroupRoot", "s", property_get_manager_string, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_PROPERTY("WatchedSlices", "as", property_get_manager_strv, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_PROPERTY("PolicyFiles", "as", property_get_manager_strv, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("PressureMode", "s", property_get_manager_string, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        /* Change every few seconds under load: read them, no signal. */
+        SD_BUS_PROPERTY("MemoryPressure", "(dddt)", property_get_manager_pressure, 0, 0),
+        SD_BUS_PROPERTY("CPUPressure", "(dddt)", property_get_manager_pressure, 0, 0),
+        SD_BUS_PROPERTY("IOPressure", "(dddt)", property_get_manager_pressure, 0, 0),
+        SD_BUS_PROPERTY("RebalanceState", "s", property_get_manager_string, 0,
+                        SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+
+        SD_BUS_METHOD_WITH_ARGS("ListUnits", SD_BUS_NO_ARGS, SD_BUS_RESULT("a(ssso)", units), method_list_units,
+                                SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("GetUnit", SD_BUS_ARGS("s", name), SD_BUS_RESULT("o", unit), method_get_unit,
+                                SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("SetUnitProperties", SD_BUS_ARGS("s", name, "b", runtime, "a(sv)", properties),
+                                SD_BUS_NO_RESULT, method_set_unit_properties, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("RevertUnitProperties", SD_BUS_ARGS("s", name, "as", properties),
+                                SD_BUS_NO_RESULT, method_revert_unit_properties, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("Explain", SD_BUS_ARGS("s", name), SD_BUS_RESULT("a(ssss)", properties),
+                                method_explain, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("Reload", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT, method_reload,
+                                SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("CheckPolicy", SD_BUS_ARGS("s", json), SD_BUS_RESULT("as", diagnostics),
+                                method_check_policy, SD_BUS_VTABLE_UNPRIVILEGED),
+
+        SD_BUS_SIGNAL_WITH_ARGS("UnitNew", SD_BUS_ARGS("s", id, "o", unit), 0),
+        SD_BUS_SIGNAL_WITH_ARGS("UnitRemoved", SD_BUS_ARGS("s", id, "o", unit), 0),
+        SD_BUS_SIGNAL_WITH_ARGS("Rebalanced",
+                                SD_BUS_ARGS("s", unit, "s", property, "s", old_value, "s", new_value, "s", reason),
+                                0),
+        SD_BUS_SIGNAL("PolicyReloaded", "", 0),
+        SD_BUS_VTABLE_END,
+};
+
+int bus_setup(Manager *m) {
+        int r;
+
+        if (!m || !m->bus)
+                return -EINVAL;
+
+        r = sd_bus_error_add_map(cgpolicy_errors);
+        if (r < 0)
+                return log_error_errno(r, "Failed to register D-Bus error map: %m");
+        r = sd_bus_add_object_vtable(m->bus, (sd_bus_slot **) &m->bus_data.slot_manager, CGPOLICY_MANAGER_PATH,
+                                     CGPOLICY_MANAGER_INTERFACE, manager_vtable, m);
+        if (r < 0)
+                return log_error_errno(r, "Failed to register manager object: %m");
+        r = bus_unit_setup(m);
+        if (r < 0)
+                return r;
+        r = sd_bus_request_name(m->bus, CGPOLICY_BUS_NAME, 0);
+        if (r < 0)
+                return log_error_errno(r, "Failed to acquire bus name %s: %m", CGPOLICY_BUS_NAME);
+        return 0;
+}
+
+void bus_done(Manager *m) {
+        if (!m)
+                return;
+        m->bus_data.slot_manager = sd_bus_slot_unref(m->bus_data.slot_manager);
+        m->bus_data.slot_units = sd_bus_slot_unref(m->bus_data.slot_units);
+        m->bus_data.slot_enumerator = sd_bus_slot_unref(m->bus_data.slot_enumerator);
+        m->bus_data.polkit = polkit_registry_free(m->bus_data.polkit);
+}
+
+void bus_emit_policy_reloaded(Manager *m) {
+        int r;
+
+        if (!m || !m->bus)
+                return;
+        r = sd_bus_emit_signal(m->bus, CGPOLICY_MANAGER_PATH, CGPOLICY_MANAGER_INTERFACE, "PolicyReloaded", "");
+        if (r < 0)
+                log_debug_errno(r, "Failed to emit PolicyReloaded: %m");
+        r = sd_bus_emit_properties_changed(m->bus, CGPOLICY_MANAGER_PATH, CGPOLICY_MANAGER_INTERFACE, "PolicyFiles",
+                                           "PressureMode", NULL);
+        if (r < 0)
+                log_debug_errno(r, "Failed to emit PropertiesChanged: %m");
+}
+
+void bus_emit_rebalanced(Manager *m, const char *unit, const char *property, const char *old_value,
+                         const char *new_value, const char *reason) {
+        static const char *last_state = NULL;
+        int r;
+
+        if (!m || !m->bus)
+                return;
+        r = sd_bus_emit_signal(m->bus, CGPOLICY_MANAGER_PATH, CGPOLICY_MANAGER_INTERFACE, "Rebalanced", "sssss",
+                               strempty(unit), strempty(property), strempty(old_value),
+                               strempty(new_value), strempty(reason));
+        if (r < 0)
+                log_debug_errno(r, "Failed to emit Rebalanced: %m");
+
+        /* rebalance_state points at static strings: comparing pointers is enough. */
+        if (m->rebalance_state != last_state) {
+                last_state = m->rebalance_state;
+                r = sd_bus_emit_properties_changed(m->bus, CGPOLICY_MANAGER_PATH, CGPOLICY_MANAGER_INTERFACE,
+                                                   "RebalanceState", NULL);
+                if (r < 0)
+                        log_debug_errno(r, "Failed to emit PropertiesChanged: %m");
+        }
+}
