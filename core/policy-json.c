@@ -531,7 +531,7 @@ static int parse_scalar(Ctx *c, const char *path, const Property *p, const char 
         char num[32];
         const char *text;
 
-        if (json_is_integer(v)) {
+        if (json_is_integer(v) && !is_device_type(p->type)) {
                 snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT, json_integer_value(v));
                 text = num;
         } else if (json_is_string(v))
