@@ -1,0 +1,238 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+/* Applies values through PID 1: SetUnitProperties(name, runtime=true, a(sv)),
+ * asynchronously, all properties of one unit in one call, so systemd stays the
+ * single writer of the cgroups it owns. OOMScoreAdjust never goes this way. */
+
+#include <stdio.h>
+#include <sys/stat.h>
+
+#include "log.h"
+#include "manager-private.h"
+#include "plan.h"
+
+typedef struct SystemdBackend {
+        Backend backend;
+        sd_bus *bus;
+} SystemdBackend;
+
+typedef struct Pending {
+        Manager *manager;
+        bool readback;
+        char name[];
+} Pending;
+
+sd_bus *backend_systemd_bus(Backend *b) {
+        return b && streq(b->name, "systemd") ? ((SystemdBackend *) b)->bus : NULL;
+}
+
+static int append_value(sd_bus_message *msg, const Property *p, const PropValue *v) {
+        int r;
+
+        r = sd_bus_message_open_container(msg, 'r', "sv");
+        if (r >= 0)
+                r = sd_bus_message_append(msg, "s", p->dbus_name);
+        if (r >= 0)
+                r = sd_bus_message_open_container(msg, 'v', p->signature);
+        if (r < 0)
+                return r;
+        if (streq(p->signature, "t"))
+                r = sd_bus_message_append(msg, "t", v->reset ? p->dbus_reset : v->u);
+        else if (streq(p->signature, "ay"))
+                r = sd_bus_message_append_array(msg, 'y', v->reset ? NULL : v->mask, v->reset ? 0 : v->mask_size);
+        else if (streq(p->signature, "a(st)")) {
+                r = sd_bus_message_open_container(msg, 'a', "(st)");
+                for (size_t i = 0; r >= 0 && !v->reset && i < v->n_devs; i++)
+                        r = sd_bus_message_append(msg, "(st)", v->devs[i].device, v->devs[i].value);
+                if (r >= 0)
+                        r = sd_bus_message_close_container(msg);
+        } else if (streq(p->signature, "i"))
+                r = sd_bus_message_append(msg, "i", v->reset ? 0 : v->i);
+        else
+                r = -EOPNOTSUPP;
+        if (r >= 0)
+                r = sd_bus_message_close_container(msg);
+        if (r >= 0)
+                r = sd_bus_message_close_container(msg);
+        return r;
+}
+
+static int on_reply(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error) {
+        Pending *p = userdata;
+        const sd_bus_error *e = sd_bus_message_get_error(reply);
+        int error = 0;
+
+        if (e) {
+                error = -sd_bus_error_get_errno(e) ?: -EIO;
+                log_warning("%s: SetUnitProperties failed: %s: %s", p->name, e->name, strna(e->message));
+        }
+        if (p->readback)
+                manager_unit_apply_done(p->manager, p->name, error);
+        return 0;
+}
+
+static int send(SystemdBackend *s, Unit *u, sd_bus_message *msg, bool readback) {
+        sd_bus_slot *slot = NULL;
+        Pending *p;
+        int r;
+
+        p = malloc(sizeof(Pending) + strlen(u->name) + 1);
+        if (!p)
+                return -ENOMEM;
+        p->manager = u->manager;
+        p->readback = readback;
+        strcpy(p->name, u->name);
+        r = sd_bus_call_async(s->bus, &slot, msg, on_reply, p, 0);
+        if (r < 0) {
+                free(p);
+                return r;
+        }
+        (void) sd_bus_slot_set_destroy_callback(slot, free);
+        (void) sd_bus_slot_set_floating(slot, true);
+        sd_bus_slot_unref(slot);
+        return 0;
+}
+
+static int new_call(SystemdBackend *s, Unit *u, sd_bus_message **ret) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *msg = NULL;
+        int r;
+
+        r = sd_bus_message_new_method_call(s->bus, &msg, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
+                                           "org.freedesktop.systemd1.Manager", "SetUnitProperties");
+        if (r >= 0)
+                r = sd_bus_message_append(msg, "sb", u->name, true);
+        if (r >= 0)
+                r = sd_bus_message_open_container(msg, 'a', "(sv)");
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(msg);
+        return 0;
+}
+
+static int systemd_apply(Backend *b, Unit *u, const bool todo[_PROP_MAX], int errors[_PROP_MAX]) {
+        SystemdBackend *s = (SystemdBackend *) b;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *msg = NULL;
+        size_t n = 0;
+        int r;
+
+        r = new_call(s, u, &msg);
+        if (r < 0)
+                return r;
+        for (PropertyId id = 0; id < _PROP_MAX; id++) {
+                const Property *p = property_get(id);
+                const char *files[PLAN_MAX_FILES];
+                size_t nf;
+                bool ok = true;
+
+                if (!todo[id] || id == PROP_OOM_SCORE_ADJUST)
+                        continue;
+                nf = plan_property_files(id, files);
+                for (size_t i = 0; i < nf; i++) {
+                        r = manager_record_original(u, files[i]);
+                        if (r < 0 && r != -ENOENT) {
+                                errors[id] = r;
+                                ok = false;
+                        }
+                }
+                if (!ok)
+                        continue;
+                r = append_value(msg, p, &u->resolved.props[id].value);
+                if (r < 0)
+                        return log_error_errno(r, "%s: cannot encode %s: %m", u->name, p->name);
+                log_info("%s: %s=%s (%s%s%s) via systemd", u->name, p->name, strna(u->props[id].desired_text),
+                         layer_to_string(u->resolved.props[id].layer), u->resolved.props[id].source ? " " : "",
+                         u->resolved.props[id].source ?: "");
+                n++;
+        }
+        if (n == 0)
+                return 0;
+        r = sd_bus_message_close_container(msg);
+        if (r < 0)
+                return r;
+        r = send(s, u, msg, true);
+        if (r < 0)
+                return log_error_errno(r, "%s: SetUnitProperties could not be sent: %m", u->name);
+        return 1;
+}
+
+static int systemd_restore(Backend *b, Unit *u, const char *file, const char *content) {
+        SystemdBackend *s = (SystemdBackend *) b;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *msg = NULL;
+        size_t n = 0;
+        int r;
+
+        r = new_call(s, u, &msg);
+        if (r < 0)
+                return r;
+        /* systemd wants values, not file contents: parse the original back */
+        for (PropertyId id = 0; id < _PROP_MAX; id++) {
+                const Property *p = property_get(id);
+                PropValue v = {};
+
+                if (!p->cgroup_file || !streq(p->cgroup_file, file))
+                        continue;
+                if (property_parse_cgroup(p, content, &v) < 0) {
+                        log_warning("%s: cannot turn original %s contents into %s=, leaving it", u->name, file,
+                                    p->name);
+                        continue;
+                }
+                r = append_value(msg, p, &v);
+                prop_value_done(&v);
+                if (r < 0)
+                        return r;
+                n++;
+        }
+        if (n == 0)
+                return 0;
+        r = sd_bus_message_close_container(msg);
+        if (r < 0)
+                return r;
+        return send(s, u, msg, false);
+}
+
+static void systemd_free(Backend *b) {
+        SystemdBackend *s = (SystemdBackend *) b;
+
+        sd_bus_flush_close_unref(s->bus);
+        free(s);
+}
+
+bool backend_systemd_usable(void) {
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        _cleanup_free_ char *version = NULL;
+
+        if (access("/run/systemd/system", F_OK) < 0)
+                return false;
+        if (sd_bus_open_system(&bus) < 0)
+                return false;
+        return sd_bus_get_property_string(bus, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
+                                          "org.freedesktop.systemd1.Manager", "Version", NULL, &version) >= 0;
+}
+
+int backend_systemd_new(Manager *m, Backend **ret) {
+        SystemdBackend *s;
+        int r;
+
+        s = calloc(1, sizeof(*s));
+        if (!s)
+                return -ENOMEM;
+        r = sd_bus_open_system(&s->bus);
+        if (r >= 0) {
+                (void) sd_bus_set_description(s->bus, "systemd-backend");
+                r = sd_bus_attach_event(s->bus, m->event, SD_EVENT_PRIORITY_NORMAL);
+        }
+        if (r < 0) {
+                sd_bus_flush_close_unref(s->bus);
+                free(s);
+                return log_error_errno(r, "Cannot connect to systemd on the system bus: %m");
+        }
+        s->backend = (Backend){
+                .name = "systemd",
+                .apply = systemd_apply,
+                .restore = systemd_restore,
+                .free = systemd_free,
+                .manager = m,
+        };
+        *ret = &s->backend;
+        return 0;
+}

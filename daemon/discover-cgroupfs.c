@@ -1,0 +1,226 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+/* One inotify fd for all unit directories. A slice's directory reports child
+ * cgroups appearing (created, or moved in) and disappearing; every unit's
+ * directory reports its own files being written: cgroup.events (populated),
+ * cgroup.procs (new processes: OOMScoreAdjust) and the attribute files we manage
+ * (drift). */
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/inotify.h>
+
+#include "fileio.h"
+#include "log.h"
+#include "manager-private.h"
+#include "plan.h"
+
+#define DIR_MASK                                                                                            \
+        (IN_CREATE | IN_MOVED_TO | IN_DELETE | IN_MOVED_FROM | IN_MODIFY | IN_CLOSE_WRITE | IN_DELETE_SELF | \
+         IN_MOVE_SELF | IN_ONLYDIR)
+
+static Unit *unit_by_wd(Manager *m, int wd) {
+        for (size_t i = 0; i < m->n_units; i++)
+                if (m->units[i]->priv->wd == wd)
+                        return m->units[i];
+        return NULL;
+}
+
+static int add_child(Manager *m, Unit *parent, const char *name) {
+        _cleanup_free_ char *path = NULL;
+
+        if (!plan_unit_name_valid(name))
+                return 0;
+        path = path_join(parent->cgroup_path, name);
+        if (!path)
+                return -ENOMEM;
+        return manager_add_unit(m, name, parent->name, path, parent->priv->discover_children, NULL, 0, NULL);
+}
+
+static int scan_children(Manager *m, Unit *parent) {
+        _cleanup_close_ int fd = -1;
+        DIR *d;
+        struct dirent *de;
+        int r = 0;
+
+        fd = openat(parent->priv->dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        d = fdopendir(fd);
+        if (!d)
+                return -errno;
+        TAKE_FD(fd);
+        /* children are added by name, so the parent pointer stays valid only by name */
+        {
+                _cleanup_free_ char *pname = strdup(parent->name);
+                if (!pname) {
+                        closedir(d);
+                        return -ENOMEM;
+                }
+                while ((de = readdir(d))) {
+                        Unit *p;
+
+                        if (de->d_type != DT_DIR && de->d_type != DT_UNKNOWN)
+                                continue;
+                        p = manager_get_unit(m, pname);
+                        if (!p)
+                                break;
+                        r = add_child(m, p, de->d_name);
+                        if (r == -ENOMEM)
+                                break;
+                }
+        }
+        closedir(d);
+        return r == -ENOMEM ? r : 0;
+}
+
+static bool is_managed_file(Unit *u, const char *name) {
+        for (PropertyId id = 0; id < _PROP_MAX; id++) {
+                const char *files[PLAN_MAX_FILES];
+                size_t n;
+
+                if (!u->priv->managed[id])
+                        continue;
+                n = plan_property_files(id, files);
+                for (size_t i = 0; i < n; i++)
+                        if (streq(files[i], name))
+                                return true;
+        }
+        return false;
+}
+
+static void handle_event(Manager *m, const struct inotify_event *e) {
+        Unit *u = unit_by_wd(m, e->wd);
+
+        if (!u)
+                return;
+
+        if (e->mask & (IN_IGNORED | IN_DELETE_SELF | IN_MOVE_SELF)) {
+                if (e->mask & IN_IGNORED)
+                        u->priv->wd = -1;
+                manager_remove_unit(m, u->name);
+                return;
+        }
+        if (e->len == 0)
+                return;
+
+        if (e->mask & IN_ISDIR) {
+                if (!u->priv->discover_children)
+                        return;
+                if (e->mask & (IN_CREATE | IN_MOVED_TO)) {
+                        if (add_child(m, u, e->name) == -ENOMEM)
+                                log_oom();
+                } else if (e->mask & (IN_DELETE | IN_MOVED_FROM)) {
+                        Unit *c = manager_get_unit(m, e->name);
+                        /* only a child of this slice, not a same-named unit elsewhere */
+                        if (c && streq_ptr(c->slice, u->name))
+                                manager_remove_unit(m, e->name);
+                }
+                return;
+        }
+
+        if (!(e->mask & (IN_MODIFY | IN_CLOSE_WRITE)))
+                return;
+        if (streq(e->name, "cgroup.events") || streq(e->name, "cgroup.procs"))
+                u->priv->procs_dirty = true;
+        else if (is_managed_file(u, e->name))
+                u->priv->dirty = true;
+        else
+                return;
+        manager_schedule_work(m);
+}
+
+static int on_inotify(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        Manager *m = userdata;
+        union {
+                struct inotify_event ev;
+                char raw[64 * 1024];
+        } buf;
+        ssize_t n;
+
+        for (;;) {
+                n = read(fd, &buf, sizeof(buf));
+                if (n < 0) {
+                        if (errno == EAGAIN || errno == EINTR)
+                                return 0;
+                        return log_error_errno(-errno, "Failed to read inotify events: %m");
+                }
+                for (char *p = buf.raw; p < buf.raw + n;) {
+                        const struct inotify_event *e = (const struct inotify_event *) p;
+
+                        if (e->mask & IN_Q_OVERFLOW)
+                                log_warning("inotify queue overflowed, some cgroup changes may be missed");
+                        else
+                                handle_event(m, e);
+                        p += sizeof(struct inotify_event) + e->len;
+                }
+        }
+}
+
+int discover_unit_watch(Unit *u) {
+        Manager *m = u->manager;
+        char path[64];
+        int wd;
+
+        if (m->priv->inotify_fd < 0)
+                return 0;
+        /* watch through the open directory fd, so a renamed path cannot confuse us */
+        snprintf(path, sizeof(path), "/proc/self/fd/%d", u->priv->dirfd);
+        wd = inotify_add_watch(m->priv->inotify_fd, path, DIR_MASK);
+        if (wd < 0)
+                return -errno;
+        u->priv->wd = wd;
+        if (u->priv->discover_children)
+                return scan_children(m, u);
+        return 0;
+}
+
+void discover_unit_unwatch(Unit *u) {
+        Manager *m = u->manager;
+
+        if (u->priv->wd >= 0 && m->priv->inotify_fd >= 0)
+                (void) inotify_rm_watch(m->priv->inotify_fd, u->priv->wd);
+        u->priv->wd = -1;
+}
+
+int discover_cgroupfs_start(Manager *m) {
+        int r;
+
+        for (char **s = m->watched_slices; s && *s; s++) {
+                _cleanup_free_ char *path = NULL, *parent = NULL;
+                const char *dash;
+
+                r = plan_slice_path(*s, &path);
+                if (r < 0)
+                        return log_error_errno(r, "Invalid slice name \"%s\" for --watch=.", *s);
+                /* the slice's own slice: "a-b.slice" sits in "a.slice", top-level ones in "-.slice" */
+                dash = strrchr(*s, '-');
+                if (dash && dash != *s)
+                        r = asprintf(&parent, "%.*s.slice", (int) (dash - *s), *s);
+                else
+                        r = asprintf(&parent, "-.slice");
+                if (r < 0)
+                        return log_oom();
+                r = manager_add_unit(m, *s, parent, path, true, NULL, 0, NULL);
+                if (r == -ENOMEM)
+                        return r;
+                if (!manager_get_unit(m, *s))
+                        log_warning("Watched slice %s (%s%s) does not exist, ignoring it.", *s, m->cgroup_root,
+                                    path);
+        }
+        return 0;
+}
+
+int discover_inotify_setup(Manager *m) {
+        int r;
+
+        m->priv->inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+        if (m->priv->inotify_fd < 0)
+                return log_error_errno(-errno, "Failed to create inotify fd: %m");
+        r = sd_event_add_io(m->event, &m->priv->inotify_source, m->priv->inotify_fd, EPOLLIN, on_inotify, m);
+        if (r < 0)
+                return log_error_errno(r, "Failed to watch inotify fd: %m");
+        (void) sd_event_source_set_description(m->priv->inotify_source, "cgroup-inotify");
+        return 0;
+}

@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "log.h"
+
+int log_max_level = LOG_INFO;
+
+static const char *const level_names[] = {
+        "emerg", "alert", "crit", "err", "warning", "notice", "info", "debug",
+};
+
+int log_level_from_string(const char *s) {
+        if (!s || !*s)
+                return -EINVAL;
+        for (int i = 0; i < 8; i++)
+                if (strcasecmp(s, level_names[i]) == 0)
+                        return i;
+        if (strcasecmp(s, "error") == 0)
+                return LOG_ERR;
+        if (strcasecmp(s, "warn") == 0)
+                return LOG_WARNING;
+        if (s[0] >= '0' && s[0] <= '7' && s[1] == 0)
+                return s[0] - '0';
+        return -EINVAL;
+}
+
+int log_internal(int level, int error, const char *file, int line, const char *fmt, ...) {
+        int saved = errno;
+        char buf[2048];
+        va_list ap;
+
+        if (error < 0)
+                error = -error;
+        /* %m in fmt refers to the error passed in, as in systemd. */
+        errno = error;
+        va_start(ap, fmt);
+        (void) vsnprintf(buf, sizeof(buf), fmt, ap);
+        va_end(ap);
+
+        if (log_max_level >= LOG_DEBUG)
+                fprintf(stderr, "<%d>%s (%s:%d)\n", level, buf, file, line);
+        else
+                fprintf(stderr, "<%d>%s\n", level, buf);
+
+        errno = saved;
+        return -error;
+}

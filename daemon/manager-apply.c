@@ -1,0 +1,300 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+/* The apply step of one unit: resolve → restore what no layer sets any more →
+ * write what the cgroup does not hold yet → read back and report. */
+
+#include <fcntl.h>
+#include <stdio.h>
+
+#include "bus.h"
+#include "fileio.h"
+#include "log.h"
+#include "manager-private.h"
+#include "plan.h"
+
+static void set_text(char **dst, char *s) {
+        free(*dst);
+        *dst = s;
+}
+
+static bool controller_available(Unit *u, Controller c) {
+        _cleanup_free_ char *text = NULL;
+        const char *name = controller_to_string(c);
+        char *saveptr = NULL;
+
+        if (c == CTRL_NONE)
+                return true;
+        if (!name || read_full_file_at(u->priv->dirfd, "cgroup.controllers", &text) < 0)
+                return false;
+        for (char *t = strtok_r(text, " \t\n", &saveptr); t; t = strtok_r(NULL, " \t\n", &saveptr))
+                if (streq(t, name))
+                        return true;
+        return false;
+}
+
+static void read_back_one(Unit *u, PropertyId id, int write_error) {
+        Manager *m = u->manager;
+        const Property *p = property_get(id);
+        UnitProp *up = &u->props[id];
+        _cleanup_free_ char *content = NULL;
+        const char *files[PLAN_MAX_FILES];
+        bool satisfied = false;
+        int r;
+
+        if (!p || !p->cgroup_file)
+                return; /* OOMScoreAdjust: oom.c */
+
+        r = read_full_file_at(u->priv->dirfd, p->cgroup_file, &content);
+        set_text(&u->priv->seen[id], content ? strdup(content) : NULL);
+
+        prop_value_done(&up->applied);
+        up->has_applied = false;
+        set_text(&up->effective_text, NULL);
+        if (r >= 0) {
+                PropValue a = {};
+
+                if (property_parse_cgroup(p, content, &a) >= 0) {
+                        up->applied = a;
+                        up->has_applied = true;
+                        if (prop_value_format(p, &up->applied, &up->effective_text) < 0)
+                                up->effective_text = NULL;
+                }
+                if (!up->effective_text)
+                        up->effective_text = strdup(strstrip_trailing(content));
+        }
+
+        if (plan_property_files(id, files) > 0) {
+                const char *orig = state_get_original(&m->priv->state, u->name, files[0]);
+                set_text(&up->original, orig ? strdup(orig) : NULL);
+        }
+
+        if (!u->priv->managed[id]) {
+                up->status = APPLY_UNMANAGED;
+                set_text(&up->reason, NULL);
+                return;
+        }
+
+        if (up->has_applied)
+                satisfied = property_cgroup_satisfies(p, &u->resolved.props[id].value, &up->applied,
+                                                      device_resolve, m);
+        if (satisfied) {
+                up->status = APPLY_OK;
+                set_text(&up->reason, NULL);
+        } else if (m->dry_run) {
+                up->status = APPLY_DRY_RUN;
+                set_text(&up->reason, NULL);
+                (void) asprintf(&up->reason, "dry run: would set %s", strna(up->desired_text));
+        } else {
+                up->status = APPLY_NOT_APPLIED;
+                set_text(&up->reason, plan_reason(p, write_error, r != -ENOENT,
+                                                  controller_available(u, p->controller),
+                                                  up->effective_text, up->desired_text));
+        }
+}
+
+void unit_read_back_all(Unit *u) {
+        for (PropertyId id = 0; id < _PROP_MAX; id++)
+                read_back_one(u, id, 0);
+}
+
+int manager_record_original(Unit *u, const char *file) {
+        Manager *m = u->manager;
+        _cleanup_free_ char *content = NULL;
+        int r;
+
+        if (state_get_original(&m->priv->state, u->name, file))
+                return 0;
+        r = read_full_file_at(u->priv->dirfd, file, &content);
+        if (r < 0)
+                return r;
+        r = state_put_original(&m->priv->state, u->name, u->priv->cgroup_id, file, content);
+        if (r < 0)
+                return log_error_errno(r, "%s: cannot record the original value of %s, not changing it: %m",
+                                       u->name, file);
+        log_debug("%s: recorded original %s=\"%s\"", u->name, file, strstrip_trailing(content));
+        return 0;
+}
+
+static void restore_unclaimed(Unit *u, const bool managed[_PROP_MAX]) {
+        Manager *m = u->manager;
+        _cleanup_strv_free_ char **keys = NULL;
+        int r;
+
+        if (state_list_originals(&m->priv->state, u->name, &keys) < 0)
+                return;
+        for (char **k = keys; *k; k++) {
+                const char *content = state_get_original(&m->priv->state, u->name, *k);
+                int pid;
+
+                if (!content || plan_file_claimed(*k, managed))
+                        continue;
+                if (plan_is_oom_key(*k, &pid))
+                        r = oom_restore(u, pid, content);
+                else
+                        r = m->backend->restore(m->backend, u, *k, content);
+                if (r == -ENOENT || r == -ENODEV)
+                        log_debug_errno(r, "%s: %s is gone, nothing to restore", u->name, *k);
+                else if (r < 0)
+                        log_warning_errno(r, "%s: restoring %s failed, giving up on it: %m", u->name, *k);
+                else {
+                        _cleanup_free_ char *c = strdup(content);
+                        log_info("%s: restored %s to \"%s\"", u->name, *k, c ? strstrip_trailing(c) : "");
+                }
+                (void) state_drop_original(&m->priv->state, u->name, *k);
+        }
+}
+
+static int resolve(Unit *u) {
+        Manager *m = u->manager;
+        UnitInfo info = { .name = u->name, .slice = u->slice, .user = u->user, .exe = u->exe };
+        Resolved r = {};
+        int k;
+
+        k = resolve_unit(m->policies, &info, &u->persistent, &u->runtime, &u->pressure, &r);
+        if (k < 0)
+                return log_error_errno(k, "%s: resolving desired values failed: %m", u->name);
+        resolved_done(&u->resolved);
+        u->resolved = r;
+        u->class = r.class;
+
+        for (PropertyId id = 0; id < _PROP_MAX; id++) {
+                UnitProp *up = &u->props[id];
+                char *text = NULL;
+
+                u->priv->managed[id] = r.props[id].layer != LAYER_NONE;
+                if (u->priv->managed[id] && prop_value_format(property_get(id), &r.props[id].value, &text) < 0)
+                        text = NULL;
+                set_text(&up->desired_text, text);
+        }
+        return 0;
+}
+
+int unit_apply(Unit *u) {
+        Manager *m = u->manager;
+        bool todo[_PROP_MAX] = {}, any = false;
+        int errors[_PROP_MAX] = {};
+        int r;
+
+        if (m->priv->stopping)
+                return 0;
+        r = resolve(u);
+        if (r < 0)
+                return r;
+
+        if (!m->dry_run)
+                restore_unclaimed(u, u->priv->managed);
+
+        unit_read_back_all(u);
+        for (PropertyId id = 0; id < _PROP_MAX; id++) {
+                const Property *p = property_get(id);
+
+                if (!u->priv->managed[id] || !p->cgroup_file || u->props[id].status == APPLY_OK)
+                        continue;
+                if (m->dry_run) {
+                        log_info("%s: would set %s=%s (%s%s%s), dry run", u->name, p->name,
+                                 strna(u->props[id].desired_text), layer_to_string(u->resolved.props[id].layer),
+                                 u->resolved.props[id].source ? " " : "", u->resolved.props[id].source ?: "");
+                        continue;
+                }
+                todo[id] = any = true;
+        }
+
+        if (any && !u->priv->apply_in_flight) {
+                r = m->backend->apply(m->backend, u, todo, errors);
+                if (r > 0) {
+                        u->priv->apply_in_flight = true;
+                        for (PropertyId id = 0; id < _PROP_MAX; id++)
+                                if (todo[id])
+                                        u->props[id].status = APPLY_PENDING;
+                } else {
+                        for (PropertyId id = 0; id < _PROP_MAX; id++)
+                                if (todo[id])
+                                        read_back_one(u, id, r < 0 ? r : errors[id]);
+                }
+                for (PropertyId id = 0; id < _PROP_MAX; id++)
+                        if (todo[id] && u->props[id].status == APPLY_NOT_APPLIED)
+                                log_warning("%s: %s=%s %s", u->name, property_get(id)->name,
+                                            strna(u->props[id].desired_text), strna(u->props[id].reason));
+        }
+
+        if (u->priv->managed[PROP_OOM_SCORE_ADJUST] && !m->dry_run)
+                (void) oom_apply(u);
+
+        bus_emit_unit_changed(u);
+        return 0;
+}
+
+void manager_unit_apply_done(Manager *m, const char *unit, int error) {
+        Unit *u = manager_get_unit(m, unit);
+
+        if (!u)
+                return;
+        u->priv->apply_in_flight = false;
+        for (PropertyId id = 0; id < _PROP_MAX; id++)
+                if (u->props[id].status == APPLY_PENDING)
+                        read_back_one(u, id, error);
+        bus_emit_unit_changed(u);
+}
+
+void unit_restore_all(Unit *u) {
+        bool none[_PROP_MAX] = {};
+
+        if (u->manager->dry_run)
+                return;
+        restore_unclaimed(u, none);
+}
+
+int unit_check_drift(Unit *u) {
+        bool changed = false;
+
+        for (PropertyId id = 0; id < _PROP_MAX; id++) {
+                const Property *p = property_get(id);
+                _cleanup_free_ char *content = NULL;
+
+                if (!u->priv->managed[id] || !p->cgroup_file)
+                        continue;
+                if (read_full_file_at(u->priv->dirfd, p->cgroup_file, &content) < 0)
+                        continue;
+                if (streq_ptr(content, u->priv->seen[id]))
+                        continue; /* our own write, or nothing new */
+                log_notice("%s: %s was changed behind our back to \"%s\", re-asserting %s=%s", u->name,
+                           p->cgroup_file, strstrip_trailing(content), p->name, strna(u->props[id].desired_text));
+                changed = true;
+        }
+        if (!changed)
+                return 0;
+        return unit_apply(u);
+}
+
+int unit_refresh_info(Unit *u) {
+        _cleanup_free_ char *events = NULL, *procs = NULL, *exe = NULL;
+        bool changed = false;
+        int pid = u->main_pid;
+
+        if (read_full_file_at(u->priv->dirfd, "cgroup.events", &events) >= 0) {
+                const char *s = strstr(events, "populated ");
+                if (s)
+                        u->populated = s[strlen("populated ")] == '1';
+        }
+
+        /* cgroupfs knows no main PID: the first process stands in for matching by exe */
+        if (pid <= 0 && read_full_file_at(u->priv->dirfd, "cgroup.procs", &procs) >= 0)
+                pid = atoi(procs);
+        if (pid > 0) {
+                char path[64], buf[4096];
+                ssize_t n;
+
+                snprintf(path, sizeof(path), "/proc/%d/exe", pid);
+                n = readlink(path, buf, sizeof(buf) - 1);
+                if (n > 0) {
+                        buf[n] = 0;
+                        exe = strdup(buf);
+                }
+        }
+        if (exe && !streq_ptr(exe, u->exe)) {
+                changed = true;
+                free(u->exe);
+                u->exe = TAKE_PTR(exe);
+        }
+        return changed;
+}

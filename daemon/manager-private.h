@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* Daemon-internal parts of Manager and Unit, shared by the manager-*.c, discovery,
+ * backend and oom files. The D-Bus side does not include this. */
+
+#include "backend.h"
+#include "manager.h"
+#include "state.h"
+
+struct UnitPrivate {
+        int dirfd;                 /* the unit's cgroup directory; -1 if not open */
+        int wd;                    /* inotify watch on it; -1 if none */
+        uint64_t cgroup_id;        /* inode of the directory: tells instances apart */
+        bool discover_children;    /* a (watched) slice: its child cgroups are units too */
+        bool managed[_PROP_MAX];   /* some layer set it at the last apply */
+        char *seen[_PROP_MAX];     /* file contents at the last read back (drift detection) */
+        bool dirty;                /* re-check for drift on the next defer run */
+        bool procs_dirty;          /* cgroup.procs changed: OOMScoreAdjust for new PIDs */
+        bool apply_in_flight;      /* systemd backend: SetUnitProperties pending */
+};
+
+struct ManagerPrivate {
+        State state;
+        int inotify_fd;
+        sd_event_source *inotify_source;
+        sd_event_source *work_source; /* defer: dirty units; off while nothing is dirty */
+        bool stopping;
+};
+
+/* manager.c */
+int manager_new(Manager **ret);
+Manager *manager_free(Manager *m);
+DEFINE_TRIVIAL_CLEANUP_FUNC(Manager *, manager_free);
+int manager_startup(Manager *m);
+void manager_shutdown(Manager *m); /* restores originals of every unit */
+/* user and main_pid come from systemd (NULL/0 with cgroupfs). Returns 1 if added,
+ * 0 if it existed (info updated, re-applied when it changed), negative errno. */
+int manager_add_unit(Manager *m, const char *name, const char *slice, const char *cgroup_path,
+                     bool discover_children, const char *user, pid_t main_pid, Unit **ret);
+void manager_remove_unit(Manager *m, const char *name);
+void manager_schedule_work(Manager *m);
+
+/* unit.c */
+int unit_new(Manager *m, const char *name, Unit **ret);
+Unit *unit_free(Unit *u);
+void unit_prop_done(UnitProp *p);
+
+/* manager-apply.c */
+int unit_apply(Unit *u);           /* resolve + restore + write + read back + emit */
+void unit_restore_all(Unit *u);     /* stop: put every original back */
+void unit_read_back_all(Unit *u);
+int unit_check_drift(Unit *u);      /* re-read managed files, re-assert changed ones */
+int unit_refresh_info(Unit *u);     /* populated, exe from first PID */
+
+/* oom.c */
+int oom_apply(Unit *u);            /* every PID of the cgroup → desired oom_score_adj */
+int oom_restore(Unit *u, int pid, const char *content);
+
+/* discover-cgroupfs.c */
+int discover_inotify_setup(Manager *m); /* before any unit is added */
+int discover_cgroupfs_start(Manager *m);
+int discover_unit_watch(Unit *u);
+void discover_unit_unwatch(Unit *u);
+
+/* discover-systemd.c */
+int discover_systemd_start(Manager *m);

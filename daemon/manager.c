@@ -1,0 +1,429 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/stat.h>
+
+#include "bus.h"
+#include "fileio.h"
+#include "log.h"
+#include "manager-private.h"
+
+static const char *const backend_type_table[_BACKEND_TYPE_MAX] = {
+        [BACKEND_AUTO] = "auto",
+        [BACKEND_SYSTEMD] = "systemd",
+        [BACKEND_CGROUPFS] = "cgroupfs",
+};
+
+const char *backend_type_to_string(BackendType t) {
+        if (t < 0 || t >= _BACKEND_TYPE_MAX)
+                return NULL;
+        return backend_type_table[t];
+}
+
+BackendType backend_type_from_string(const char *s) {
+        for (BackendType t = 0; t < _BACKEND_TYPE_MAX; t++)
+                if (s && streq(s, backend_type_table[t]))
+                        return t;
+        return _BACKEND_TYPE_INVALID;
+}
+
+int manager_new(Manager **ret) {
+        Manager *m;
+
+        m = calloc(1, sizeof(*m));
+        if (!m)
+                return -ENOMEM;
+        m->priv = calloc(1, sizeof(*m->priv));
+        if (!m->priv) {
+                free(m);
+                return -ENOMEM;
+        }
+        m->priv->inotify_fd = -1;
+        m->rebalance_state = "idle";
+        *ret = m;
+        return 0;
+}
+
+Manager *manager_free(Manager *m) {
+        if (!m)
+                return NULL;
+        if (m->bus)
+                bus_done(m);
+        for (size_t i = 0; i < m->n_units; i++) {
+                discover_unit_unwatch(m->units[i]);
+                unit_free(m->units[i]);
+        }
+        free(m->units);
+        if (m->backend && m->backend->free)
+                m->backend->free(m->backend);
+        sd_event_source_disable_unref(m->priv->inotify_source);
+        sd_event_source_disable_unref(m->priv->work_source);
+        if (m->priv->inotify_fd >= 0)
+                (void) close(m->priv->inotify_fd);
+        state_done(&m->priv->state);
+        free(m->priv);
+        policy_set_free(m->policies);
+        free(m->cgroup_root);
+        strv_freep(&m->watched_slices);
+        strv_freep(&m->policy_dirs);
+        free(m->state_dir);
+        free(m->runtime_dir);
+        sd_bus_flush_close_unref(m->bus);
+        sd_event_unref(m->event);
+        free(m);
+        return NULL;
+}
+
+/* Index of the first unit whose name is >= name. */
+static size_t unit_index(Manager *m, const char *name) {
+        size_t lo = 0, hi = m->n_units;
+
+        while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+
+                if (strcmp(m->units[mid]->name, name) < 0)
+                        lo = mid + 1;
+                else
+                        hi = mid;
+        }
+        return lo;
+}
+
+Unit *manager_get_unit(Manager *m, const char *name) {
+        size_t i;
+
+        if (!m || !name)
+                return NULL;
+        i = unit_index(m, name);
+        if (i < m->n_units && streq(m->units[i]->name, name))
+                return m->units[i];
+        return NULL;
+}
+
+int manager_add_unit(Manager *m, const char *name, const char *slice, const char *cgroup_path,
+                     bool discover_children, const char *user, pid_t main_pid, Unit **ret) {
+        _cleanup_free_ char *dir = NULL;
+        struct stat st;
+        Unit *u, **a;
+        size_t i;
+        int r;
+
+        u = manager_get_unit(m, name);
+        if (u) {
+                bool changed = !streq_ptr(u->user, user) || (main_pid > 0 && main_pid != u->main_pid);
+
+                if (changed) {
+                        char *c = user ? strdup(user) : NULL;
+
+                        if (user && !c)
+                                return -ENOMEM;
+                        free(u->user);
+                        u->user = c;
+                        if (main_pid > 0)
+                                u->main_pid = main_pid;
+                        (void) unit_refresh_info(u);
+                        (void) unit_apply(u);
+                }
+                if (ret)
+                        *ret = u;
+                return 0;
+        }
+
+        r = unit_new(m, name, &u);
+        if (r < 0)
+                return r;
+        u->slice = slice ? strdup(slice) : NULL;
+        u->cgroup_path = strdup(cgroup_path);
+        u->is_slice = strlen(name) > 6 && streq(name + strlen(name) - 6, ".slice");
+        u->priv->discover_children = discover_children;
+        u->user = user ? strdup(user) : NULL;
+        u->main_pid = main_pid;
+        if ((slice && !u->slice) || !u->cgroup_path || (user && !u->user)) {
+                unit_free(u);
+                return -ENOMEM;
+        }
+
+        dir = path_join(m->cgroup_root, cgroup_path);
+        if (!dir) {
+                unit_free(u);
+                return -ENOMEM;
+        }
+        u->priv->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (u->priv->dirfd < 0 || fstat(u->priv->dirfd, &st) < 0) {
+                r = -errno;
+                unit_free(u);
+                /* gone again before we got to it: not worth more than a debug line */
+                return log_debug_errno(r, "Cannot open cgroup %s of %s, skipping: %m", dir, name);
+        }
+        u->priv->cgroup_id = (uint64_t) st.st_ino;
+
+        a = realloc(m->units, (m->n_units + 1) * sizeof(Unit *));
+        if (!a) {
+                unit_free(u);
+                return -ENOMEM;
+        }
+        m->units = a;
+        i = unit_index(m, name);
+        memmove(m->units + i + 1, m->units + i, (m->n_units - i) * sizeof(Unit *));
+        m->units[i] = u;
+        m->n_units++;
+
+        r = discover_unit_watch(u);
+        if (r < 0)
+                log_warning_errno(r, "%s: cannot watch %s, drift and new processes go unnoticed: %m", name, dir);
+
+        (void) state_check_cgroup_id(&m->priv->state, name, u->priv->cgroup_id);
+        (void) state_get_layer(&m->priv->state, false, name, &m->parse_ctx, &u->persistent);
+        (void) state_get_layer(&m->priv->state, true, name, &m->parse_ctx, &u->runtime);
+        (void) unit_refresh_info(u);
+
+        log_debug("New unit %s (%s)", name, cgroup_path);
+        r = unit_apply(u);
+        if (r == -ENOMEM)
+                return r;
+        bus_emit_unit_new(m, u);
+        if (ret)
+                *ret = u;
+        return 1;
+}
+
+void manager_remove_unit(Manager *m, const char *name) {
+        size_t i = unit_index(m, name);
+        _cleanup_free_ char *path = NULL;
+        Unit *u;
+
+        if (i >= m->n_units || !streq(m->units[i]->name, name))
+                return;
+        u = m->units[i];
+        memmove(m->units + i, m->units + i + 1, (m->n_units - i - 1) * sizeof(Unit *));
+        m->n_units--;
+
+        log_debug("Unit %s is gone", name);
+        /* the cgroup is gone: its originals belong to nothing any more */
+        (void) state_drop_unit_originals(&m->priv->state, name);
+        discover_unit_unwatch(u);
+        path = TAKE_PTR(u->object_path);
+        bus_emit_unit_removed(m, u->name, path);
+        unit_free(u);
+}
+
+static size_t strv_length(char **l) {
+        size_t n = 0;
+
+        while (l && l[n])
+                n++;
+        return n;
+}
+
+static int on_work(sd_event_source *s, void *userdata) {
+        Manager *m = userdata;
+
+        (void) sd_event_source_set_enabled(s, SD_EVENT_OFF);
+        /* unit_check_drift() may remove units; iterate by name */
+        for (size_t i = 0; i < m->n_units; i++) {
+                Unit *u = m->units[i];
+
+                if (u->priv->dirty) {
+                        u->priv->dirty = false;
+                        (void) unit_check_drift(u);
+                }
+                if (u->priv->procs_dirty) {
+                        u->priv->procs_dirty = false;
+                        /* a new executable may change which policies match */
+                        if (unit_refresh_info(u) > 0)
+                                (void) unit_apply(u);
+                        else if (u->priv->managed[PROP_OOM_SCORE_ADJUST] && !m->dry_run)
+                                (void) oom_apply(u);
+                }
+        }
+        return 0;
+}
+
+void manager_schedule_work(Manager *m) {
+        int r;
+
+        if (!m->priv->work_source) {
+                r = sd_event_add_defer(m->event, &m->priv->work_source, on_work, m);
+                if (r < 0) {
+                        log_error_errno(r, "Failed to add work event source: %m");
+                        return;
+                }
+                (void) sd_event_source_set_description(m->priv->work_source, "unit-work");
+        }
+        (void) sd_event_source_set_enabled(m->priv->work_source, SD_EVENT_ONESHOT);
+}
+
+int manager_set_unit_properties(Manager *m, const char *unit, bool runtime, const PropSet *props,
+                                char **ret_error) {
+        PropSet merged = {};
+        PropSet *layer;
+        Unit *u;
+        int r;
+
+        u = manager_get_unit(m, unit);
+        if (!u) {
+                if (ret_error)
+                        (void) asprintf(ret_error, "Unit %s is not managed by cgpolicyd.", unit);
+                return -ENOENT;
+        }
+        layer = runtime ? &u->runtime : &u->persistent;
+
+        r = prop_set_copy(&merged, layer);
+        if (r < 0)
+                return r;
+        for (PropertyId id = 0; id < _PROP_MAX; id++) {
+                PropValue v = {};
+
+                if (!props->has[id])
+                        continue;
+                r = prop_value_copy(&v, &props->v[id]);
+                if (r < 0) {
+                        prop_set_done(&merged);
+                        return r;
+                }
+                prop_set_put(&merged, id, &v);
+        }
+
+        r = state_set_layer(&m->priv->state, runtime, unit, &merged);
+        if (r < 0) {
+                prop_set_done(&merged);
+                if (ret_error)
+                        (void) asprintf(ret_error, "Cannot save %s overrides of %s: %s",
+                                        runtime ? "runtime" : "persistent", unit, strerror(-r));
+                return r == -ENOMEM ? r : -EROFS;
+        }
+        prop_set_done(layer);
+        *layer = merged;
+
+        log_info("%s: %s overrides changed", unit, runtime ? "runtime" : "persistent");
+        (void) unit_apply(u);
+        return 0;
+}
+
+int manager_revert_unit_properties(Manager *m, const char *unit, char **props, char **ret_error) {
+        PropSet np = {}, nr = {};
+        bool drop[_PROP_MAX] = {};
+        Unit *u;
+        int r;
+
+        u = manager_get_unit(m, unit);
+        if (!u) {
+                if (ret_error)
+                        (void) asprintf(ret_error, "Unit %s is not managed by cgpolicyd.", unit);
+                return -ENOENT;
+        }
+        if (!props || !props[0])
+                for (PropertyId id = 0; id < _PROP_MAX; id++)
+                        drop[id] = true;
+        else
+                for (char **s = props; *s; s++) {
+                        const Property *p = property_by_name(*s) ?: property_by_dbus_name(*s);
+
+                        if (!p) {
+                                if (ret_error)
+                                        (void) asprintf(ret_error, "Unknown property \"%s\".", *s);
+                                return -EINVAL;
+                        }
+                        drop[p->id] = true;
+                }
+
+        r = prop_set_copy(&np, &u->persistent);
+        if (r >= 0)
+                r = prop_set_copy(&nr, &u->runtime);
+        if (r < 0)
+                goto fail;
+        for (PropertyId id = 0; id < _PROP_MAX; id++)
+                if (drop[id]) {
+                        prop_set_unset(&np, id);
+                        prop_set_unset(&nr, id);
+                }
+
+        r = state_set_layer(&m->priv->state, false, unit, &np);
+        if (r < 0)
+                goto fail_save;
+        r = state_set_layer(&m->priv->state, true, unit, &nr);
+        if (r < 0) {
+                /* keep both layers consistent: put the persistent one back */
+                (void) state_set_layer(&m->priv->state, false, unit, &u->persistent);
+                goto fail_save;
+        }
+        prop_set_done(&u->persistent);
+        prop_set_done(&u->runtime);
+        u->persistent = np;
+        u->runtime = nr;
+        log_info("%s: overrides reverted", unit);
+        (void) unit_apply(u);
+        return 0;
+
+fail_save:
+        if (ret_error)
+                (void) asprintf(ret_error, "Cannot save overrides of %s: %s", unit, strerror(-r));
+fail:
+        prop_set_done(&np);
+        prop_set_done(&nr);
+        return r;
+}
+
+int manager_reload(Manager *m, Diags *ret_diags) {
+        PolicySet *old = m->policies, *set = NULL;
+        Diags diags = {};
+        int r;
+
+        r = policy_set_load_dirs((const char *const *) m->policy_dirs, &m->parse_ctx, &set, &diags);
+        if (r < 0) {
+                for (size_t i = 0; i < diags.n; i++) {
+                        _cleanup_free_ char *t = diag_format(&diags.items[i]);
+                        log_error("%s", strna(t));
+                }
+                log_error_errno(r, "Policy reload failed, the previous policies stay in force: %m");
+                if (ret_diags)
+                        *ret_diags = diags;
+                else
+                        diags_done(&diags);
+                return r;
+        }
+        diags_done(&diags);
+
+        /* re-resolve every unit before the old set (which Resolved points into) goes */
+        m->policies = set;
+        for (size_t i = 0; i < m->n_units; i++)
+                (void) unit_apply(m->units[i]);
+        policy_set_free(old);
+
+        log_info("Policies reloaded: %zu policies from %zu files", set->n_policies, strv_length(set->files));
+        bus_emit_policy_reloaded(m);
+        if (ret_diags)
+                *ret_diags = (Diags){};
+        return 0;
+}
+
+int manager_check_policy(const char *json, Diags *ret) {
+        ParseContext ctx = {
+                .ram_bytes = (uint64_t) sysconf(_SC_PHYS_PAGES) * (uint64_t) sysconf(_SC_PAGESIZE),
+                .tasks_limit = 4194304,
+        };
+        PolicySet *set = NULL;
+        Diags diags = {};
+        int r;
+
+        r = policy_set_parse_string(json, "<string>", &ctx, &set, &diags);
+        policy_set_free(set);
+        if (ret)
+                *ret = diags;
+        else
+                diags_done(&diags);
+        return r < 0 ? r : 0;
+}
+
+const char *unit_desired_text(const Unit *u, PropertyId id) {
+        if (id < 0 || id >= _PROP_MAX)
+                return "";
+        return u->props[id].desired_text ?: "";
+}
+
+void manager_shutdown(Manager *m) {
+        m->priv->stopping = true;
+        for (size_t i = 0; i < m->n_units; i++)
+                unit_restore_all(m->units[i]);
+}

@@ -1,0 +1,130 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "macro.h"
+#include "plan.h"
+
+size_t plan_property_files(PropertyId id, const char *ret[PLAN_MAX_FILES]) {
+        const Property *p = property_get(id);
+        size_t n = 0;
+
+        if (!p || !p->cgroup_file)
+                return 0;
+        ret[n++] = p->cgroup_file;
+        /* systemd expresses CPUWeight=idle through cpu.idle, not cpu.weight. */
+        if (id == PROP_CPU_WEIGHT)
+                ret[n++] = "cpu.idle";
+        return n;
+}
+
+bool plan_is_oom_key(const char *key, int *ret_pid) {
+        const char *s;
+        char *end;
+        long pid;
+
+        if (strncmp(key, PLAN_OOM_PREFIX, strlen(PLAN_OOM_PREFIX)) != 0)
+                return false;
+        s = key + strlen(PLAN_OOM_PREFIX);
+        if (*s < '1' || *s > '9')
+                return false;
+        errno = 0;
+        pid = strtol(s, &end, 10);
+        if (errno != 0 || *end != 0 || pid <= 0 || pid > 0x3fffffff)
+                return false;
+        if (ret_pid)
+                *ret_pid = (int) pid;
+        return true;
+}
+
+bool plan_file_claimed(const char *file, const bool managed[_PROP_MAX]) {
+        if (plan_is_oom_key(file, NULL))
+                return managed[PROP_OOM_SCORE_ADJUST];
+
+        for (PropertyId id = 0; id < _PROP_MAX; id++) {
+                const char *files[PLAN_MAX_FILES];
+                size_t n;
+
+                if (!managed[id])
+                        continue;
+                n = plan_property_files(id, files);
+                for (size_t i = 0; i < n; i++)
+                        if (streq(files[i], file))
+                                return true;
+        }
+        return false;
+}
+
+void plan_cpu_max(const Resolved *r, uint64_t *ret_period_usec, uint64_t *ret_quota_per_sec_usec) {
+        const ResolvedProp *q = &r->props[PROP_CPU_QUOTA], *per = &r->props[PROP_CPU_QUOTA_PERIOD];
+
+        *ret_period_usec = per->layer != LAYER_NONE && !per->value.reset ? per->value.u : 100 * USEC_PER_MSEC;
+        *ret_quota_per_sec_usec = q->layer != LAYER_NONE && !q->value.reset ? q->value.u : USEC_INFINITY;
+}
+
+char *plan_reason(const Property *p, int write_error, bool file_present, bool controller_available,
+                  const char *effective, const char *desired) {
+        char *s = NULL;
+        int r;
+
+        if (p->controller != CTRL_NONE && !controller_available)
+                r = asprintf(&s, "not applied: controller %s not enabled", controller_to_string(p->controller));
+        else if (!file_present || write_error == -ENOENT)
+                r = asprintf(&s, "not applied: %s absent", p->cgroup_file ?: "file");
+        else if (write_error < 0)
+                r = asprintf(&s, "not applied: writing %s failed: %s", p->cgroup_file ?: "value",
+                             strerror(-write_error));
+        else
+                r = asprintf(&s, "not applied: value clamped: reads \"%s\", wanted \"%s\"", strna(effective),
+                             strna(desired));
+        return r < 0 ? NULL : s;
+}
+
+static bool has_suffix(const char *s, const char *suffix) {
+        size_t a = strlen(s), b = strlen(suffix);
+
+        return a > b && streq(s + a - b, suffix);
+}
+
+bool plan_unit_name_valid(const char *name) {
+        if (!name || !*name || strlen(name) > 255 || strchr(name, '/'))
+                return false;
+        if (name[0] == '.')
+                return false;
+        return has_suffix(name, ".service") || has_suffix(name, ".scope") || has_suffix(name, ".slice");
+}
+
+int plan_slice_path(const char *slice, char **ret) {
+        _cleanup_free_ char *path = NULL;
+        size_t len, plen = 0;
+        const char *base;
+
+        if (!slice || !plan_unit_name_valid(slice) || !has_suffix(slice, ".slice"))
+                return -EINVAL;
+        if (streq(slice, "-.slice")) {
+                path = strdup("/");
+                if (!path)
+                        return -ENOMEM;
+                *ret = TAKE_PTR(path);
+                return 0;
+        }
+        len = strlen(slice) - strlen(".slice");
+        base = slice;
+        if (base[0] == '-' || base[len - 1] == '-' || memmem(base, len, "--", 2))
+                return -EINVAL;
+
+        /* every '-' starts a parent: "a-b-c" → /a.slice/a-b.slice/a-b-c.slice */
+        path = malloc(len * (len + 8) + 16);
+        if (!path)
+                return -ENOMEM;
+        for (size_t i = 0; i <= len; i++) {
+                if (i < len && base[i] != '-')
+                        continue;
+                plen += (size_t) sprintf(path + plen, "/%.*s.slice", (int) i, base);
+        }
+        *ret = TAKE_PTR(path);
+        return 0;
+}

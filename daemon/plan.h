@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* Pure decisions of the apply step: which cgroup files a property touches, which
+ * recorded originals must be put back, cpu.max parameters, and the reason text
+ * for a value that did not take. No I/O; tested by daemon/test-plan.c. */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "property.h"
+#include "resolve.h"
+
+#define PLAN_MAX_FILES 3
+#define PLAN_OOM_PREFIX "oom_score_adj:"
+
+/* cgroup files property `id` may write (its table file plus e.g. cpu.idle for
+ * CPUWeight=idle). Returns how many were stored in ret (0 for OOMScoreAdjust). */
+size_t plan_property_files(PropertyId id, const char *ret[PLAN_MAX_FILES]);
+
+/* Whether some managed property may write `file` (an "oom_score_adj:PID" key
+ * belongs to OOMScoreAdjust). */
+bool plan_file_claimed(const char *file, const bool managed[_PROP_MAX]);
+
+/* Whether a key of the originals map is an oom_score_adj one; ret_pid optional. */
+bool plan_is_oom_key(const char *key, int *ret_pid);
+
+/* cpu.max holds quota and period together: what to pass to
+ * property_cgroup_writes() for it, from the resolved values (defaults: period
+ * 100ms, quota unlimited). */
+void plan_cpu_max(const Resolved *r, uint64_t *ret_period_usec, uint64_t *ret_quota_per_sec_usec);
+
+/* Why a property did not take, for the status text:
+ *   write_error    negative errno of the write (0 when the write succeeded or none was made)
+ *   file_present   whether the attribute file exists
+ *   controller_available  whether the controller is listed in the cgroup's cgroup.controllers
+ *   effective/desired     canonical text (may be NULL)
+ * Returns a malloc'ed "not applied: ..." string, NULL on OOM. */
+char *plan_reason(const Property *p, int write_error, bool file_present, bool controller_available,
+                  const char *effective, const char *desired);
+
+/* Unit names: "name.service", ".scope", ".slice"; no '/', not "." or "..". */
+bool plan_unit_name_valid(const char *name);
+
+/* systemd's slice nesting: "a-b.slice" → "/a.slice/a-b.slice", "system.slice" →
+ * "/system.slice", "-.slice" → "/". -EINVAL for anything else. */
+int plan_slice_path(const char *slice, char **ret);

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* Persistence (jansson): override layers and the original values of the files the
+ * daemon changed. Every change is written atomically before it takes effect.
+ *   <state_dir>/overrides.json    persistent layer  {"units": {"db.service": {"CPUWeight": "300"}}}
+ *   <runtime_dir>/overrides.json  runtime layer     (same format)
+ *   <runtime_dir>/originals.json  {"units": {"db.service": {"cgroup-id": N, "files": {"cpu.weight": "100\n"}}}}
+ * Originals live in the runtime dir: after a reboot every cgroup is new, so old
+ * originals would be wrong; after a daemon crash they are exactly what we need. */
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "policy.h"
+
+typedef struct State {
+        char *persistent_path, *runtime_path, *originals_path;
+        json_t *persistent, *runtime, *originals; /* the "units" objects */
+} State;
+
+/* Missing files are empty state; an unreadable or malformed file is logged and
+ * treated as empty (it is replaced on the next save). */
+int state_load(State *s, const char *state_dir, const char *runtime_dir);
+void state_done(State *s);
+
+/* The unit's persistent (runtime=false) or runtime layer, parsed through the
+ * property table. Entries that no longer parse are logged and skipped. */
+int state_get_layer(State *s, bool runtime, const char *unit, const ParseContext *ctx, PropSet *ret);
+/* Replaces the unit's layer and saves; on failure the old layer stays (memory and disk). */
+int state_set_layer(State *s, bool runtime, const char *unit, const PropSet *set);
+
+/* Originals. get returns NULL when none recorded. */
+const char *state_get_original(State *s, const char *unit, const char *file);
+/* Records (if not yet recorded) and saves. cgroup_id identifies the cgroup
+ * instance the originals belong to. */
+int state_put_original(State *s, const char *unit, uint64_t cgroup_id, const char *file, const char *content);
+int state_drop_original(State *s, const char *unit, const char *file);
+int state_drop_unit_originals(State *s, const char *unit);
+/* Drops the unit's originals if they were recorded for another cgroup instance. */
+int state_check_cgroup_id(State *s, const char *unit, uint64_t cgroup_id);
+/* NULL-terminated malloc'ed list of the unit's recorded file keys (may be empty). */
+int state_list_originals(State *s, const char *unit, char ***ret);
