@@ -490,8 +490,21 @@ static int format_device_value(const Property *p, uint64_t x, char **ret) {
         case VT_DEVICE_BYTES:
         case VT_DEVICE_IOPS:
                 return format_size_base(x, 1000, ret);
-        case VT_DEVICE_DURATION:
-                return format_duration(x, ret);
+        case VT_DEVICE_DURATION: {
+                /* The value is what follows the last space of an entry, so "1s 500ms"
+                 * is written as "1s500ms", which parse_duration() takes as well. */
+                char *s;
+                int r = format_duration(x, &s);
+                if (r < 0)
+                        return r;
+                size_t o = 0;
+                for (size_t i = 0; s[i]; i++)
+                        if (s[i] != ' ')
+                                s[o++] = s[i];
+                s[o] = 0;
+                *ret = s;
+                return 0;
+        }
         default:
                 return -EINVAL;
         }
@@ -812,7 +825,7 @@ static int next_token(const char **p, char *buf, size_t size) {
 
         while (**p == ' ' || **p == '\t')
                 (*p)++;
-        n = strcspn(*p, " \t");
+        n = strcspn(*p, " \t\n");
         if (n == 0)
                 return 0;
         if (n >= size)
