@@ -348,7 +348,9 @@ static int collect_dir(const char *dir, DirEntry **entries, size_t *n, Diags *di
                         r = -ENOMEM;
                         break;
                 }
-                if (!masked && asprintf(&e.path, "%s/%s", dir, de->d_name) < 0) {
+                size_t dl = strlen(dir);
+                bool slash = dl > 0 && dir[dl - 1] == '/';
+                if (!masked && asprintf(&e.path, "%s%s%s", dir, slash ? "" : "/", de->d_name) < 0) {
                         free(e.name);
                         r = -ENOMEM;
                         break;
