@@ -33,8 +33,16 @@ static void enable_controller(Unit *u, Controller c) {
                 return;
         {
                 _cleanup_close_ int dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                _cleanup_free_ char *cur = NULL;
+                char *saveptr = NULL;
+
                 if (dfd < 0)
                         return;
+                /* already enabled: the file is missing for another reason */
+                if (read_full_file_at(dfd, "cgroup.subtree_control", &cur) >= 0)
+                        for (char *t = strtok_r(cur, " \t\n", &saveptr); t; t = strtok_r(NULL, " \t\n", &saveptr))
+                                if (streq(t, text + 1))
+                                        return;
                 r = write_one_at(dfd, "cgroup.subtree_control", text, false);
         }
         if (r < 0)

@@ -66,7 +66,9 @@ int write_one_at(int dirfd, const char *name, const char *s, bool nonblock) {
         size_t len = strlen(s);
         ssize_t k;
 
-        fd = openat(dirfd, name, O_WRONLY | O_CLOEXEC | O_NOCTTY | (nonblock ? O_NONBLOCK : 0));
+        /* O_TRUNC is harmless on cgroupfs/procfs (shells use it too) and keeps a
+         * plain-file tree (tests, copies) holding exactly the last value. */
+        fd = openat(dirfd, name, O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOCTTY | (nonblock ? O_NONBLOCK : 0));
         if (fd < 0)
                 return -errno;
         k = write(fd, s, len);

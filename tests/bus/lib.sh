@@ -1,0 +1,220 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+#
+# Harness for the bus suite: a fake cgroup v2 tree in a temp dir, a policy dir,
+# a private dbus-daemon, and cgpolicyd started against them. Everything started
+# here is stopped by PID on exit; nothing outside the temp dir is touched.
+#
+# Environment:
+#   CGPOLICYD          path of the daemon (meson sets it)
+#   CGPOLICYCTL        path of the CLI (meson sets it)
+#   CGPOLICYD_WRAPPER  command put in front of cgpolicyd, e.g.
+#                      "valgrind --error-exitcode=1 --leak-check=full"
+
+set -euo pipefail
+
+: "${CGPOLICYD:?CGPOLICYD must point to the cgpolicyd binary}"
+CGPOLICYD_WRAPPER=${CGPOLICYD_WRAPPER:-}
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/cgpolicyd-test.XXXXXX")
+ROOT=$T/cgroup
+SLICE=$ROOT/system.slice
+POLICY_DIR=$T/policies
+STATE_DIR=$T/state
+RUNTIME_DIR=$T/runtime
+STAGING=$T/staging
+LOG=$T/daemon.log
+BUS_ADDRESS=
+BUS_PID=
+DAEMON_PID=
+CHILD_PIDS=()
+
+# Timing limits: a wrapper like valgrind makes everything 20-50x slower.
+if [[ -n $CGPOLICYD_WRAPPER ]]; then
+        SLOW=20
+else
+        SLOW=1
+fi
+
+log() { echo "# $*" >&2; }
+fail() {
+        echo "FAIL: $*" >&2
+        if [[ -f $LOG ]]; then
+                echo "---- daemon log ----" >&2
+                tail -n 60 "$LOG" >&2
+        fi
+        exit 1
+}
+
+cleanup() {
+        local rc=$?
+        set +e
+        if [[ -n $DAEMON_PID ]] && kill -0 "$DAEMON_PID" 2>/dev/null; then
+                kill -TERM "$DAEMON_PID"
+                wait "$DAEMON_PID" 2>/dev/null
+        fi
+        for p in "${CHILD_PIDS[@]}"; do
+                kill -KILL "$p" 2>/dev/null
+                wait "$p" 2>/dev/null
+        done
+        if [[ -n $BUS_PID ]]; then
+                kill -TERM "$BUS_PID" 2>/dev/null
+                wait "$BUS_PID" 2>/dev/null
+        fi
+        if [[ $rc -ne 0 && -f $LOG ]]; then
+                echo "---- daemon log ($LOG) ----" >&2
+                tail -n 80 "$LOG" >&2
+        fi
+        [[ -n ${KEEP_TEST_DIR:-} ]] && { cp "$LOG" /tmp/last-daemon.log 2>/dev/null; }
+        rm -rf "$T"
+        exit $rc
+}
+trap cleanup EXIT
+
+PSI_TEXT=$'some avg10=0.00 avg60=0.00 avg300=0.00 total=0\nfull avg10=0.00 avg60=0.00 avg300=0.00 total=0'
+
+# make_cgroup_dir DIR: the files of a cgroup v2 directory with the kernel's defaults.
+make_cgroup_dir() {
+        local d=$1
+        mkdir -p "$d"
+        printf '100\n' >"$d/cpu.weight"
+        printf 'max 100000\n' >"$d/cpu.max"
+        printf '0\n' >"$d/cpu.idle"
+        printf '%s\n' "$PSI_TEXT" >"$d/cpu.pressure"
+        printf '0\n' >"$d/memory.min"
+        printf '0\n' >"$d/memory.low"
+        printf 'max\n' >"$d/memory.high"
+        printf 'max\n' >"$d/memory.max"
+        printf 'max\n' >"$d/memory.swap.max"
+        printf '16777216\n' >"$d/memory.current"
+        printf '%s\n' "$PSI_TEXT" >"$d/memory.pressure"
+        printf 'default 100\n' >"$d/io.weight"
+        : >"$d/io.max"
+        : >"$d/io.latency"
+        printf '%s\n' "$PSI_TEXT" >"$d/io.pressure"
+        printf 'max\n' >"$d/pids.max"
+        printf '\n' >"$d/cpuset.cpus"
+        printf '\n' >"$d/cpuset.mems"
+        printf '0-3\n' >"$d/cpuset.cpus.effective"
+        printf '0\n' >"$d/cpuset.mems.effective"
+        : >"$d/cgroup.procs"
+        printf 'populated 0\nfrozen 0\n' >"$d/cgroup.events"
+        printf 'cpuset cpu io memory pids\n' >"$d/cgroup.controllers"
+        printf 'cpuset cpu io memory pids\n' >"$d/cgroup.subtree_control"
+}
+
+# make_tree UNIT...: root + system.slice + the given units already present.
+make_tree() {
+        mkdir -p "$POLICY_DIR" "$STATE_DIR" "$RUNTIME_DIR" "$STAGING"
+        make_cgroup_dir "$ROOT"
+        make_cgroup_dir "$SLICE"
+        local u
+        for u in "$@"; do
+                make_cgroup_dir "$SLICE/$u"
+        done
+}
+
+# add_unit NAME: builds a complete unit beside the tree and renames it into
+# system.slice, as a real cgroup appears with all its files at once.
+add_unit() {
+        make_cgroup_dir "$STAGING/$1"
+        mv "$STAGING/$1" "$SLICE/$1"
+}
+
+# policy FILE JSON
+policy() {
+        printf '%s\n' "$2" >"$POLICY_DIR/$1"
+}
+
+start_bus() {
+        cat >"$T/bus.conf" <<EOC
+<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>session</type>
+  <listen>unix:path=$T/bus.sock</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow user="*"/>
+    <allow own="*"/>
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+  </policy>
+</busconfig>
+EOC
+        dbus-daemon --config-file="$T/bus.conf" --nofork --print-address=1 >"$T/bus.address" 2>"$T/bus.log" &
+        BUS_PID=$!
+        wait_for 5 test -s "$T/bus.address" || fail "private dbus-daemon did not start: $(cat "$T/bus.log")"
+        BUS_ADDRESS=$(head -n1 "$T/bus.address")
+        export DBUS_SESSION_BUS_ADDRESS=$BUS_ADDRESS
+}
+
+# start_daemon [EXTRA ARGS...]: starts cgpolicyd and waits until it is running.
+start_daemon() {
+        [[ -n $BUS_ADDRESS ]] || start_bus
+        : >>"$LOG"
+        local mark
+        mark=$(wc -l <"$LOG")
+        # shellcheck disable=SC2086
+        $CGPOLICYD_WRAPPER "$CGPOLICYD" --backend=cgroupfs --cgroup-root="$ROOT" --bus="$BUS_ADDRESS" \
+                --state-dir="$STATE_DIR" --runtime-dir="$RUNTIME_DIR" --policy-dir="$POLICY_DIR" \
+                --log-level=debug "$@" >>"$LOG" 2>&1 &
+        DAEMON_PID=$!
+        wait_for $((10 * SLOW)) log_since "$mark" 'cgpolicyd .* running' ||
+                fail "cgpolicyd did not come up"
+}
+
+# stop_daemon [SIGNAL]: signals it and waits; prints nothing, returns its exit code.
+stop_daemon() {
+        local sig=${1:-TERM} rc=0
+        kill -"$sig" "$DAEMON_PID"
+        wait "$DAEMON_PID" || rc=$?
+        DAEMON_PID=
+        return $rc
+}
+
+daemon_alive() {
+        [[ -n $DAEMON_PID ]] && kill -0 "$DAEMON_PID" 2>/dev/null
+}
+
+# log_since LINE REGEX: REGEX appears in the log after line LINE.
+log_since() {
+        tail -n +"$(($1 + 1))" "$LOG" | grep -Eq -- "$2"
+}
+
+log_lines() { wc -l <"$LOG"; }
+
+# wait_for SECONDS CMD...: polls CMD every 10ms.
+wait_for() {
+        local limit=$1
+        shift
+        local end=$((SECONDS + limit + 1))
+        while ((SECONDS < end)); do
+                if "$@"; then
+                        return 0
+                fi
+                sleep 0.01
+        done
+        return 1
+}
+
+# file_is FILE VALUE: the file's content, trailing newline stripped, equals VALUE.
+file_is() {
+        [[ "$(cat "$1" 2>/dev/null)" == "$2" ]]
+}
+
+# expect_file FILE VALUE [SECONDS]
+expect_file() {
+        local f=$1 want=$2 limit=${3:-$((2 * SLOW))}
+        wait_for "$limit" file_is "$f" "$want" ||
+                fail "$f is \"$(cat "$f" 2>/dev/null)\", expected \"$want\""
+}
+
+now_ms() { date +%s%3N; }
+
+# spawn_child: a real process (sleep) whose PID the test puts in a fake cgroup.procs.
+spawn_child() {
+        sleep 1000 &
+        CHILD_PIDS+=($!)
+        echo $!
+}

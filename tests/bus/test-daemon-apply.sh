@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# Policies reach units that exist at start, units that appear later (renamed
+# into the slice), and the slice itself; unmatched units stay untouched.
+source "$(dirname "$0")/lib.sh"
+
+make_tree web.service other.service
+policy 50-test.json '{ "policies": [
+  { "name": "db", "match": { "unit": "db.service" }, "properties": { "CPUWeight": 800, "MemoryHigh": "1G" } },
+  { "name": "web", "match": { "unit": "web*.service" }, "properties": { "CPUWeight": 300, "TasksMax": 200 } },
+  { "name": "slice", "match": { "unit": "system.slice" }, "properties": { "MemoryHigh": "2G" } } ] }'
+
+start_daemon
+
+# existing units
+expect_file "$SLICE/web.service/cpu.weight" 300
+expect_file "$SLICE/web.service/pids.max" 200
+expect_file "$SLICE/memory.high" 2147483648
+# unmatched: untouched
+file_is "$SLICE/other.service/cpu.weight" 100 || fail "other.service was changed"
+file_is "$SLICE/other.service/pids.max" max || fail "other.service was changed"
+
+# a new unit: measure from the rename to the value being there
+make_cgroup_dir "$STAGING/db.service"
+start=$(now_ms)
+mv "$STAGING/db.service" "$SLICE/db.service"
+wait_for $((5 * SLOW)) file_is "$SLICE/db.service/cpu.weight" 800 || fail "db.service cpu.weight not 800"
+latency=$(($(now_ms) - start))
+echo "db.service cpu.weight=800 applied ${latency} ms after the directory appeared"
+limit=$((1000 * SLOW))
+((latency <= limit)) || fail "latency ${latency} ms > ${limit} ms"
+expect_file "$SLICE/db.service/memory.high" 1073741824
+
+# mkdir'ed (IN_CREATE) units are picked up too once their files exist
+mkdir "$SLICE/web2.service"
+make_cgroup_dir "$SLICE/web2.service"
+# the first apply finds no files yet; the files being written re-trigger it
+expect_file "$SLICE/web2.service/cpu.weight" 300
+
+daemon_alive || fail "daemon died"
+grep -q 'web2.service: CPUWeight=300' "$LOG" || fail "no log line for web2.service"
+stop_daemon TERM || fail "daemon exited with $?"
