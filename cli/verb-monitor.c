@@ -1,0 +1,193 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* monitor: prints the daemon's signals as they come, one line each. */
+
+#define _GNU_SOURCE
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "bus-errors.h"
+#include "bus-value.h"
+#include "ctl.h"
+#include "property.h"
+#include "verbs.h"
+
+static void timestamp(char *buf, size_t size) {
+        struct timespec ts;
+        struct tm tm;
+
+        clock_gettime(CLOCK_REALTIME, &ts);
+        localtime_r(&ts.tv_sec, &tm);
+        size_t n = strftime(buf, size, "%H:%M:%S", &tm);
+        snprintf(buf + n, size - n, ".%03ld", ts.tv_nsec / 1000000);
+}
+
+/* One changed property as text: table properties in policy syntax, others as JSON. */
+static char *changed_value(sd_bus_message *m, const char *name, const char *sig) {
+        const char *base = strncmp(name, "Effective", 9) == 0 ? name + 9 : name;
+        const Property *p = property_by_dbus_name(base);
+        char *s = NULL;
+
+        if (p && streq(sig, p->signature)) {
+                _cleanup_(prop_value_done) PropValue v = {};
+                if (bus_read_prop_value(m, p, 0, &v, NULL) < 0)
+                        return NULL;
+                if (p->type == VT_WEIGHT && v.u == UINT64_MAX)
+                        return strdup("");
+                if (prop_value_format(p, &v, &s) < 0)
+                        return NULL;
+                return s;
+        }
+        json_t *j = ctl_variant_to_json(m, sig);
+        if (!j)
+                return NULL;
+        s = json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY);
+        json_decref(j);
+        return s;
+}
+
+static int on_properties_changed(sd_bus_message *m, const char *unit, json_t *o, char **line) {
+        const char *iface;
+        int r;
+
+        r = sd_bus_message_read(m, "s", &iface);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_enter_container(m, 'a', "{sv}");
+        if (r < 0)
+                return r;
+        json_t *props = o ? json_object() : NULL;
+        while ((r = sd_bus_message_enter_container(m, 'e', "sv")) > 0) {
+                const char *k, *sig;
+                char t;
+                _cleanup_free_ char *v = NULL;
+
+                r = sd_bus_message_read(m, "s", &k);
+                if (r >= 0)
+                        r = sd_bus_message_peek_type(m, &t, &sig);
+                if (r >= 0)
+                        r = sd_bus_message_enter_container(m, 'v', sig);
+                if (r < 0)
+                        break;
+                v = changed_value(m, k, sig);
+                if (!v) {
+                        r = -EBADMSG;
+                        break;
+                }
+                if (props)
+                        json_object_set_new(props, k, json_string(v));
+                else {
+                        char *n;
+                        if (asprintf(&n, "%s %s=%s", *line, k, v) < 0) {
+                                r = -ENOMEM;
+                                break;
+                        }
+                        free(*line);
+                        *line = n;
+                }
+                r = sd_bus_message_exit_container(m);
+                if (r >= 0)
+                        r = sd_bus_message_exit_container(m);
+                if (r < 0)
+                        break;
+        }
+        if (o)
+                json_object_set_new(o, "changed", props);
+        return r;
+}
+
+static int on_signal(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        const char *member = sd_bus_message_get_member(m), *path = sd_bus_message_get_path(m);
+        _cleanup_free_ char *unit = NULL, *line = NULL;
+        char ts[32];
+        json_t *o = NULL;
+        int r = 0;
+
+        if (!member || !path)
+                return 0;
+        timestamp(ts, sizeof ts);
+        if (sd_bus_path_decode(path, CGPOLICY_UNIT_PATH_PREFIX, &unit) <= 0)
+                unit = NULL;
+
+        if (arg.json != JSON_OFF) {
+                o = json_pack("{s:s,s:s,s:s,s:s?}", "time", ts, "signal", member, "path", path, "unit", unit);
+                if (!o)
+                        return 0;
+        } else if (asprintf(&line, "%s %s%s%s", ts, member, unit ? " " : "", unit ?: "") < 0)
+                return 0;
+
+        if (streq(member, "PropertiesChanged"))
+                r = on_properties_changed(m, unit, o, &line);
+        else if (streq(member, "UnitNew") || streq(member, "UnitRemoved")) {
+                const char *id, *p;
+                r = sd_bus_message_read(m, "so", &id, &p);
+                if (r > 0) {
+                        if (o)
+                                json_object_set_new(o, "unit", json_string(id));
+                        else {
+                                free(line);
+                                line = NULL;
+                                if (asprintf(&line, "%s %s %s %s", ts, member, id, p) < 0)
+                                        r = -ENOMEM;
+                        }
+                }
+        } else if (streq(member, "Rebalanced")) {
+                const char *u, *p, *old, *new, *reason;
+                r = sd_bus_message_read(m, "sssss", &u, &p, &old, &new, &reason);
+                if (r > 0) {
+                        if (o) {
+                                json_object_set_new(o, "unit", json_string(u));
+                                json_object_set_new(o, "property", json_string(p));
+                                json_object_set_new(o, "old", json_string(old));
+                                json_object_set_new(o, "new", json_string(new));
+                                json_object_set_new(o, "reason", json_string(reason));
+                        } else {
+                                free(line);
+                                line = NULL;
+                                if (asprintf(&line, "%s Rebalanced %s %s: %s → %s (%s)", ts, u, p, old, new,
+                                             reason) < 0)
+                                        r = -ENOMEM;
+                        }
+                }
+        }
+        if (r < 0) {
+                /* A malformed signal is reported, not fatal. */
+                fprintf(stderr, "Failed to parse %s signal: %s\n", member, strerror(-r));
+                json_decref(o);
+                return 0;
+        }
+        if (o)
+                (void) ctl_json_print(o);
+        else
+                printf("%s\n", line);
+        fflush(stdout);
+        return 0;
+}
+
+int verb_monitor(int argc, char *argv[]) {
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        int r;
+
+        if (ctl_bus_open(&bus) < 0)
+                return CTL_EXIT_FAILURE;
+        /* Everything the daemon broadcasts: its own signals and PropertiesChanged. */
+        r = sd_bus_match_signal(bus, NULL, CGPOLICY_BUS_NAME, NULL, NULL, NULL, on_signal, NULL);
+        if (r < 0)
+                return ctl_fail(NULL, r, "subscribe to signals");
+        if (!arg.no_legend && arg.json == JSON_OFF) {
+                printf("Monitoring org.cgpolicy1, press ^C to stop.\n");
+                fflush(stdout);
+        }
+        for (;;) {
+                r = sd_bus_process(bus, NULL);
+                if (r < 0)
+                        return ctl_fail(NULL, r, "process bus messages");
+                if (r > 0)
+                        continue;
+                r = sd_bus_wait(bus, UINT64_MAX);
+                if (r < 0 && r != -EINTR)
+                        return ctl_fail(NULL, r, "wait for bus messages");
+        }
+}

@@ -1,0 +1,350 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* show and explain: one unit's values, and where each comes from. */
+
+#define _GNU_SOURCE
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "bus-errors.h"
+#include "bus-value.h"
+#include "ctl.h"
+#include "property.h"
+#include "table.h"
+#include "verbs.h"
+
+typedef struct ExplainRow {
+        char *value, *layer, *applied;
+} ExplainRow;
+
+typedef struct UnitData {
+        char *path;
+        sd_bus_message *all;
+        ExplainRow rows[_PROP_MAX];
+} UnitData;
+
+static void unit_data_done(UnitData *d) {
+        free(d->path);
+        sd_bus_message_unref(d->all);
+        for (size_t i = 0; i < _PROP_MAX; i++) {
+                free(d->rows[i].value);
+                free(d->rows[i].layer);
+                free(d->rows[i].applied);
+        }
+}
+
+/* GetUnit + GetAll + Explain; prints the failure and returns the exit code. */
+static int unit_fetch(sd_bus *bus, const char *name, UnitData *d) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL, *ex = NULL;
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        const char *path;
+        int r;
+
+        r = sd_bus_call_method(bus, CGPOLICY_BUS_NAME, CGPOLICY_MANAGER_PATH, CGPOLICY_MANAGER_INTERFACE, "GetUnit",
+                               &error, &reply, "s", name);
+        if (r < 0)
+                return ctl_fail(&error, r, "get unit %s", name);
+        r = sd_bus_message_read(reply, "o", &path);
+        if (r < 0)
+                return ctl_fail(NULL, r, "get unit %s", name);
+        d->path = strdup(path);
+        if (!d->path)
+                return CTL_EXIT_FAILURE;
+        r = ctl_get_all(bus, path, CGPOLICY_UNIT_INTERFACE, &d->all, &error);
+        if (r < 0)
+                return ctl_fail(&error, r, "get properties of %s", name);
+        r = sd_bus_call_method(bus, CGPOLICY_BUS_NAME, CGPOLICY_MANAGER_PATH, CGPOLICY_MANAGER_INTERFACE, "Explain",
+                               &error, &ex, "s", name);
+        if (r < 0)
+                return ctl_fail(&error, r, "explain %s", name);
+        r = sd_bus_message_enter_container(ex, 'a', "(ssss)");
+        while (r >= 0) {
+                const char *p, *v, *l, *a;
+                const Property *prop;
+
+                r = sd_bus_message_read(ex, "(ssss)", &p, &v, &l, &a);
+                if (r <= 0)
+                        break;
+                prop = property_by_name(p);
+                if (!prop) /* a newer daemon knows more properties: skip them */
+                        continue;
+                ExplainRow *row = &d->rows[prop->id];
+                free(row->value);
+                free(row->layer);
+                free(row->applied);
+                row->value = strdup(v);
+                row->layer = strdup(l);
+                row->applied = strdup(a);
+                if (!row->value || !row->layer || !row->applied)
+                        return CTL_EXIT_FAILURE;
+        }
+        if (r < 0)
+                return ctl_fail(NULL, r, "parse the explanation of %s", name);
+        return CTL_EXIT_SUCCESS;
+}
+
+/* EffectiveX as policy-syntax text; "" when the daemon has not read it. */
+static int effective_text(sd_bus_message *all, const Property *p, char **ret) {
+        _cleanup_(prop_value_done) PropValue v = {};
+        _cleanup_free_ char *name = NULL;
+        int r;
+
+        if (asprintf(&name, "Effective%s", p->dbus_name) < 0)
+                return -ENOMEM;
+        r = ctl_find_property(all, name);
+        if (r < 0)
+                return r;
+        if (r == 0) {
+                *ret = strdup("");
+                return *ret ? 0 : -ENOMEM;
+        }
+        r = bus_read_prop_value(all, p, 0, &v, NULL);
+        if (r < 0)
+                return r;
+        r = ctl_exit_property(all);
+        if (r < 0)
+                return r;
+        /* UINT64_MAX is systemd's "unset" for weights. */
+        if (p->type == VT_WEIGHT && v.u == UINT64_MAX) {
+                *ret = strdup("");
+                return *ret ? 0 : -ENOMEM;
+        }
+        return prop_value_format(p, &v, ret);
+}
+
+static bool wanted(const char *key) {
+        if (!arg.properties)
+                return true;
+        for (char **i = arg.properties; *i; i++) {
+                const Property *p, *q;
+                if (streq(*i, key))
+                        return true;
+                /* -p MemoryHigh also shows EffectiveMemoryHigh; either spelling of the name works. */
+                const char *k = strncmp(key, "Effective", 9) == 0 ? key + 9 : key;
+                p = property_by_name(*i);
+                q = property_by_name(k);
+                if (p && p == q)
+                        return true;
+        }
+        return false;
+}
+
+static int show_text(const char *name, UnitData *d) {
+        static const char *const strings[] = { "Id", "ControlGroup", "Class" };
+        int r;
+
+        for (size_t i = 0; i < ELEMENTSOF(strings); i++) {
+                const char *s = "";
+                r = ctl_find_property(d->all, strings[i]);
+                if (r > 0 && (r = sd_bus_message_read(d->all, "s", &s)) >= 0)
+                        r = ctl_exit_property(d->all);
+                if (r < 0)
+                        return r;
+                if (wanted(strings[i]))
+                        printf("%s=%s\n", strings[i], s);
+        }
+
+        r = ctl_find_property(d->all, "Policies");
+        if (r > 0) {
+                const char *s;
+                bool first = true;
+                if (wanted("Policies"))
+                        fputs("Policies=", stdout);
+                r = sd_bus_message_enter_container(d->all, 'a', "s");
+                while (r >= 0 && (r = sd_bus_message_read(d->all, "s", &s)) > 0) {
+                        if (wanted("Policies"))
+                                printf("%s%s", first ? "" : " ", s);
+                        first = false;
+                }
+                if (wanted("Policies"))
+                        putchar('\n');
+                if (r >= 0)
+                        r = sd_bus_message_exit_container(d->all);
+                if (r >= 0)
+                        r = ctl_exit_property(d->all);
+        }
+        if (r < 0)
+                return r;
+
+        for (PropertyId id = 0; id < _PROP_MAX; id++) {
+                const Property *p = property_get(id);
+                _cleanup_free_ char *eff = NULL;
+
+                r = effective_text(d->all, p, &eff);
+                if (r < 0)
+                        return r;
+                if (wanted(p->name))
+                        printf("%s=%s\n", p->name, strna(d->rows[id].value));
+                if (wanted(p->name))
+                        printf("Effective%s=%s\n", p->name, eff);
+        }
+
+        uint64_t cur = UINT64_MAX;
+        r = ctl_find_property(d->all, "MemoryCurrent");
+        if (r > 0 && (r = sd_bus_message_read(d->all, "t", &cur)) >= 0)
+                r = ctl_exit_property(d->all);
+        if (r < 0)
+                return r;
+        if (wanted("MemoryCurrent")) {
+                char buf[32];
+                printf("MemoryCurrent=%s\n", cur == UINT64_MAX ? "[not set]" : ctl_format_bytes(buf, sizeof buf, cur));
+        }
+
+        static const char *const psi[] = { "MemoryPressure", "CPUPressure", "IOPressure" };
+        for (size_t i = 0; i < ELEMENTSOF(psi); i++) {
+                double a, b, c;
+                uint64_t t;
+                r = ctl_find_property(d->all, psi[i]);
+                if (r <= 0) {
+                        if (r < 0)
+                                return r;
+                        continue;
+                }
+                r = bus_read_psi(d->all, &a, &b, &c, &t);
+                if (r >= 0)
+                        r = ctl_exit_property(d->all);
+                if (r < 0)
+                        return r;
+                if (wanted(psi[i]))
+                        printf("%s=avg10=%.2f avg60=%.2f avg300=%.2f total=%" PRIu64 "\n", psi[i], a, b, c, t);
+        }
+
+        int throttled = 0;
+        r = ctl_find_property(d->all, "Throttled");
+        if (r > 0 && (r = sd_bus_message_read(d->all, "b", &throttled)) >= 0)
+                r = ctl_exit_property(d->all);
+        if (r < 0)
+                return r;
+        if (wanted("Throttled"))
+                printf("Throttled=%s\n", throttled ? "yes" : "no");
+        return 0;
+}
+
+static int json_put_variant(json_t *o, sd_bus_message *all, const char *key) {
+        const char *sig;
+        int r;
+
+        if (!wanted(key))
+                return 0;
+        r = ctl_find_property_full(all, key, &sig);
+        if (r <= 0)
+                return r;
+        json_t *v = ctl_variant_to_json(all, sig);
+        if (!v)
+                return -EBADMSG;
+        json_object_set_new(o, key, v);
+        return ctl_exit_property(all);
+}
+
+/* The same keys as the text output; table properties in policy syntax. */
+static int show_json(UnitData *d, json_t **ret) {
+        static const char *const head[] = { "Id", "ControlGroup", "Class", "Policies" };
+        static const char *const tail[] = { "MemoryCurrent", "MemoryPressure", "CPUPressure", "IOPressure",
+                                            "Throttled" };
+        json_t *o = json_object();
+        int r = 0;
+
+        if (!o)
+                return -ENOMEM;
+        for (size_t i = 0; r >= 0 && i < ELEMENTSOF(head); i++)
+                r = json_put_variant(o, d->all, head[i]);
+        for (PropertyId id = 0; r >= 0 && id < _PROP_MAX; id++) {
+                const Property *p = property_get(id);
+                _cleanup_free_ char *eff = NULL, *key = NULL;
+
+                r = effective_text(d->all, p, &eff);
+                if (r < 0)
+                        break;
+                if (asprintf(&key, "Effective%s", p->name) < 0) {
+                        r = -ENOMEM;
+                        break;
+                }
+                if (wanted(p->name)) {
+                        json_object_set_new(o, p->name, json_string(d->rows[id].value ?: ""));
+                        json_object_set_new(o, key, json_string(eff));
+                }
+        }
+        for (size_t i = 0; r >= 0 && i < ELEMENTSOF(tail); i++)
+                r = json_put_variant(o, d->all, tail[i]);
+        if (r < 0) {
+                json_decref(o);
+                return r;
+        }
+        *ret = o;
+        return 0;
+}
+
+int verb_show(int argc, char *argv[]) {
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        _cleanup_(unit_data_done) UnitData d = {};
+        const char *name = argv[1];
+        int r;
+
+        if (ctl_bus_open(&bus) < 0)
+                return CTL_EXIT_FAILURE;
+        r = unit_fetch(bus, name, &d);
+        if (r != CTL_EXIT_SUCCESS)
+                return r;
+
+        if (arg.json != JSON_OFF) {
+                json_t *o;
+                r = show_json(&d, &o);
+                if (r < 0)
+                        return ctl_fail(NULL, r, "parse properties of %s", name);
+                return ctl_json_print(o) < 0 ? CTL_EXIT_FAILURE : CTL_EXIT_SUCCESS;
+        }
+        ctl_pager_open();
+        r = show_text(name, &d);
+        if (r < 0)
+                return ctl_fail(NULL, r, "parse properties of %s", name);
+        return CTL_EXIT_SUCCESS;
+}
+
+int verb_explain(int argc, char *argv[]) {
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        _cleanup_(unit_data_done) UnitData d = {};
+        _cleanup_(table_freep) Table *t = NULL;
+        const char *name = argv[1];
+        json_t *arr = NULL;
+        int r;
+
+        if (ctl_bus_open(&bus) < 0)
+                return CTL_EXIT_FAILURE;
+        r = unit_fetch(bus, name, &d);
+        if (r != CTL_EXIT_SUCCESS)
+                return r;
+
+        t = table_new(5, "PROPERTY", "VALUE", "LAYER", "STATUS", "EFFECTIVE");
+        if (!t || (arg.json != JSON_OFF && !(arr = json_array())))
+                return CTL_EXIT_FAILURE;
+        for (PropertyId id = 0; id < _PROP_MAX; id++) {
+                const Property *p = property_get(id);
+                ExplainRow *row = &d.rows[id];
+                _cleanup_free_ char *eff = NULL;
+
+                if (!row->layer)
+                        continue;
+                r = effective_text(d.all, p, &eff);
+                if (r < 0) {
+                        json_decref(arr);
+                        return ctl_fail(NULL, r, "parse properties of %s", name);
+                }
+                if (arr) {
+                        json_array_append_new(arr, json_pack("{s:s,s:s,s:s,s:s,s:s}", "property", p->name, "value",
+                                                             row->value, "layer", row->layer, "applied",
+                                                             row->applied, "effective", eff));
+                        continue;
+                }
+                table_add(t, p->name);
+                table_add(t, *row->value ? row->value : "-");
+                table_add(t, row->layer);
+                table_add(t, row->applied);
+                table_add(t, *eff ? eff : "-");
+        }
+        if (arr)
+                return ctl_json_print(arr) < 0 ? CTL_EXIT_FAILURE : CTL_EXIT_SUCCESS;
+        ctl_pager_open();
+        table_print(t, !arg.no_legend);
+        return CTL_EXIT_SUCCESS;
+}
