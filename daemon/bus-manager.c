@@ -4,8 +4,6 @@
  * the same order: validate all arguments → no-op check → authorize → change →
  * (the manager emits) → reply. A rejected call changes nothing. */
 
-#define _GNU_SOURCE
-
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,7 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
-#define _GNU_SOURCE
-
 #include <errno.h>
 #include <stdlib.h>
 #include <time.h>
