@@ -212,9 +212,10 @@ expect_file() {
 
 now_ms() { date +%s%3N; }
 
-# spawn_child: a real process (sleep) whose PID the test puts in a fake cgroup.procs.
+# spawn_child: a real process (sleep) whose PID the test puts in a fake
+# cgroup.procs; its PID is left in $CHILD (no $(...): that would wait for it).
 spawn_child() {
-        sleep 1000 &
-        CHILD_PIDS+=($!)
-        echo $!
+        sleep 1000 </dev/null >/dev/null 2>&1 &
+        CHILD=$!
+        CHILD_PIDS+=("$CHILD")
 }

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# Units vanishing at any moment (before, during, right after apply) are skipped
+# quietly; the daemon keeps working for the units that stay.
+source "$(dirname "$0")/lib.sh"
+
+make_tree db.service
+policy 50-test.json '{ "policies": [
+  { "name": "all", "match": { "unit": "*.service" }, "properties": { "CPUWeight": 700, "MemoryHigh": "1G", "TasksMax": 99 } } ] }'
+start_daemon
+expect_file "$SLICE/db.service/cpu.weight" 700
+
+# removed while running
+rm -rf "$SLICE/db.service"
+sleep 0.2
+daemon_alive || fail "daemon died when a unit was removed"
+
+# churn: units appear and disappear immediately, some moved out instead of removed
+for i in $(seq 1 40); do
+        add_unit "churn$i.service"
+        if ((i % 2)); then
+                rm -rf "$SLICE/churn$i.service"
+        else
+                mv "$SLICE/churn$i.service" "$STAGING/gone$i.service"
+        fi
+done
+sleep 0.5
+daemon_alive || fail "daemon died during unit churn"
+! grep -q '^<[0-3]>' "$LOG" || fail "vanishing units produced errors: $(grep '^<[0-3]>' "$LOG" | head -3)"
+
+# still serving new units
+add_unit late.service
+expect_file "$SLICE/late.service/cpu.weight" 700
+# a unit that comes back under the same name is a new instance
+add_unit db.service
+expect_file "$SLICE/db.service/cpu.weight" 700
+
+stop_daemon TERM || fail "daemon exited with $?"
+file_is "$SLICE/db.service/cpu.weight" 100 || fail "db.service not restored"
