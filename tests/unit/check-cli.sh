@@ -7,6 +7,8 @@ set -u
 
 CTL=${1:?usage: check-cli.sh CGPOLICYCTL SOURCE_ROOT}
 ROOT=${2:?usage: check-cli.sh CGPOLICYCTL SOURCE_ROOT}
+# meson passes the binary relative to the build directory; we cd below.
+case $CTL in /*) ;; *) CTL=$PWD/$CTL ;; esac
 cd "$ROOT/tests/unit" || exit 1
 
 TMP=$(mktemp -d /tmp/check-cli.XXXXXX) || exit 1
