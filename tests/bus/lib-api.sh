@@ -87,3 +87,40 @@ api_interface_xml() {
                         /<\/interface>/ { keep = 0 }'
         echo '</node>'
 }
+
+# start_system_like_bus: a private bus with the system bus's default-deny rules
+# (as Debian's /usr/share/dbus-1/system.conf) plus our dbus/org.cgpolicy1.conf,
+# so the shipped bus policy is what decides. Call before start_daemon.
+start_system_like_bus() {
+        cat >"$T/bus.conf" <<EOC
+<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>system</type>
+  <listen>unix:path=$T/bus.sock</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow user="*"/>
+    <deny own="*"/>
+    <deny send_type="method_call"/>
+    <allow send_type="signal"/>
+    <allow send_requested_reply="true" send_type="method_return"/>
+    <allow send_requested_reply="true" send_type="error"/>
+    <allow receive_type="method_call"/>
+    <allow receive_type="method_return"/>
+    <allow receive_type="error"/>
+    <allow receive_type="signal"/>
+    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus"/>
+    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus.Introspectable"/>
+    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus.Properties"/>
+    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus.Monitoring"/>
+  </policy>
+  <include>$PROJECT_SOURCE_ROOT/dbus/org.cgpolicy1.conf</include>
+</busconfig>
+EOC
+        dbus-daemon --config-file="$T/bus.conf" --nofork --print-address=1 >"$T/bus.address" 2>"$T/bus.log" &
+        BUS_PID=$!
+        wait_for 5 test -s "$T/bus.address" || fail "private dbus-daemon did not start: $(cat "$T/bus.log")"
+        BUS_ADDRESS=$(head -n1 "$T/bus.address")
+        export DBUS_SESSION_BUS_ADDRESS=$BUS_ADDRESS
+}
