@@ -12,6 +12,7 @@
 #                      "valgrind --error-exitcode=1 --leak-check=full"
 
 set -euo pipefail
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 
 : "${CGPOLICYD:?CGPOLICYD must point to the cgpolicyd binary}"
 CGPOLICYD_WRAPPER=${CGPOLICYD_WRAPPER:-}
@@ -60,6 +61,9 @@ cleanup() {
         if [[ -n $BUS_PID ]]; then
                 kill -TERM "$BUS_PID" 2>/dev/null
                 wait "$BUS_PID" 2>/dev/null
+        fi
+        if [[ $rc -eq 0 ]] && ! check_log_clean; then
+                rc=1
         fi
         if [[ $rc -ne 0 && -f $LOG ]]; then
                 echo "---- daemon log ($LOG) ----" >&2
@@ -164,12 +168,24 @@ start_daemon() {
                 fail "cgpolicyd did not come up"
 }
 
+# Sanitizer and valgrind reports in the daemon's log fail the test even when
+# they did not change the exit code (UBSan only prints by default).
+check_log_clean() {
+        [[ -f $LOG ]] || return 0
+        if grep -Eq 'runtime error:|ERROR: (Address|Leak)Sanitizer|==[0-9]+== (Invalid|Conditional|Use of uninit|[0-9,]+ bytes in [0-9,]+ blocks are definitely)' "$LOG"; then
+                echo "FAIL: sanitizer/valgrind report in the daemon log:" >&2
+                grep -E -A5 'runtime error:|ERROR: (Address|Leak)Sanitizer|==[0-9]+== (Invalid|Conditional|Use of uninit|[0-9,]+ bytes in)' "$LOG" | head -40 >&2
+                return 1
+        fi
+}
+
 # stop_daemon [SIGNAL]: signals it and waits; prints nothing, returns its exit code.
 stop_daemon() {
         local sig=${1:-TERM} rc=0
         kill -"$sig" "$DAEMON_PID"
-        wait "$DAEMON_PID" || rc=$?
+        wait "$DAEMON_PID" 2>/dev/null || rc=$?
         DAEMON_PID=
+        check_log_clean || return 99
         return $rc
 }
 
