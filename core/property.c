@@ -86,11 +86,11 @@ static const struct {
         [PROP_CPU_QUOTA_PERIOD] = { "1ms..1s", NULL },
         [PROP_ALLOWED_CPUS] = { "0..8191", NULL },
         [PROP_ALLOWED_MEMORY_NODES] = { "0..8191", NULL },
-        [PROP_MEMORY_MIN] = { "0..16E, 0%..100% or infinity", NULL },
-        [PROP_MEMORY_LOW] = { "0..16E, 0%..100% or infinity", NULL },
-        [PROP_MEMORY_HIGH] = { "1..16E, 0%..100% or infinity", NULL },
-        [PROP_MEMORY_MAX] = { "1..16E, 0%..100% or infinity", NULL },
-        [PROP_MEMORY_SWAP_MAX] = { "0..16E, 0%..100% or infinity", NULL },
+        [PROP_MEMORY_MIN] = { "0 to below 16E, 0%..100% or infinity", NULL },
+        [PROP_MEMORY_LOW] = { "0 to below 16E, 0%..100% or infinity", NULL },
+        [PROP_MEMORY_HIGH] = { "1 to below 16E, above 0% up to 100%, or infinity", NULL },
+        [PROP_MEMORY_MAX] = { "1 to below 16E, above 0% up to 100%, or infinity", NULL },
+        [PROP_MEMORY_SWAP_MAX] = { "0 to below 16E, 0%..100% or infinity", NULL },
         [PROP_IO_WEIGHT] = { "1..10000", NULL },
         [PROP_IO_DEVICE_WEIGHT] = { "1..10000", NULL },
         [PROP_IO_READ_BANDWIDTH_MAX] = { "above 0 or infinity", "rbps" },
@@ -98,7 +98,7 @@ static const struct {
         [PROP_IO_READ_IOPS_MAX] = { "above 0 or infinity", "riops" },
         [PROP_IO_WRITE_IOPS_MAX] = { "above 0 or infinity", "wiops" },
         [PROP_IO_DEVICE_LATENCY_TARGET] = { "0..infinity", NULL },
-        [PROP_TASKS_MAX] = { "1..18446744073709551614, 0%..100% or infinity", NULL },
+        [PROP_TASKS_MAX] = { "1..18446744073709551614, above 0% up to 100%, or infinity", NULL },
         [PROP_OOM_SCORE_ADJUST] = { "-1000..1000", NULL },
 };
 
@@ -362,9 +362,11 @@ static int parse_devices(const Property *p, const char *text, PropValue *v, char
 
                 if (!entry)
                         return set_error(ret_error, -ENOMEM, "Out of memory while parsing %s=", p->name);
-                if (strspn(entry, " \t\n\r") == len)
+                if (strspn(entry, " \t\n\r") == len) {
+                        _cleanup_free_ char *esc = escape_text(text);
                         return set_error(ret_error, -EINVAL, "Invalid %s= value \"%s\": empty entry between ';'",
-                                         p->name, text);
+                                         p->name, strna(esc));
+                }
                 if (v->n_devs >= DEVICE_ENTRIES_MAX)
                         return set_error(ret_error, -EINVAL, "Invalid %s= value: more than %u device entries",
                                          p->name, DEVICE_ENTRIES_MAX);

@@ -721,6 +721,8 @@ int parse_cpuset(const char *s, uint8_t **ret_mask, size_t *ret_size) {
                         return fail(-EINVAL, "trailing characters after number");
                 while (is_ws(*p))
                         p++;
+                if (*p == '-')
+                        return fail(-EINVAL, "space around '-' in range");
                 if (*p == ',') {
                         p++;
                         while (is_ws(*p))

@@ -323,6 +323,12 @@ static void test_parse_bad(void) {
         ASSERT_STREQ(err, "IOWeight= value \"0\" out of range 1..10000");
         free(err);
 
+        /* The empty-entry message quotes the whole (escaped) text. */
+        ASSERT_EQ_INT(prop_value_parse(property_get(PROP_IO_READ_BANDWIDTH_MAX), "8:0 1;\t", &ctx, &v, &err),
+                      -EINVAL);
+        ASSERT_STREQ(err, "Invalid IOReadBandwidthMax= value \"8:0 1;\\x09\": empty entry between ';'");
+        free(err);
+
         /* Control characters are escaped, quotes too. */
         ASSERT_EQ_INT(prop_value_parse(property_get(PROP_MEMORY_MAX), "1\n\"2", &ctx, &v, &err), -EINVAL);
         ASSERT_CONTAINS(err, "\"1\\x0a\\\"2\"");

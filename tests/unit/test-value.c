@@ -387,6 +387,7 @@ static void test_cpuset(void) {
                 { "1;2", -EINVAL, NULL },
                 { "1--2", -EINVAL, NULL },
                 { "1-2-3", -EINVAL, NULL },
+                { "0 - 3", -EINVAL, NULL },
         };
         for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
                 uint8_t *mask = (uint8_t *) 1;
@@ -411,6 +412,8 @@ static void test_cpuset(void) {
         /* The mask is systemd's `ay`: bit i of byte i/8. */
         uint8_t *mask;
         size_t size;
+        ASSERT_EQ_INT(parse_cpuset("0 -3", &mask, &size), -EINVAL);
+        ASSERT_STREQ(value_error_reason(), "space around '-' in range");
         ASSERT_EQ_INT(parse_cpuset("1,9", &mask, &size), 0);
         ASSERT_EQ_U64(size, 2);
         ASSERT_EQ_INT(mask[0], 0x02);
