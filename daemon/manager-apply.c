@@ -92,9 +92,51 @@ static void read_back_one(Unit *u, PropertyId id, int write_error) {
         }
 }
 
+/* memory.current and the *.pressure files, read along with every read back:
+ * no polling of our own, so values are as fresh as the last event. */
+static void read_usage(Unit *u) {
+        static const char *const psi_files[_RES_MAX] = {
+                [RES_MEMORY] = "memory.pressure",
+                [RES_CPU] = "cpu.pressure",
+                [RES_IO] = "io.pressure",
+        };
+        Manager *m = u->manager;
+        _cleanup_free_ char *cur = NULL;
+        bool changed = false;
+        uint64_t v = UINT64_MAX;
+
+        if (read_full_file_at(u->priv->dirfd, "memory.current", &cur) >= 0 && cur[0] >= '0' && cur[0] <= '9') {
+                char *end;
+
+                errno = 0;
+                v = strtoull(cur, &end, 10);
+                if (errno != 0 || (*end != 0 && *end != '\n'))
+                        v = UINT64_MAX;
+        }
+        changed = v != u->memory_current;
+        u->memory_current = v;
+
+        for (PressureResource r = 0; r < _RES_MAX; r++) {
+                _cleanup_free_ char *text = NULL;
+                PsiPressure p = {};
+
+                if (read_full_file_at(u->priv->dirfd, psi_files[r], &text) < 0 || psi_parse(text, &p) < 0)
+                        p = (PsiPressure){};
+                if (memcmp(&p, &u->psi[r], sizeof(p)) != 0)
+                        changed = true;
+                u->psi[r] = p;
+        }
+        /* the Manager's pressure properties are those of the first watched slice */
+        if (m->watched_slices && m->watched_slices[0] && streq(u->name, m->watched_slices[0]))
+                memcpy(m->psi, u->psi, sizeof(m->psi));
+        if (changed)
+                bus_emit_pressure_changed(u);
+}
+
 void unit_read_back_all(Unit *u) {
         for (PropertyId id = 0; id < _PROP_MAX; id++)
                 read_back_one(u, id, 0);
+        read_usage(u);
 }
 
 int manager_record_original(Unit *u, const char *file) {
