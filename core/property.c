@@ -1041,40 +1041,70 @@ static uint64_t default_u(const Property *p) {
         }
 }
 
+/* Whether a device entry asks for no setting at all: no limit, or a latency
+ * target of 0, which the kernel takes as "none". Such entries read back absent. */
+static bool device_value_is_none(const Property *p, uint64_t x) {
+        return x == UINT64_MAX || (p->type == VT_DEVICE_DURATION && x == 0);
+}
+
 static bool devices_satisfied(const Property *p, const PropValue *desired, const PropValue *applied,
                               DeviceResolver resolve, void *userdata) {
         size_t n_des = value_is_reset(p, desired) ? 0 : desired->n_devs;
         size_t n_app = value_is_reset(p, applied) ? 0 : applied->n_devs;
-        size_t wanted = 0;
+        _cleanup_free_ unsigned *num = calloc(n_des * 2 + 1, sizeof(unsigned));
+        _cleanup_free_ uint64_t *val = calloc(n_des + 1, sizeof(uint64_t));
+        size_t n = 0;
 
+        if (!num || !val)
+                return false;
+
+        /* What the writes leave behind: one value per disk, the last one written wins
+         * (two names may lead to the same disk). */
         for (size_t i = 0; i < n_des; i++) {
                 unsigned maj, min;
-                const DeviceValue *d = &desired->devs[i];
-                bool ok = false;
+                size_t k;
 
-                if (devnum_of(d->device, resolve, userdata, &maj, &min) < 0)
+                if (devnum_of(desired->devs[i].device, resolve, userdata, &maj, &min) < 0)
                         return false;
-                for (size_t j = 0; j < n_app && !ok; j++) {
-                        unsigned a, b;
-                        if (parse_devnum(applied->devs[j].device, &a, &b) < 0 || a != maj || b != min)
-                                continue;
-                        ok = applied->devs[j].value == d->value;
+                for (k = 0; k < n; k++)
+                        if (num[2 * k] == maj && num[2 * k + 1] == min)
+                                break;
+                if (k == n) {
+                        num[2 * k] = maj;
+                        num[2 * k + 1] = min;
+                        n++;
                 }
-                if (d->value == UINT64_MAX) {
-                        /* "no limit" shows as an absent line */
-                        bool present = false;
-                        for (size_t j = 0; j < n_app; j++) {
-                                unsigned a, b;
-                                present |= parse_devnum(applied->devs[j].device, &a, &b) >= 0 && a == maj && b == min;
-                        }
-                        ok = !present;
-                } else
-                        wanted++;
-                if (!ok)
+                val[k] = desired->devs[i].value;
+        }
+
+        /* Every applied entry was asked for, with this value... */
+        for (size_t j = 0; j < n_app; j++) {
+                unsigned a, b;
+                size_t k;
+
+                if (parse_devnum(applied->devs[j].device, &a, &b) < 0)
+                        return false;
+                for (k = 0; k < n; k++)
+                        if (num[2 * k] == a && num[2 * k + 1] == b)
+                                break;
+                if (k == n || device_value_is_none(p, val[k]) || val[k] != applied->devs[j].value)
                         return false;
         }
-        /* Anything else in the file was not asked for. */
-        return n_app == wanted;
+        /* ...and every wanted setting is there. */
+        for (size_t k = 0; k < n; k++) {
+                bool present = false;
+
+                if (device_value_is_none(p, val[k]))
+                        continue;
+                for (size_t j = 0; j < n_app && !present; j++) {
+                        unsigned a, b;
+                        present = parse_devnum(applied->devs[j].device, &a, &b) >= 0 && a == num[2 * k] &&
+                                  b == num[2 * k + 1];
+                }
+                if (!present)
+                        return false;
+        }
+        return true;
 }
 
 bool property_cgroup_satisfies(const Property *p, const PropValue *desired, const PropValue *applied,
@@ -1082,11 +1112,8 @@ bool property_cgroup_satisfies(const Property *p, const PropValue *desired, cons
         if (!p || !desired || !applied)
                 return false;
 
-        if (is_device_type(p->type)) {
-                /* Desired entries may repeat a device under two names; dedup is by
-                 * number inside devices_satisfied only for the applied side. */
+        if (is_device_type(p->type))
                 return devices_satisfied(p, desired, applied, resolve, userdata);
-        }
         if (p->type == VT_CPUSET)
                 return value_is_reset(p, desired) ? value_is_reset(p, applied) : masks_equal(desired, applied);
         if (p->type == VT_OOM)

@@ -677,6 +677,11 @@ static const SatisfyCase satisfy[] = {
         { PROP_IO_READ_IOPS_MAX, "8:0 5", "8:0 rbps=max wbps=max riops=5 wiops=max\n", true },
         { PROP_IO_WRITE_IOPS_MAX, "8:0 5", "8:0 rbps=max wbps=max riops=5 wiops=max\n", false },
         { PROP_IO_DEVICE_LATENCY_TARGET, "/dev/sda 25ms", "8:0 target=25000\n", true },
+        { PROP_IO_DEVICE_LATENCY_TARGET, "/dev/sda 0", "", true },  /* 0 = no target, as the kernel says */
+        { PROP_IO_DEVICE_LATENCY_TARGET, "/dev/sda 0", "8:0 target=5\n", false },
+        { PROP_IO_DEVICE_WEIGHT, "/dev/sda 100; 8:0 200", "default 100\n8:0 200\n", true }, /* same disk */
+        { PROP_IO_DEVICE_WEIGHT, "/dev/sda 100; 8:0 200", "default 100\n8:0 100\n", false },
+        { PROP_IO_DEVICE_WEIGHT, "/dev/sda1 7", "default 100\n8:0 7\n", true }, /* partition → disk */
         { PROP_TASKS_MAX, "4096", "4096\n", true },
         { PROP_TASKS_MAX, "4096", "4095\n", false },
         { PROP_TASKS_MAX, "", "max\n", true },
