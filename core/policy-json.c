@@ -619,38 +619,33 @@ static int parse_prop_value(Ctx *c, const char *path, const Property *p, const c
         return 0;
 }
 
-static const char *const *property_names(size_t *ret_n) {
-        static const char *names[_PROP_MAX];
-        static size_t n = 0;
-        if (n == 0)
-                for (size_t i = 0; i < _PROP_MAX; i++) {
-                        const Property *p = property_get((PropertyId) i);
-                        if (p && p->name)
-                                names[n++] = p->name;
-                }
-        *ret_n = n;
-        return names;
-}
-
 /* Looks up a policy property name; reports and returns NULL when unknown. */
 static const Property *lookup_property(Ctx *c, const char *path, const char *key) {
         const Property *p = property_by_name(key);
-        if (p && !streq(p->name, key)) {
+        if (p && streq(p->name, key))
+                return p;
+
+        const Property *d = property_by_dbus_name(key);
+        if (d) {
                 err(c, path, true, "\"%s\" is systemd's D-Bus name; policies use the unit-file name \"%s\"", key,
-                    p->name);
+                    d->name);
                 return NULL;
         }
-        if (!p) {
-                size_t n;
-                const char *const *names = property_names(&n);
-                const char *s = suggest(key, names, n);
-                if (s)
-                        err(c, path, true, "unknown property \"%s\" (did you mean \"%s\"?)", key, s);
-                else
-                        err(c, path, true, "unknown property \"%s\" (see systemd.resource-control(5) for the "
-                                           "supported names)", key);
+
+        const char *names[_PROP_MAX];
+        size_t n = 0;
+        for (size_t i = 0; i < _PROP_MAX; i++) {
+                const Property *q = property_get((PropertyId) i);
+                if (q && q->name)
+                        names[n++] = q->name;
         }
-        return p;
+        const char *s = suggest(key, names, n);
+        if (s)
+                err(c, path, true, "unknown property \"%s\" (did you mean \"%s\"?)", key, s);
+        else
+                err(c, path, true,
+                    "unknown property \"%s\" (see systemd.resource-control(5) for the supported names)", key);
+        return NULL;
 }
 
 /* A property object ("properties" or a floor). `floor` limits the names to what the

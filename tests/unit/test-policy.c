@@ -454,6 +454,75 @@ static void test_generated(void) {
         diags_done(&d);
 }
 
+/* Inline one-liners on line 2 after a fixed first line; positions are on line 2. */
+#define L1 "{\"policies\": [{\"name\": \"p\", \"match\": {\"unit\": \"a\"},\n"
+static void test_messages(void) {
+        static const struct {
+                const char *json;
+                unsigned column; /* 0: must be accepted */
+                const char *needle;
+        } cases[] = {
+                { L1 " \"properties\": {\"cpuweight\": 5}}]}", 17, "unknown property \"cpuweight\" (did you mean \"CPUWeight\"?)" },
+                { L1 " \"properties\": {\"Nice\": 5}}]}", 17, "unknown property \"Nice\" (see systemd.resource-control(5)" },
+                { L1 " \"properties\": {\"MemoryHigh\": -1}}]}", 31, "\"MemoryHigh\": " },
+                { L1 " \"properties\": {\"IOReadBandwidthMax\": [\"\"]}}]}", 40, "empty entry in device list" },
+                { L1 " \"properties\": {\"IOReadBandwidthMax\": [1]}}]}", 40, "entries must be strings (\"DEVICE VALUE\"), not an integer" },
+                { L1 " \"properties\": {\"IOReadBandwidthMax\": {}}}]}", 39, "must be a string or an array of strings, not an object" },
+                { L1 " \"properties\": {\"CPUWeight\": [\"5\"]}}]}", 30, "must be an integer or a string, not an array" },
+                { L1 " \"properties\": {\"CPUWeight\": null}}]}", 30, "not null" },
+                { L1 " \"pressure\": {\"floor\": {\"MemoryHigh\": \"\"}}}]}", 39, "a floor needs a value, not a reset" },
+                { L1 " \"pressure\": {\"floor\": {\"MemoryHihg\": \"1G\"}}}]}", 25, "did you mean \"MemoryHigh\"" },
+                { L1 " \"class\": \"Protected\"}]}", 11, "unknown class \"Protected\"" },
+                { L1 " \"class\": \"\"}]}", 11, "unknown class \"\"" },
+                { L1 " \"priority\": 9223372036854775807}]}", 0, NULL },
+                { L1 " \"priority\": -9223372036854775808}]}", 0, NULL },
+                { L1 " \"priority\": true}]}", 14, "\"priority\" must be an integer" },
+                { L1 " \"name\": \"x\"}]}", 2, "duplicate object key" }, /* jansson's, at the 2nd key */
+                { "{\"policies\": [{\"name\": \"p\",\n \"match\": {\"exe\": [\"/bin/[a\"]}}]}", 20, "invalid pattern \"/bin/[a\" in \"exe\": unbalanced '['" },
+                { "{\"policies\": [{\"name\": \"p\",\n \"match\": {\"user\": \"a\\\\\"}}]}", 20, "trailing backslash" },
+                { "{\"policies\": [{\"name\": \"p\",\n \"match\": {\"slice\": \"[[:alpha:]\"}}]}", 21, "unbalanced '['" },
+                { "{\"policies\": [{\"name\": \"p\",\n \"match\": {\"slice\": \"[[:alpha:]]*.slice\"}}]}", 0, NULL },
+                { "{\"policies\": [{\"name\": \"p\",\n \"match\": {\"slice\": \"[]]\\\\[\"}}]}", 0, NULL },
+                { "{\"policies\": [{\"name\": \"p\",\n \"match\": {\"slice\": \"[!]x]\"}}]}", 0, NULL },
+                { "{\"pressure\": {\"io\":\n {\"calm\": \"full avg300 < 50%\", \"step\": \"100%\", \"hold\": \"0\"}}}", 0, NULL },
+                { "{\"pressure\": {\"io\":\n {\"calm\": \"some avg10<0\"}}}", 11, "invalid calm condition" },
+                { "{\"pressure\": {\"io\":\n {\"calm\": \"some avg10<101\"}}}", 11, "invalid calm condition" },
+                { "{\"pressure\": {\"io\":\n {\"calm\": \"some avg10<5 x\"}}}", 11, "invalid calm condition" },
+                { "{\"pressure\": {\"io\":\n {\"calm\": \"someavg10<5\"}}}", 11, "invalid calm condition" },
+                { "{\"pressure\": {\"io\":\n {\"step\": \"101%\"}}}", 11, "invalid step \"101%\"" },
+                { "{\"pressure\": {\"io\":\n {\"step\": \"10\"}}}", 11, "invalid step \"10\"" },
+                { "{\"pressure\": {\"io\":\n {\"hold\": \"infinity\"}}}", 11, "invalid hold \"infinity\"" },
+                { "{\"pressure\": {\"io\":\n {\"interval\": \"1ms\"}}}", 15, "of at least 10ms" },
+                { "{\"pressure\": {\"io\":\n {\"trigger\": \"full 1s 500ms\"}}}", 14, "invalid trigger \"full 1s 500ms\"" },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                PolicySet *s = SENTINEL;
+                Diags d = {};
+                int r = policy_set_parse_string(cases[i].json, "m.json", &ctx, &s, &d);
+                if (cases[i].column == 0) {
+                        for (size_t k = 0; k < d.n; k++)
+                                fprintf(stderr, "case %zu: %s\n", i, d.items[k].message);
+                        ASSERT_EQ_INT(r, 0);
+                        ASSERT_TRUE(s != SENTINEL);
+                        policy_set_free(s);
+                        continue;
+                }
+                if (r >= 0 || d.n != 1)
+                        fprintf(stderr, "case %zu: r=%d, %zu diags\n", i, r, d.n);
+                ASSERT_EQ_INT(r, -EINVAL);
+                ASSERT_TRUE(s == SENTINEL);
+                ASSERT_EQ_INT(d.n, 1);
+                if (d.items[0].line != 2 || d.items[0].column != cases[i].column)
+                        fprintf(stderr, "case %zu: %u:%u %s\n", i, d.items[0].line, d.items[0].column,
+                                d.items[0].message);
+                ASSERT_EQ_INT(d.items[0].line, 2);
+                ASSERT_EQ_INT(d.items[0].column, cases[i].column);
+                ASSERT_CONTAINS(d.items[0].message, cases[i].needle);
+                diags_done(&d);
+        }
+}
+
 static char *write_tmp(const char *dir, const char *name, const char *content, size_t len) {
         char *p = NULL;
         ASSERT_TRUE(asprintf(&p, "%s/%s", dir, name) > 0);
@@ -697,6 +766,7 @@ int main(void) {
         test_duplicate_across_files();
         test_good_full();
         test_generated();
+        test_messages();
         test_file_errors(tmp);
         test_dirs(tmp);
         test_merge_pressure();
