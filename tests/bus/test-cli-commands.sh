@@ -123,6 +123,22 @@ expect_ok "$CGPOLICYCTL" --help
 [[ $LAST_OUT == *set-property* && $LAST_OUT == *"-H --host"* ]] || fail "--help: $LAST_OUT"
 expect_ok "$CGPOLICYCTL" --version
 
+# Bash completion: unit names come from the running daemon, values from the known sets.
+complete_line() {
+        (
+                export PATH=$(dirname "$CGPOLICYCTL"):$PATH CGPOLICY_BUS_ADDRESS=$BUS_ADDRESS
+                source "$PROJECT_SOURCE_ROOT/shell-completion/bash/cgpolicyctl"
+                compopt() { :; }
+                COMP_LINE=$1 COMP_POINT=${#1}
+                _cgpolicyctl
+                echo "${COMPREPLY[*]}"
+        )
+}
+[[ $(complete_line "cgpolicyctl show d") == db.service ]] || fail "completion of units: $(complete_line "cgpolicyctl show d")"
+[[ $(complete_line "cgpolicyctl set-property db.service MemoryH") == MemoryHigh= ]] || fail "completion of properties"
+[[ $(complete_line "cgpolicyctl set-property db.service CPUWeight=i") == idle ]] || fail "completion of values"
+[[ $(complete_line "cgpolicyctl exp") == explain ]] || fail "completion of verbs"
+
 echo "ok: all cgpolicyctl commands"
 daemon_alive || fail "daemon died"
 stop_daemon TERM || fail "daemon exited with $?"
