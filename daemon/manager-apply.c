@@ -299,6 +299,13 @@ int unit_check_drift(Unit *u) {
                         continue;
                 if (streq_ptr(content, u->priv->seen[id]))
                         continue; /* our own write, or nothing new */
+                /* a change that holds what we want: an async (systemd) apply landing */
+                read_back_one(u, id, 0);
+                if (u->props[id].status == APPLY_OK) {
+                        log_debug("%s: %s now reads \"%s\" as wanted", u->name, p->cgroup_file,
+                                  strstrip_trailing(content));
+                        continue;
+                }
                 log_notice("%s: %s was changed behind our back to \"%s\", re-asserting %s=%s", u->name,
                            p->cgroup_file, strstrip_trailing(content), p->name, strna(u->props[id].desired_text));
                 changed = true;

@@ -1,0 +1,195 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""A stand-in for PID 1's org.freedesktop.systemd1 on a private bus, for the
+systemd backend tests: ListUnits, per-unit GetAll, Subscribe, SetUnitProperties
+(recorded to a JSON-lines log and written into the fake cgroup tree as systemd
+would) and the UnitNew/UnitRemoved/JobRemoved/Reloading signals. A test
+interface (test.FakeSystemd) lets the test add/remove units and simulate a
+daemon-reload.
+
+usage: fake-systemd.py BUS_ADDRESS CGROUP_ROOT CALL_LOG UNITS_JSON
+UNITS_JSON: [{"name", "slice", "user", "main_pid", "unit_file": {"cpu.weight": "100", ...}}]
+"""
+
+import json
+import os
+import sys
+
+import dbus
+import dbus.mainloop.glib
+import dbus.service
+from gi.repository import GLib
+
+BUS_NAME = "org.freedesktop.systemd1"
+MANAGER_PATH = "/org/freedesktop/systemd1"
+MANAGER_IFACE = "org.freedesktop.systemd1.Manager"
+U64_MAX = 2**64 - 1
+
+
+def path_encode(name):
+    # sd_bus_path_encode(): every byte but [A-Za-z0-9] becomes _XX
+    out = []
+    for b in name.encode():
+        c = chr(b)
+        out.append(c if c.isascii() and c.isalnum() else "_%02x" % b)
+    return MANAGER_PATH + "/unit/" + "".join(out)
+
+
+def size_text(v):
+    return "max" if v == U64_MAX else str(v)
+
+
+def file_writes(name, value):
+    """What systemd writes into the cgroup for one SetUnitProperties entry."""
+    v = int(value) if isinstance(value, (dbus.UInt64, dbus.Int32, int)) else value
+    if name == "CPUWeight":
+        return {"cpu.weight": str(100 if v == U64_MAX else v)}
+    if name == "IOWeight":
+        return {"io.weight": "default %d" % (100 if v == U64_MAX else v)}
+    if name in ("MemoryMin", "MemoryLow", "MemoryHigh", "MemoryMax"):
+        return {"memory." + name[6:].lower(): size_text(v)}
+    if name == "MemorySwapMax":
+        return {"memory.swap.max": size_text(v)}
+    if name == "TasksMax":
+        return {"pids.max": size_text(v)}
+    if name == "CPUQuotaPerSecUSec":
+        return {"cpu.max": "max 100000" if v == U64_MAX else "%d 100000" % (v * 100000 // 1000000)}
+    return {}
+
+
+class Unit(dbus.service.Object):
+    def __init__(self, fake, spec):
+        self.fake = fake
+        self.spec = spec
+        self.path = path_encode(spec["name"])
+        super().__init__(fake.conn, self.path)
+
+    def cgroup(self):
+        if "cgroup" in self.spec:
+            return self.spec["cgroup"]
+        return "/" + self.spec["slice"] + "/" + self.spec["name"]
+
+    @dbus.service.method("org.freedesktop.DBus.Properties", in_signature="s", out_signature="a{sv}")
+    def GetAll(self, interface):
+        s = self.spec
+        return {
+            "Id": dbus.String(s["name"]),
+            "ActiveState": dbus.String(s.get("state", "active")),
+            "Slice": dbus.String(s["slice"]),
+            "ControlGroup": dbus.String(self.cgroup()),
+            "User": dbus.String(s.get("user", "")),
+            "MainPID": dbus.UInt32(s.get("main_pid", 0)),
+            "CPUWeight": dbus.UInt64(U64_MAX),
+        }
+
+
+class Manager(dbus.service.Object):
+    def __init__(self, fake):
+        self.fake = fake
+        super().__init__(fake.conn, MANAGER_PATH)
+
+    @dbus.service.method(MANAGER_IFACE, in_signature="", out_signature="")
+    def Subscribe(self):
+        self.fake.subscribed = True
+
+    @dbus.service.method(MANAGER_IFACE, in_signature="", out_signature="a(ssssssouso)")
+    def ListUnits(self):
+        return [(u.spec["name"], "", "loaded", u.spec.get("state", "active"), "running", "",
+                 dbus.ObjectPath(u.path), dbus.UInt32(0), "", dbus.ObjectPath("/"))
+                for u in self.fake.units.values()]
+
+    @dbus.service.method(MANAGER_IFACE, in_signature="sba(sv)", out_signature="")
+    def SetUnitProperties(self, name, runtime, props):
+        unit = self.fake.units.get(str(name))
+        if unit is None:
+            raise dbus.exceptions.DBusException("Unit %s not loaded." % name,
+                                                name="org.freedesktop.systemd1.NoSuchUnit")
+        entries = []
+        for pname, value in props:
+            if pname == "OOMScoreAdjust":
+                raise dbus.exceptions.DBusException("Cannot set property OOMScoreAdjust, or unknown property.",
+                                                    name="org.freedesktop.DBus.Error.PropertyReadOnly")
+            if isinstance(value, dbus.Array):
+                value = [list(x) if isinstance(x, dbus.Struct) else int(x) for x in value]
+                value = [[str(a), int(b)] for a, b in value] if value and isinstance(value[0], list) else value
+            else:
+                value = int(value)
+            entries.append([str(pname), value])
+            for f, content in file_writes(str(pname), value).items():
+                self.fake.write(unit, f, content)
+        with open(self.fake.call_log, "a") as log:
+            log.write(json.dumps({"unit": str(name), "runtime": bool(runtime), "props": entries}) + "\n")
+
+    @dbus.service.signal(MANAGER_IFACE, signature="so")
+    def UnitNew(self, name, path):
+        pass
+
+    @dbus.service.signal(MANAGER_IFACE, signature="so")
+    def UnitRemoved(self, name, path):
+        pass
+
+    @dbus.service.signal(MANAGER_IFACE, signature="uoss")
+    def JobRemoved(self, job_id, job, unit, result):
+        pass
+
+    @dbus.service.signal(MANAGER_IFACE, signature="b")
+    def Reloading(self, active):
+        pass
+
+    # --- test controls ---
+    @dbus.service.method("test.FakeSystemd", in_signature="s", out_signature="")
+    def AddUnit(self, spec_json):
+        unit = self.fake.add(json.loads(spec_json))
+        self.UnitNew(unit.spec["name"], dbus.ObjectPath(unit.path))
+        self.JobRemoved(dbus.UInt32(1), dbus.ObjectPath(MANAGER_PATH + "/job/1"), unit.spec["name"], "done")
+
+    @dbus.service.method("test.FakeSystemd", in_signature="s", out_signature="")
+    def RemoveUnit(self, name):
+        unit = self.fake.units.pop(str(name))
+        unit.remove_from_connection()
+        self.UnitRemoved(name, dbus.ObjectPath(unit.path))
+
+    @dbus.service.method("test.FakeSystemd", in_signature="", out_signature="")
+    def DaemonReload(self):
+        # like systemd: put the unit-file values back into every cgroup
+        self.Reloading(True)
+        for unit in self.fake.units.values():
+            for f, content in unit.spec.get("unit_file", {}).items():
+                self.fake.write(unit, f, content)
+        self.Reloading(False)
+
+
+class Fake:
+    def __init__(self, address, root, call_log):
+        self.root = root
+        self.call_log = call_log
+        self.units = {}
+        self.subscribed = False
+        self.conn = dbus.bus.BusConnection(address)
+        self.name = dbus.service.BusName(BUS_NAME, self.conn)
+        self.manager = Manager(self)
+
+    def write(self, unit, f, content):
+        path = self.root + unit.cgroup() + "/" + f
+        with open(path, "w") as fh:
+            fh.write(content + "\n")
+
+    def add(self, spec):
+        unit = Unit(self, spec)
+        self.units[spec["name"]] = unit
+        return unit
+
+
+def main():
+    address, root, call_log, units_json = sys.argv[1:5]
+    dbus.mainloop.glib.DBusGMainLoop(set_as_default=True)
+    fake = Fake(address, root, call_log)
+    with open(units_json) as fh:
+        for spec in json.load(fh):
+            fake.add(spec)
+    print("ready", flush=True)
+    GLib.MainLoop().run()
+
+
+if __name__ == "__main__":
+    main()

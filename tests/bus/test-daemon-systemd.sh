@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# The systemd backend against a stand-in for PID 1 (fake-systemd.py) on the
+# private bus: discovery by ListUnits/UnitNew/UnitRemoved with User= and main
+# PID matching, one async SetUnitProperties per unit (runtime=true, never
+# OOMScoreAdjust), re-assertion after Reloading, restore through systemd on stop.
+source "$(dirname "$0")/lib.sh"
+
+PY=/usr/bin/python3
+"$PY" -c 'import dbus.service, gi' 2>/dev/null || { echo "SKIP: python3-dbus/python3-gi missing"; exit 77; }
+
+make_tree db.service web.service
+make_cgroup_dir "$ROOT/user.slice/alice.service"
+spawn_child
+DBPID=$CHILD
+spawn_child
+WEBPID=$CHILD
+printf '%s\n' "$DBPID" >"$SLICE/db.service/cgroup.procs"
+printf '%s\n' "$WEBPID" >"$SLICE/web.service/cgroup.procs"
+orig_oom=$(cat /proc/"$DBPID"/oom_score_adj)
+
+cat >"$T/units.json" <<EOJ
+[ { "name": "db.service", "slice": "system.slice", "user": "postgres", "main_pid": $DBPID,
+    "unit_file": { "cpu.weight": "100" } },
+  { "name": "web.service", "slice": "system.slice", "main_pid": $WEBPID },
+  { "name": "alice.service", "slice": "user.slice", "user": "postgres" },
+  { "name": "system.slice", "slice": "-.slice", "cgroup": "/system.slice" } ]
+EOJ
+policy 50-test.json '{ "policies": [
+  { "name": "db", "match": { "unit": "db.service", "user": "postgres" },
+    "properties": { "CPUWeight": 800, "MemoryHigh": "1G", "TasksMax": 100, "OOMScoreAdjust": 222 } },
+  { "name": "alice", "match": { "unit": "alice.service" }, "properties": { "CPUWeight": 5 } },
+  { "name": "web", "match": { "unit": "web.service", "exe": "*/sleep" }, "properties": { "CPUWeight": 300 } },
+  { "name": "web-wrong-user", "match": { "unit": "web.service", "user": "nobody" }, "properties": { "MemoryMax": "1M" } },
+  { "name": "new", "match": { "unit": "new.service" }, "properties": { "CPUWeight": 555 } } ] }'
+
+start_bus
+CALLS=$T/calls.log
+: >"$CALLS"
+"$PY" "$(dirname "$0")/fake-systemd.py" "$BUS_ADDRESS" "$ROOT" "$CALLS" "$T/units.json" >"$T/fake.log" 2>&1 &
+CHILD_PIDS+=($!)
+wait_for 10 grep -qs ready "$T/fake.log" || fail "fake systemd did not start: $(cat "$T/fake.log")"
+
+fake() {
+        busctl --address="$BUS_ADDRESS" call org.freedesktop.systemd1 /org/freedesktop/systemd1 test.FakeSystemd "$@"
+}
+calls_for() { grep -c "\"unit\": \"$1\"" "$CALLS" || true; }
+
+DBUS_SYSTEM_BUS_ADDRESS=$BUS_ADDRESS start_daemon --backend=systemd
+
+expect_file "$SLICE/db.service/cpu.weight" 800
+expect_file "$SLICE/db.service/memory.high" 1073741824
+expect_file "$SLICE/db.service/pids.max" 100
+expect_file /proc/"$DBPID"/oom_score_adj 222
+expect_file "$SLICE/web.service/cpu.weight" 300
+file_is "$SLICE/web.service/memory.max" max || fail "policy for another User= applied to web.service"
+
+# one call per unit, all properties in it, runtime=true, OOMScoreAdjust never through systemd
+[[ $(calls_for db.service) == 1 ]] || fail "expected one SetUnitProperties for db.service: $(cat "$CALLS")"
+grep '"unit": "db.service"' "$CALLS" | grep -q '"runtime": true' || fail "not runtime=true"
+for p in CPUWeight MemoryHigh TasksMax; do
+        grep '"unit": "db.service"' "$CALLS" | grep -q "\"$p\"" || fail "$p missing from the call"
+done
+! grep -q OOMScoreAdjust "$CALLS" || fail "OOMScoreAdjust went through systemd"
+[[ $(calls_for alice.service) == 0 ]] || fail "a unit outside the watched slice was touched"
+
+# UnitNew
+make_cgroup_dir "$SLICE/new.service"
+fake AddUnit s '{ "name": "new.service", "slice": "system.slice" }'
+expect_file "$SLICE/new.service/cpu.weight" 555
+
+# daemon-reload puts unit-file values back; Reloading(false) makes us re-assert
+mark=$(log_lines)
+fake DaemonReload
+wait_for $((3 * SLOW)) log_since "$mark" 'systemd reloaded' || fail "Reloading not noticed"
+expect_file "$SLICE/db.service/cpu.weight" 800
+[[ $(calls_for db.service) -ge 2 ]] || fail "no re-assertion call after daemon-reload"
+
+# UnitRemoved
+fake RemoveUnit s web.service
+sleep 0.3
+daemon_alive || fail "daemon died on UnitRemoved"
+
+stop_daemon TERM || fail "daemon exited with $?"
+expect_file "$SLICE/db.service/cpu.weight" 100
+expect_file "$SLICE/db.service/memory.high" max
+file_is /proc/"$DBPID"/oom_score_adj "$orig_oom" || fail "oom_score_adj not restored"
+tail -n 3 "$CALLS" | grep -q '"CPUWeight", 100' || fail "restore did not go through SetUnitProperties: $(tail -n 3 "$CALLS")"
+echo "systemd backend: $(wc -l <"$CALLS") SetUnitProperties calls"
