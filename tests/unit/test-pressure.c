@@ -722,6 +722,45 @@ static void test_freeze(void) {
         }
 }
 
+/* A calm spell restarts the escalation countdown even when it is shorter than
+ * hold, so only pressure that really persists at the floor freezes. */
+static void test_freeze_needs_persistence(void) {
+        Sim s;
+        sim_init(&s, true);
+        SimUnit *a = sim_add(&s, "a.service", CLASS_SHEDDABLE, 100 * M);
+        set_floor(a, HI, 90 * M);
+        s.cfg[RES_MEMORY].hold_usec = 3 * USEC_PER_SEC;
+
+        sim_signal(&s, RES_MEMORY, true, 5000);
+        sim_tick(&s, 0); /* at floor from here */
+        sim_signal(&s, RES_MEMORY, false, 0);
+        for (uint64_t t = 1000; t <= 2000; t += 1000) {
+                sim_tick(&s, t); /* calm, shorter than hold */
+                ASSERT_EQ_INT(s.r.n_decisions, 0);
+                ASSERT_EQ_INT(s.r.phase[RES_MEMORY], T);
+        }
+        sim_signal(&s, RES_MEMORY, true, 5000);
+        for (uint64_t t = 3000; t <= 5000; t += 1000) {
+                sim_tick(&s, t); /* pressure again since 3s: not yet 3s of it */
+                ASSERT_EQ_INT(s.r.n_decisions, 0);
+                ASSERT_TRUE(!a->frozen);
+        }
+        ASSERT_EQ_U64(s.r.next_tick_usec, 6000 * USEC_PER_MSEC);
+        sim_tick(&s, 6000);
+        ASSERT_EQ_INT(s.r.n_decisions, 1);
+        ASSERT_TRUE(a->frozen);
+
+        /* Mode off while frozen: thawed and given back at once. */
+        s.cfg[RES_MEMORY].mode = PRESSURE_OFF;
+        sim_tick(&s, 6100);
+        ASSERT_EQ_INT(s.r.n_decisions, 2);
+        ASSERT_TRUE(s.r.decisions[0].drop);
+        ASSERT_STREQ(s.r.decisions[1].reason, "thaw: memory pressure handling is off");
+        ASSERT_TRUE(!a->frozen);
+        ASSERT_EQ_U64(s.r.next_tick_usec, NEVER);
+        sim_done(&s);
+}
+
 /* Bad calls are refused and change nothing. */
 static void test_bad_input(void) {
         PressureController c, saved;
@@ -922,6 +961,7 @@ int main(void) {
         test_ordering();
         test_reasons();
         test_freeze();
+        test_freeze_needs_persistence();
         test_bad_input();
         test_odd_inputs();
         test_random_invariants();
