@@ -1,0 +1,92 @@
+#!/bin/bash
+# Crash safety: SIGKILL the daemon while it is setting up many units and right
+# after a set-property, let it restart: the same values come out, overrides are
+# kept, and the originals are not stacked — stopping the daemon afterwards gives
+# every unit its own unit-file values back, not values of a previous daemon.
+# cgtest-timeout: 800
+# shellcheck source=SCRIPTDIR/../lib.sh
+. "$CGTEST_LIB"
+
+n=16
+policy=/etc/cgpolicyd/policies.d/60-cgtest-crash.json
+units=()
+for ((i = 1; i <= n; i++)); do units+=("cgtest-crash-$i.service"); done
+cleanup() {
+	set +e
+	systemctl stop cgpolicyd.service 2>/dev/null
+	systemctl stop "${units[@]}" 2>/dev/null
+	for u in "${units[@]}"; do rm -rf "/run/systemd/system/$u" "/run/systemd/system.control/$u.d"; done
+	rm -rf "$policy" /var/lib/cgpolicyd/* /run/cgpolicyd/*
+	systemctl daemon-reload
+}
+trap cleanup EXIT
+
+mkdir -p /etc/cgpolicyd/policies.d
+cat >"$policy" <<'JSON'
+{ "policies": [ { "name": "crash", "match": { "unit": "cgtest-crash-*.service" },
+                  "properties": { "CPUWeight": 33, "MemoryHigh": "200M" } } ] }
+JSON
+for u in "${units[@]}"; do
+	printf '[Service]\nExecStart=/bin/sleep infinity\nCPUWeight=120\nMemoryHigh=400M\n' >"/run/systemd/system/$u"
+done
+systemctl daemon-reload
+systemctl start "${units[@]}"
+
+weight() { cgfile "$1" cpu.weight; }
+all_hold() { # CPUWEIGHT MEMORYHIGH [UNIT=WEIGHT...] — every unit, cgroup and systemd
+	local want_w=$1 want_h=$2 u w
+	shift 2
+	declare -A special=()
+	for kv in "$@"; do special[${kv%%=*}]=${kv#*=}; done
+	for u in "${units[@]}"; do
+		w=${special[$u]:-$want_w}
+		[[ $(cgfile "$u" cpu.weight) == "$w" && $(cgfile "$u" memory.high) == "$want_h" ]] || return 1
+		[[ $(show "$u" CPUWeight) == "$w" && $(show "$u" MemoryHigh) == "$want_h" ]] || return 1
+	done
+}
+dump() { for u in "${units[@]}"; do echo "$u: $(cgfile "$u" cpu.weight) $(cgfile "$u" memory.high) / $(show "$u" CPUWeight) $(show "$u" MemoryHigh)"; done; }
+restarted() { # OLDPID — systemd brought it back (Restart=on-failure), or we do
+	# shellcheck disable=SC2016 # eval'ed by wait_until
+	wait_until '[[ $(show cgpolicyd.service MainPID) != '"$1"' && $(show cgpolicyd.service ActiveState) != deactivating ]]' 60
+	systemctl start cgpolicyd.service
+	assert_eq "$(show cgpolicyd.service ActiveState)" active "cgpolicyd after the crash"
+}
+
+# 1. Killed in the middle of the first apply: as soon as one unit has its value.
+systemctl start --no-block cgpolicyd.service
+# shellcheck disable=SC2016
+wait_until '[[ $(cgfile cgtest-crash-1.service cpu.weight) == 33 || $(cgfile cgtest-crash-'"$n"'.service cpu.weight) == 33 ]]' 120
+pid=$(show cgpolicyd.service MainPID)
+systemctl kill -s KILL cgpolicyd.service
+done_before=$(for u in "${units[@]}"; do weight "$u"; done | grep -cx 33 || true)
+log "killed PID $pid with $done_before of $n units done"
+restarted "$pid"
+wait_until "all_hold 33 209715200" 180 || { dump; fail "values after the first crash"; }
+log "after crash 1: all $n units at the policy's values"
+
+# 2. Killed right after a persistent and a runtime set-property.
+cgpolicyctl set-property cgtest-crash-2.service CPUWeight=77
+cgpolicyctl set-property --runtime cgtest-crash-3.service CPUWeight=88
+pid=$(show cgpolicyd.service MainPID)
+systemctl kill -s KILL cgpolicyd.service
+restarted "$pid"
+wait_until "all_hold 33 209715200 cgtest-crash-2.service=77 cgtest-crash-3.service=88" 180 ||
+	{ dump; fail "values after the second crash"; }
+log "after crash 2: overrides kept"
+
+# 3. A third crash with nothing to do: a restart reconciles, changes nothing.
+pid=$(show cgpolicyd.service MainPID)
+systemctl kill -s KILL cgpolicyd.service
+restarted "$pid"
+wait_until "all_hold 33 209715200 cgtest-crash-2.service=77 cgtest-crash-3.service=88" 180 ||
+	{ dump; fail "values after the third crash"; }
+
+# 4. Revert the overrides: back to the policy, not to a crashed daemon's value.
+cgpolicyctl revert cgtest-crash-2.service
+cgpolicyctl revert cgtest-crash-3.service
+wait_until "all_hold 33 209715200" 120 || { dump; fail "values after revert"; }
+
+# 5. The true originals: stopping the daemon gives back the unit files' values.
+systemctl stop cgpolicyd.service
+wait_until "all_hold 120 419430400" 120 || { dump; fail "originals after stopping the daemon (stacked?)"; }
+log "after stop: every unit back at CPUWeight=120 MemoryHigh=400M"
