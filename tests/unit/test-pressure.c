@@ -541,7 +541,7 @@ static void test_config_changes(void) {
         a->memory_high = 480 * M;  /* still above the adjustment: kept */
         b->memory_high = 300 * M;  /* below it: back to the new configured value */
         set_floor(c, HI, 280 * M); /* floor above it: raised to the floor */
-        d->memory_low = 150 * M;   /* configured low above the raise: dropped */
+        d->memory_low = 120 * M;   /* configured low now equal to the raise: dropped */
         e->class = CLASS_NORMAL;   /* no longer sheddable: dropped */
         sim_signal(&s, RES_MEMORY, false, 1000); /* neutral: no step this tick */
         sim_tick(&s, 500);
@@ -549,7 +549,7 @@ static void test_config_changes(void) {
                 { "b.service", HI, 360 * M, 300 * M, true },
                 { "c.service", HI, 270 * M, 280 * M },
                 { "e.service", HI, 90 * M, INF, true },
-                { "d.service", LO, 120 * M, 150 * M, true },
+                { "d.service", LO, 120 * M, 120 * M, true },
                 {},
         };
         expect_decisions(&s.r, fixes, false, __LINE__);
@@ -623,17 +623,52 @@ static void test_ordering(void) {
         sim_add(&s, "c.service", CLASS_SHEDDABLE, 100 * M);
         sim_add(&s, "b.service", CLASS_SHEDDABLE, 200 * M);
         sim_add(&s, "a.service", CLASS_SHEDDABLE, 100 * M);
+        sim_add(&s, "u.service", CLASS_SHEDDABLE, 80 * M + 5000); /* usage not page aligned */
         sim_signal(&s, RES_MEMORY, true, 5000);
         sim_tick(&s, 0);
         static const Expect e[] = {
                 { "b.service", HI, INF, 180 * M },
                 { "a.service", HI, INF, 90 * M },
                 { "c.service", HI, INF, 90 * M },
+                { "u.service", HI, INF, 75501568 }, /* page_down(83891080 - page_down(8389108)) */
                 { "z.service", HI, 100 * M, 90 * M },
                 {},
         };
         expect_decisions(&s.r, e, false, __LINE__);
         ASSERT_CONTAINS(s.r.decisions[0].reason, "memory some trigger fired (150ms in 1s), avg10=50.00%: step 10% (floor 64M)");
+        sim_done(&s);
+}
+
+/* The bands: avg10 exactly at the trigger's share is not above it (hold),
+ * exactly at the calm threshold is not under it (hold); "full" is read when
+ * the trigger asks for it, and a missing full line never counts as pressure. */
+static void test_bands(void) {
+        Sim s;
+        sim_init(&s, false);
+        SimUnit *a = sim_add(&s, "a.service", CLASS_SHEDDABLE, 100 * M);
+        sim_signal(&s, RES_MEMORY, false, 1500); /* 150ms in 1s = 15.00% */
+        sim_tick(&s, 0);
+        ASSERT_EQ_INT(s.r.n_decisions, 0);
+        ASSERT_EQ_INT(s.r.phase[RES_MEMORY], I);
+        sim_signal(&s, RES_MEMORY, false, 1501);
+        sim_tick(&s, 100);
+        ASSERT_EQ_INT(s.r.n_decisions, 1);
+        sim_signal(&s, RES_MEMORY, false, 500); /* calm is "< 5%": 5.00% holds */
+        sim_tick(&s, 1100);
+        ASSERT_EQ_U64(s.c.res[RES_MEMORY].calm_since_usec, NEVER);
+        sim_signal(&s, RES_MEMORY, false, 499);
+        sim_tick(&s, 2100);
+        ASSERT_EQ_U64(s.c.res[RES_MEMORY].calm_since_usec, 2100 * USEC_PER_MSEC);
+
+        s.cfg[RES_MEMORY].trigger_kind = PSI_FULL;
+        sim_signal(&s, RES_MEMORY, false, 4000); /* full = some / 2 = 20% */
+        sim_tick(&s, 3100);
+        ASSERT_EQ_INT(s.r.n_decisions, 1);
+        ASSERT_CONTAINS(s.r.decisions[0].reason, "memory full avg10=20.00% > trigger 15%");
+        s.sig[RES_MEMORY].psi.has_full = false; /* e.g. cpu.pressure before 5.13 */
+        sim_tick(&s, 4100);
+        ASSERT_EQ_INT(s.r.n_decisions, 0);
+        ASSERT_EQ_U64(in_force(a, HI), 81 * M);
         sim_done(&s);
 }
 
@@ -653,6 +688,7 @@ static void test_reasons(void) {
         s.cfg[RES_MEMORY].calm_threshold = 250;
         s.cfg[RES_MEMORY].hold_usec = 0;
         sim_signal(&s, RES_MEMORY, false, 400);
+        s.sig[RES_MEMORY].psi.full.avg10 = 900; /* only avg60 counts */
         s.sig[RES_MEMORY].psi.full.avg60 = 120;
         sim_tick(&s, 1000);
         ASSERT_EQ_INT(s.r.n_decisions, 1);
@@ -862,7 +898,8 @@ static void test_random_invariants(void) {
                 Sim s;
                 sim_init(&s, rnd(2));
                 for (size_t i = 0; i < ELEMENTSOF(names); i++) {
-                        SimUnit *u = sim_add(&s, names[i], (PolicyClass) rnd(3), rnd(4) == 0 ? INF : rnd(4096) * M);
+                        SimUnit *u = sim_add(&s, names[i], (PolicyClass) rnd(3),
+                                             rnd(4) == 0 ? INF : rnd(4096) * M + rnd(2) * rnd(M));
                         u->memory_high = rnd(3) == 0 ? INF : (rnd(2048) + 1) * M;
                         u->memory_low = rnd(512) * M;
                         u->cpu_weight = rnd(10001);
@@ -931,6 +968,9 @@ static void test_random_invariants(void) {
                         s.u[i].present = true;
                 for (PressureResource r = 0; r < _RES_MAX; r++)
                         sim_signal(&s, r, false, 0);
+                /* units reappearing is a reason to tick, as for the daemon */
+                now += USEC_PER_MSEC;
+                sim_tick(&s, now / USEC_PER_MSEC);
                 for (int t = 0; t < 2000 && s.r.next_tick_usec != NEVER; t++) {
                         now = s.r.next_tick_usec > now ? s.r.next_tick_usec : now + USEC_PER_SEC;
                         sim_tick(&s, now / USEC_PER_MSEC);
@@ -960,6 +1000,7 @@ int main(void) {
         test_protected_bounds();
         test_ordering();
         test_reasons();
+        test_bands();
         test_freeze();
         test_freeze_needs_persistence();
         test_bad_input();
