@@ -1,0 +1,46 @@
+#!/bin/bash
+# Quick start #1: on a fresh Debian 12 machine, as root,
+#   bash tests/vm/demo.sh
+# installs what it needs, builds cgpolicyd into build-demo (once), boots the
+# test-bed VM (real systemd 252, cgroup v2, 2 NUMA nodes) and runs
+# guest/demo-in-guest.sh there: db.service and batch-1.service under the
+# database-vs-batch policy, cgpolicyctl status/list/explain, and every applied
+# value read back from the cgroup files, systemd and /proc. Exit 0 = all held.
+#
+# Environment: CGPOLICYD_DEMO_BUILD build directory (default: <repo>/build-demo),
+#              CGPOLICYD_DEMO_TIMEOUT seconds for the VM (default 1200).
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+# shellcheck source=SCRIPTDIR/lib-host.sh
+. "$here/lib-host.sh"
+
+[[ $EUID -eq 0 ]] || vm_die "run me as root: the VM image is built with mmdebstrap and shared over 9p"
+build=${CGPOLICYD_DEMO_BUILD:-$repo/build-demo}
+timeout=${CGPOLICYD_DEMO_TIMEOUT:-1200}
+
+vm_log "installing missing packages (tests/install-deps.sh)"
+bash "$repo/tests/install-deps.sh"
+
+if [[ ! -f $build/build.ninja ]]; then
+	# the guest's layout: /usr, /etc, /var (the project's defaults, stated anyway)
+	meson setup "$build" "$repo" --prefix=/usr --sysconfdir=/etc --localstatedir=/var -Dvm-tests=false >&2
+fi
+ninja -C "$build" >&2
+
+share=$(mktemp -d /var/tmp/cgpolicyd-demo.XXXXXX)
+chmod 0755 "$share"
+"$here/install-into-share.sh" --no-rebuild "$build" "$share"
+# The demo is the guest's whole job: it takes run-in-guest.sh's place.
+install -m 0755 "$here/guest/demo-in-guest.sh" "$share/run-in-guest.sh"
+
+rc=0
+"$here/run-vm.sh" --numa --timeout "$timeout" "$share" || rc=$?
+if ((rc == 0)); then
+	rm -rf "$share"
+	vm_log "demo finished: every value read back as the policy says"
+else
+	vm_log "demo failed (exit $rc); logs kept in $share (guest.log, console.log)"
+fi
+exit "$rc"
