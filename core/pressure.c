@@ -45,9 +45,9 @@ static const char *const phase_names[_PRESSURE_PHASE_MAX] = {
 
 /* Properties per resource, in the order decisions are made. */
 static const PropertyId resource_props[_RES_MAX][2] = {
-        [RES_MEMORY] = { PROP_MEMORY_HIGH, PROP_MEMORY_LOW },
-        [RES_CPU] = { PROP_CPU_WEIGHT, _PROP_INVALID },
-        [RES_IO] = { PROP_IO_WEIGHT, _PROP_INVALID },
+        [RES_MEMORY] = {PROP_MEMORY_HIGH, PROP_MEMORY_LOW},
+        [RES_CPU] = {PROP_CPU_WEIGHT, _PROP_INVALID},
+        [RES_IO] = {PROP_IO_WEIGHT, _PROP_INVALID},
 };
 
 const char *pressure_phase_to_string(PressurePhase p) {
@@ -81,7 +81,7 @@ void pressure_unit_init(PressureUnit *u, const char *name, PolicyClass class, ui
 }
 
 void pressure_controller_init(PressureController *c, bool freeze) {
-        *c = (PressureController){ .freeze = freeze };
+        *c = (PressureController){.freeze = freeze};
         for (PressureResource r = 0; r < _RES_MAX; r++)
                 c->res[r] = (PressureResourceState){
                         .phase = PRESSURE_PHASE_IDLE,
@@ -122,7 +122,7 @@ int pressure_decision_apply(const PressureDecision *d, PropSet *adjustment) {
         if (d->drop)
                 prop_set_unset(adjustment, d->property);
         else {
-                PropValue v = { .u = d->new_value };
+                PropValue v = {.u = d->new_value};
                 prop_set_put(adjustment, d->property, &v);
         }
         return 0;
@@ -153,7 +153,7 @@ static bool is_memory(PropertyId id) {
 /* How far one step moves from v: `step` permyriad of v, page aligned for
  * memory, and at least one page or one weight unit so every step makes progress. */
 static uint64_t step_of(PropertyId id, uint64_t v, uint64_t step) {
-        uint64_t d = (uint64_t) ((unsigned __int128) v * step / 10000);
+        uint64_t d = (uint64_t)((unsigned __int128)v * step / 10000);
         if (is_memory(id))
                 return u64_max(page_down(d), PRESSURE_PAGE_SIZE);
         return u64_max(d, 1);
@@ -238,8 +238,9 @@ static void decisions_done(Decisions *d) {
 }
 
 /* Takes *reason on success. */
-static int decisions_add(Decisions *d, const PressureUnit *units, size_t idx, PressureResource res, PropertyId id,
-                         uint64_t old_value, uint64_t new_value, bool drop, bool dry_run, char **reason) {
+static int decisions_add(Decisions *d, const PressureUnit *units, size_t idx, PressureResource res,
+                         PropertyId id, uint64_t old_value, uint64_t new_value, bool drop, bool dry_run,
+                         char **reason) {
         if (d->n == d->allocated) {
                 size_t a = d->allocated ? d->allocated * 2 : 16;
                 PressureDecision *p = reallocarray(d->items, a, sizeof(PressureDecision));
@@ -307,7 +308,7 @@ static bool unit_adjustment(const PressureUnit *u, PropertyId id, uint64_t *ret)
 typedef struct Tick {
         PressureResource res;
         const PressureConfig *cfg;
-        bool active;   /* section present and mode not off */
+        bool active; /* section present and mode not off */
         bool dry_run;
         Action action;
         const char *cause; /* why we squeeze or relax, for reasons */
@@ -329,7 +330,7 @@ static uint64_t stats_avg(const PsiStats *s, unsigned avg) {
 static uint64_t trigger_share(const PressureConfig *cfg) {
         if (cfg->trigger_window_usec == 0)
                 return UINT64_MAX;
-        return (uint64_t) ((unsigned __int128) cfg->trigger_stall_usec * 10000 / cfg->trigger_window_usec);
+        return (uint64_t)((unsigned __int128)cfg->trigger_stall_usec * 10000 / cfg->trigger_window_usec);
 }
 
 static Band classify(const PressureConfig *cfg, const PressureSignal *sig) {
@@ -365,9 +366,9 @@ static int describe_cause(const Tick *x, const PressureSignal *sig, Band band, c
         } else {
                 const PsiStats *t = signal_stats(sig, cfg->calm_kind);
                 if (t)
-                        r = asprintf(&s, "%s %s avg%u=%s < %s for %s", res, kind_name(cfg->calm_kind), cfg->calm_avg,
-                                     fmt_avg(a, stats_avg(t, cfg->calm_avg)), fmt_share(b, cfg->calm_threshold),
-                                     fmt_duration(c, cfg->hold_usec));
+                        r = asprintf(&s, "%s %s avg%u=%s < %s for %s", res, kind_name(cfg->calm_kind),
+                                     cfg->calm_avg, fmt_avg(a, stats_avg(t, cfg->calm_avg)),
+                                     fmt_share(b, cfg->calm_threshold), fmt_duration(c, cfg->hold_usec));
                 else
                         r = asprintf(&s, "%s: no pressure data and no trigger for %s", res,
                                      fmt_duration(c, cfg->hold_usec));
@@ -397,7 +398,8 @@ static int decide(const Tick *x, const PressureUnit *units, size_t idx, Property
         if (!x->active || role == ROLE_NONE) {
                 if (had) {
                         if (!x->active)
-                                r = set_reason(&reason, "%s pressure handling is off: back to configured %s=%s",
+                                r = set_reason(&reason,
+                                               "%s pressure handling is off: back to configured %s=%s",
                                                pressure_resource_to_string(x->res), p->name,
                                                fmt_value(a, id, configured));
                         else
@@ -424,19 +426,21 @@ static int decide(const Tick *x, const PressureUnit *units, size_t idx, Property
                 if (adj >= configured) {
                         cur = configured;
                         adjusted = false;
-                        r = set_reason(&reason, "configured %s=%s is at or below the adjustment: back to configured",
+                        r = set_reason(&reason,
+                                       "configured %s=%s is at or below the adjustment: back to configured",
                                        p->name, fmt_value(a, id, configured));
                 } else if (adj < floor) {
                         cur = u64_min(floor, configured);
                         adjusted = cur < configured;
                         r = set_reason(&reason, "floor %s=%s is above the adjustment: %s", p->name,
-                                       fmt_value(a, id, floor), adjusted ? "raise to floor" : "back to configured");
+                                       fmt_value(a, id, floor),
+                                       adjusted ? "raise to floor" : "back to configured");
                 }
         } else if (had && role == ROLE_RAISE && adj <= configured) {
                 cur = configured;
                 adjusted = false;
-                r = set_reason(&reason, "configured %s=%s is at or above the adjustment: back to configured", p->name,
-                               fmt_value(a, id, configured));
+                r = set_reason(&reason, "configured %s=%s is at or above the adjustment: back to configured",
+                               p->name, fmt_value(a, id, configured));
         }
         if (r < 0)
                 return r;
@@ -455,8 +459,8 @@ static int decide(const Tick *x, const PressureUnit *units, size_t idx, Property
                         if (t < cur) {
                                 cur = t;
                                 adjusted = true;
-                                r = set_reason(&reason, "%s: step %s (floor %s)", x->cause, fmt_share(a, step),
-                                               fmt_value(b, id, floor));
+                                r = set_reason(&reason, "%s: step %s (floor %s)", x->cause,
+                                               fmt_share(a, step), fmt_value(b, id, floor));
                         }
                 }
         } else if (x->action == ACTION_SQUEEZE && role == ROLE_RAISE) {
@@ -479,16 +483,19 @@ static int decide(const Tick *x, const PressureUnit *units, size_t idx, Property
                              (u->memory_current == UINT64_MAX ||
                               u->memory_current < cur - u64_min(cur, step_of(id, cur, step)));
                 if (loose) {
-                        r = set_reason(&reason, "%s: usage %s is more than a step below %s=%s: back to configured %s",
-                                       x->cause, u->memory_current == UINT64_MAX ? "unknown" : fmt_value(a, id, u->memory_current),
+                        r = set_reason(&reason,
+                                       "%s: usage %s is more than a step below %s=%s: back to configured %s",
+                                       x->cause,
+                                       u->memory_current == UINT64_MAX ? "unknown"
+                                                                       : fmt_value(a, id, u->memory_current),
                                        p->name, fmt_value(b, id, cur), fmt_value(c, id, configured));
                         cur = configured;
                         adjusted = false;
                 } else if (t >= configured) {
                         cur = configured;
                         adjusted = false;
-                        r = set_reason(&reason, "%s: relax %s, back to configured %s", x->cause, fmt_share(a, step),
-                                       fmt_value(b, id, configured));
+                        r = set_reason(&reason, "%s: relax %s, back to configured %s", x->cause,
+                                       fmt_share(a, step), fmt_value(b, id, configured));
                 } else {
                         cur = t;
                         r = set_reason(&reason, "%s: relax %s (configured %s)", x->cause, fmt_share(a, step),
@@ -503,19 +510,20 @@ static int decide(const Tick *x, const PressureUnit *units, size_t idx, Property
                                        fmt_share(a, step), fmt_value(b, id, configured));
                 } else {
                         cur -= d;
-                        r = set_reason(&reason, "%s: relax %s of usage (configured %s)", x->cause, fmt_share(a, step),
-                                       fmt_value(b, id, configured));
+                        r = set_reason(&reason, "%s: relax %s of usage (configured %s)", x->cause,
+                                       fmt_share(a, step), fmt_value(b, id, configured));
                 }
         }
         if (r < 0)
                 return r;
 
         if (role == ROLE_LOWER)
-                exhausted = cur <= floor || (id == PROP_MEMORY_HIGH && u64_min(cur, u->memory_current) == UINT64_MAX);
+                exhausted = cur <= floor ||
+                            (id == PROP_MEMORY_HIGH && u64_min(cur, u->memory_current) == UINT64_MAX);
 
         if (had != adjusted || (adjusted && cur != adj)) {
-                r = decisions_add(out, units, idx, x->res, id, old, adjusted ? cur : configured, !adjusted, x->dry_run,
-                                  &reason);
+                r = decisions_add(out, units, idx, x->res, id, old, adjusted ? cur : configured, !adjusted,
+                                  x->dry_run, &reason);
                 if (r < 0)
                         return r;
         }
@@ -541,9 +549,10 @@ static void state_reset(PressureResourceState *s) {
         s->escalated = false;
 }
 
-static int tick_resource(PressureController *c, PressureResource res, uint64_t now, const PressureConfig *cfg,
-                         const PressureSignal *sig, const PressureUnit *units, const size_t *order, size_t n,
-                         Decisions *out, PressureResource *want_frozen, uint64_t *ret_next) {
+static int tick_resource(PressureController *c, PressureResource res, uint64_t now,
+                         const PressureConfig *cfg, const PressureSignal *sig, const PressureUnit *units,
+                         const size_t *order, size_t n, Decisions *out, PressureResource *want_frozen,
+                         uint64_t *ret_next) {
         PressureResourceState *s = &c->res[res];
         Tick x = {
                 .res = res,
@@ -649,7 +658,8 @@ static int tick_resource(PressureController *c, PressureResource res, uint64_t n
                 state_reset(s);
 
         /* Escalation: squeezing is exhausted and the pressure stays. */
-        if (c->freeze && s->phase == PRESSURE_PHASE_THROTTLING && band != BAND_CALM && shed_any && exhausted_all) {
+        if (c->freeze && s->phase == PRESSURE_PHASE_THROTTLING && band != BAND_CALM && shed_any &&
+            exhausted_all) {
                 if (s->floor_since_usec == NEVER)
                         s->floor_since_usec = now;
                 if (now - s->floor_since_usec >= cfg->hold_usec)
@@ -693,7 +703,7 @@ static int tick_resource(PressureController *c, PressureResource res, uint64_t n
 /* Largest usage first (unknown counts as none), then by name, then input order. */
 static int compare_units(const void *a, const void *b, void *userdata) {
         const PressureUnit *units = userdata;
-        size_t i = *(const size_t *) a, j = *(const size_t *) b;
+        size_t i = *(const size_t *)a, j = *(const size_t *)b;
         uint64_t x = units[i].memory_current == UINT64_MAX ? 0 : units[i].memory_current;
         uint64_t y = units[j].memory_current == UINT64_MAX ? 0 : units[j].memory_current;
 
@@ -706,8 +716,9 @@ static int compare_units(const void *a, const void *b, void *userdata) {
 }
 
 static int decide_freeze(const PressureController *before, const PressureController *after,
-                         const PressureConfig config[_RES_MAX], const PressureUnit *units, const size_t *order,
-                         size_t n, const PressureResource *want_frozen, Decisions *out) {
+                         const PressureConfig config[_RES_MAX], const PressureUnit *units,
+                         const size_t *order, size_t n, const PressureResource *want_frozen,
+                         Decisions *out) {
         for (size_t j = 0; j < n; j++) {
                 size_t i = order[j];
                 const PressureUnit *u = &units[i];
@@ -717,8 +728,11 @@ static int decide_freeze(const PressureController *before, const PressureControl
 
                 if (want_frozen[i] != _RES_MAX && !u->frozen) {
                         PressureResource res = want_frozen[i];
-                        r = set_reason(&reason, "freeze: %s pressure persisted for %s with every sheddable unit at its floor",
-                                       pressure_resource_to_string(res), fmt_duration(a, config[res].hold_usec));
+                        r = set_reason(&reason,
+                                       "freeze: %s pressure persisted for %s with every sheddable unit at "
+                                       "its floor",
+                                       pressure_resource_to_string(res),
+                                       fmt_duration(a, config[res].hold_usec));
                         if (r < 0)
                                 return r;
                         r = decisions_add(out, units, i, res, _PROP_INVALID, 0, 1, false,
@@ -745,7 +759,8 @@ static int decide_freeze(const PressureController *before, const PressureControl
                                                pressure_resource_to_string(res));
                         else
                                 r = set_reason(&reason, "thaw: %s pressure calm for %s",
-                                               pressure_resource_to_string(res), fmt_duration(a, cfg->hold_usec));
+                                               pressure_resource_to_string(res),
+                                               fmt_duration(a, cfg->hold_usec));
                         if (r < 0)
                                 return r;
                         r = decisions_add(out, units, i, res, _PROP_INVALID, 1, 0, false,
@@ -759,8 +774,8 @@ static int decide_freeze(const PressureController *before, const PressureControl
 }
 
 int pressure_controller_tick(PressureController *c, uint64_t now_usec, const PressureConfig config[_RES_MAX],
-                             const PressureSignal signal[_RES_MAX], const PressureUnit *units, size_t n_units,
-                             PressureResult *ret) {
+                             const PressureSignal signal[_RES_MAX], const PressureUnit *units,
+                             size_t n_units, PressureResult *ret) {
         _cleanup_(decisions_done) Decisions out = {};
         _cleanup_free_ size_t *order = NULL;
         _cleanup_free_ PressureResource *want_frozen = NULL;
@@ -782,14 +797,14 @@ int pressure_controller_tick(PressureController *c, uint64_t now_usec, const Pre
                 order[i] = i;
                 want_frozen[i] = _RES_MAX;
         }
-        qsort_r(order, n_units, sizeof(size_t), compare_units, (void *) units);
+        qsort_r(order, n_units, sizeof(size_t), compare_units, (void *)units);
 
         /* Work on a copy so that a failure leaves the controller as it was. */
         next = *c;
         for (PressureResource res = 0; res < _RES_MAX; res++) {
                 uint64_t t;
-                r = tick_resource(&next, res, now_usec, &config[res], &signal[res], units, order, n_units, &out,
-                                  want_frozen, &t);
+                r = tick_resource(&next, res, now_usec, &config[res], &signal[res], units, order, n_units,
+                                  &out, want_frozen, &t);
                 if (r < 0)
                         return r;
                 next_tick = u64_min(next_tick, t);

@@ -89,22 +89,22 @@ const char *pressure_phase_to_string(PressurePhase p);
 
 /* What the watched slice says for one resource since the last tick. */
 typedef struct PressureSignal {
-        bool has_psi;    /* psi holds a fresh read of memory|cpu|io.pressure */
+        bool has_psi; /* psi holds a fresh read of memory|cpu|io.pressure */
         PsiPressure psi;
-        bool triggered;  /* the PSI trigger fd fired since the last tick */
+        bool triggered; /* the PSI trigger fd fired since the last tick */
 } PressureSignal;
 
 /* One candidate unit. Only CLASS_SHEDDABLE and CLASS_PROTECTED units are acted
  * on; others only have leftover adjustments dropped. */
 typedef struct PressureUnit {
-        const char *name;         /* required, non-empty */
+        const char *name; /* required, non-empty */
         PolicyClass class;
-        uint64_t memory_current;  /* bytes; UINT64_MAX when unknown */
+        uint64_t memory_current; /* bytes; UINT64_MAX when unknown */
         /* Configured values: what policies and overrides resolve to without the
          * pressure layer (or the unit's own value when no layer sets it). */
-        uint64_t memory_high;     /* bytes; UINT64_MAX = infinity */
-        uint64_t memory_low;      /* bytes */
-        uint64_t cpu_weight;      /* 0 = idle */
+        uint64_t memory_high; /* bytes; UINT64_MAX = infinity */
+        uint64_t memory_low;  /* bytes */
+        uint64_t cpu_weight;  /* 0 = idle */
         uint64_t io_weight;
         const PropSet *floor;      /* Resolved.floor; NULL = default floors */
         const PropSet *adjustment; /* the values this controller set last (Unit.pressure); NULL = none */
@@ -120,22 +120,22 @@ void pressure_unit_init(PressureUnit *u, const char *name, PolicyClass class, ui
 uint64_t pressure_default_value(PropertyId id);
 
 typedef struct PressureDecision {
-        char *unit;               /* unit name (copy) */
-        size_t unit_index;        /* index into the units array passed in */
+        char *unit;        /* unit name (copy) */
+        size_t unit_index; /* index into the units array passed in */
         PressureResource resource;
-        PropertyId property;      /* MemoryHigh, MemoryLow, CPUWeight, IOWeight; _PROP_INVALID = freeze/thaw */
-        uint64_t old_value;       /* value in force before: the adjustment, else the configured value */
-        uint64_t new_value;       /* value in force after */
-        bool drop;                /* new_value is the configured value: remove the adjustment */
-        bool dry_run;             /* decided in mode dry-run: signal, do not write */
-        char *reason;             /* one line for the journal and the Rebalanced signal */
+        PropertyId property; /* MemoryHigh, MemoryLow, CPUWeight, IOWeight; _PROP_INVALID = freeze/thaw */
+        uint64_t old_value;  /* value in force before: the adjustment, else the configured value */
+        uint64_t new_value;  /* value in force after */
+        bool drop;           /* new_value is the configured value: remove the adjustment */
+        bool dry_run;        /* decided in mode dry-run: signal, do not write */
+        char *reason;        /* one line for the journal and the Rebalanced signal */
 } PressureDecision;
 
 typedef struct PressureResult {
         PressureDecision *decisions;
         size_t n_decisions;
         PressurePhase phase[_RES_MAX];
-        uint64_t next_tick_usec;  /* tick again at this time; USEC_INFINITY: only on a PSI trigger */
+        uint64_t next_tick_usec; /* tick again at this time; USEC_INFINITY: only on a PSI trigger */
 } PressureResult;
 
 void pressure_result_done(PressureResult *r);
@@ -144,13 +144,14 @@ typedef struct PressureResourceState {
         PressurePhase phase;
         uint64_t last_step_usec;   /* last step in the current phase; USEC_INFINITY = none yet */
         uint64_t calm_since_usec;  /* first tick of the current calm stretch; USEC_INFINITY = not calm */
-        uint64_t floor_since_usec; /* all sheddable units at their floor under pressure since; USEC_INFINITY = no */
+        uint64_t floor_since_usec; /* all sheddable units at their floor under pressure since; USEC_INFINITY
+                                      = no */
         bool escalated;            /* freeze in force for this resource */
 } PressureResourceState;
 
 typedef struct PressureController {
         PressureResourceState res[_RES_MAX];
-        bool freeze;               /* allow the freeze escalation */
+        bool freeze; /* allow the freeze escalation */
 } PressureController;
 
 /* All resources idle. */
@@ -162,8 +163,8 @@ void pressure_controller_init(PressureController *c, bool freeze);
  * or -EINVAL for a NULL argument or a unit without a name, -ENOMEM; on error
  * neither *c nor *ret is changed. */
 int pressure_controller_tick(PressureController *c, uint64_t now_usec, const PressureConfig config[_RES_MAX],
-                             const PressureSignal signal[_RES_MAX], const PressureUnit *units, size_t n_units,
-                             PressureResult *ret);
+                             const PressureSignal signal[_RES_MAX], const PressureUnit *units,
+                             size_t n_units, PressureResult *ret);
 
 /* Applies one decision to a unit's pressure layer: drop → unset, else set
  * the property to new_value. Freeze/thaw decisions leave it alone. Returns 0,

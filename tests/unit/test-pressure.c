@@ -39,7 +39,7 @@ typedef struct Sim {
 } Sim;
 
 static void sim_init(Sim *s, bool freeze) {
-        *s = (Sim){ .apply = true };
+        *s = (Sim){.apply = true};
         pressure_controller_init(&s->c, freeze);
         for (PressureResource r = 0; r < _RES_MAX; r++) {
                 pressure_config_default(&s->cfg[r]);
@@ -80,7 +80,7 @@ static SimUnit *sim_find(Sim *s, const char *name) {
 }
 
 static void set_floor(SimUnit *u, PropertyId id, uint64_t value) {
-        PropValue v = { .u = value };
+        PropValue v = {.u = value};
         prop_set_put(&u->floor, id, &v);
 }
 
@@ -106,12 +106,12 @@ static uint64_t usage(const SimUnit *u) {
 }
 
 static void sim_signal(Sim *s, PressureResource res, bool triggered, int64_t some_avg10) {
-        s->sig[res] = (PressureSignal){ .triggered = triggered };
+        s->sig[res] = (PressureSignal){.triggered = triggered};
         if (some_avg10 >= 0) {
                 s->sig[res].has_psi = true;
                 s->sig[res].psi.has_some = s->sig[res].psi.has_full = true;
-                s->sig[res].psi.some.avg10 = (uint64_t) some_avg10;
-                s->sig[res].psi.full.avg10 = (uint64_t) some_avg10 / 2;
+                s->sig[res].psi.some.avg10 = (uint64_t)some_avg10;
+                s->sig[res].psi.full.avg10 = (uint64_t)some_avg10 / 2;
         }
 }
 
@@ -137,7 +137,8 @@ static void sim_tick(Sim *s, uint64_t now_ms) {
         }
 
         pressure_result_done(&s->r);
-        ASSERT_EQ_INT(pressure_controller_tick(&s->c, now_ms * USEC_PER_MSEC, s->cfg, s->sig, units, n, &s->r), 0);
+        ASSERT_EQ_INT(
+                pressure_controller_tick(&s->c, now_ms * USEC_PER_MSEC, s->cfg, s->sig, units, n, &s->r), 0);
 
         for (size_t i = 0; i < s->r.n_decisions; i++) {
                 const PressureDecision *d = &s->r.decisions[i];
@@ -173,15 +174,16 @@ static void expect_decisions(const PressureResult *r, const Expect *e, bool dry_
         if (r->n_decisions != n) {
                 fprintf(stderr, "step at line %u: %zu decisions, expected %zu\n", line, r->n_decisions, n);
                 for (size_t i = 0; i < r->n_decisions; i++)
-                        fprintf(stderr, "  %s %d %" PRIu64 " -> %" PRIu64 " drop=%d: %s\n", r->decisions[i].unit,
-                                r->decisions[i].property, r->decisions[i].old_value, r->decisions[i].new_value,
-                                r->decisions[i].drop, r->decisions[i].reason);
+                        fprintf(stderr, "  %s %d %" PRIu64 " -> %" PRIu64 " drop=%d: %s\n",
+                                r->decisions[i].unit, r->decisions[i].property, r->decisions[i].old_value,
+                                r->decisions[i].new_value, r->decisions[i].drop, r->decisions[i].reason);
         }
         ASSERT_EQ_INT(r->n_decisions, n);
         for (size_t i = 0; i < n; i++) {
                 const PressureDecision *d = &r->decisions[i];
                 if (!streq(d->unit, e[i].unit) || d->property != e[i].prop || d->new_value != e[i].new_value)
-                        fprintf(stderr, "step at line %u, decision %zu: %s %d %" PRIu64 " -> %" PRIu64 ": %s\n",
+                        fprintf(stderr,
+                                "step at line %u, decision %zu: %s %d %" PRIu64 " -> %" PRIu64 ": %s\n",
                                 line, i, d->unit, d->property, d->old_value, d->new_value, d->reason);
                 ASSERT_STREQ(d->unit, e[i].unit);
                 ASSERT_EQ_INT(d->property, e[i].prop);
@@ -212,7 +214,8 @@ static void run_steps(Sim *s, PressureResource res, const Step *steps, size_t n,
                         fprintf(stderr, "step at line %u: phase %s\n", st->line,
                                 pressure_phase_to_string(s->r.phase[res]));
                 ASSERT_EQ_INT(s->r.phase[res], st->phase);
-                ASSERT_EQ_U64(s->r.next_tick_usec, st->next_ms == NEVER ? NEVER : st->next_ms * USEC_PER_MSEC);
+                ASSERT_EQ_U64(s->r.next_tick_usec,
+                              st->next_ms == NEVER ? NEVER : st->next_ms * USEC_PER_MSEC);
         }
 }
 
@@ -225,6 +228,7 @@ static void run_steps(Sim *s, PressureResource res, const Step *steps, size_t n,
 /* The whole memory episode: idle, trigger, steps down (largest first, floor
  * held), an early trigger that must not step, neutral band, calm broken before
  * hold, calm for hold, relax back to configured, idle with no timer. */
+/* clang-format off */
 static const Step memory_episode[] = {
         { __LINE__, 0, false, 100, I, NEVER, {} },
         { __LINE__, 1000, true, 2340, T, 2000,
@@ -281,18 +285,20 @@ static const Step memory_episode[] = {
           { { "batch-a.service", HI, 1074651136, 1182113792 }, /* usage 1000M still within a step */
             { "batch-b.service", HI, 358981632, 394878976 } } },
         { __LINE__, 37000, false, 300, I, NEVER,
-          { { "batch-a.service", HI, 1182113792, INF, true },  /* usage 1000M < 1127M - 112.7M: no longer holds */
+          /* a: usage 1000M < 1127M - 112.7M, the limit no longer holds it back */
+          { { "batch-a.service", HI, 1182113792, INF, true },
             { "batch-b.service", HI, 394878976, 400 * M, true } } }, /* +10% passes configured 400M */
         { __LINE__, 38000, true, 2340, T, 39000,               /* a new episode starts from scratch */
           { { "batch-a.service", HI, INF, 943718400 },
             { "batch-b.service", HI, 400 * M, 377487360 },
             { "db.service", LO, 200 * M, 241172480 } } },
 };
+/* clang-format on */
 
 static void setup_memory_units(Sim *s) {
         /* Listed smallest first on purpose: decisions must come largest first. */
         SimUnit *b = sim_add(s, "batch-b.service", CLASS_SHEDDABLE, 500 * M);
-        b->memory_high = 400 * M; /* default floor 64M */
+        b->memory_high = 400 * M;                          /* default floor 64M */
         sim_add(s, "web.service", CLASS_NORMAL, 2000 * M); /* biggest, but not ours to squeeze */
         SimUnit *db = sim_add(s, "db.service", CLASS_PROTECTED, 300 * M);
         db->memory_low = 200 * M;
@@ -322,6 +328,7 @@ static void test_memory_dry_run(void) {
         sim_done(&s);
 
         /* Without a shadow every interval proposes the same first step again. */
+        /* clang-format off */
         static const Step repeat[] = {
                 { __LINE__, 1000, true, 2340, T, 2000,
                   { { "batch-a.service", HI, INF, 943718400 },
@@ -334,6 +341,7 @@ static void test_memory_dry_run(void) {
                 { __LINE__, 3000, false, 300, T, 4000, {} },
                 { __LINE__, 13000, false, 300, I, NEVER, {} }, /* nothing to relax: straight to idle */
         };
+        /* clang-format on */
         sim_init(&s, false);
         setup_memory_units(&s);
         s.cfg[RES_MEMORY].mode = PRESSURE_DRY_RUN;
@@ -356,11 +364,13 @@ static void test_mode_off(void) {
                         s.cfg[RES_MEMORY].mode = PRESSURE_OFF;
                 else
                         s.cfg[RES_MEMORY].enabled = false;
+                /* clang-format off */
                 static const Step off[] = {
                         { __LINE__, 1000, true, 9000, I, NEVER, {} },
                         { __LINE__, 2000, true, 9000, I, NEVER, {} },
                         { __LINE__, 30000, false, 0, I, NEVER, {} },
                 };
+                /* clang-format on */
                 run_steps(&s, RES_MEMORY, off, ELEMENTSOF(off), false);
                 sim_done(&s);
         }
@@ -370,6 +380,7 @@ static void test_mode_off(void) {
         setup_memory_units(&s);
         run_steps(&s, RES_MEMORY, memory_episode + 1, 1, false);
         s.cfg[RES_MEMORY].mode = PRESSURE_OFF;
+        /* clang-format off */
         static const Step switched[] = {
                 { __LINE__, 1200, true, 2340, I, NEVER,
                   { { "batch-a.service", HI, 943718400, INF, true },
@@ -377,8 +388,10 @@ static void test_mode_off(void) {
                     { "db.service", LO, 241172480, 200 * M, true } } },
                 { __LINE__, 2000, true, 2340, I, NEVER, {} },
         };
+        /* clang-format on */
         run_steps(&s, RES_MEMORY, switched, 1, false);
-        ASSERT_CONTAINS(s.r.decisions[0].reason, "memory pressure handling is off: back to configured MemoryHigh=infinity");
+        ASSERT_CONTAINS(s.r.decisions[0].reason,
+                        "memory pressure handling is off: back to configured MemoryHigh=infinity");
         run_steps(&s, RES_MEMORY, switched + 1, 1, false);
         sim_done(&s);
 }
@@ -401,6 +414,7 @@ static void test_cpu_loop(void) {
         sim_signal(&s, RES_MEMORY, false, 0);
 
 #define W PROP_CPU_WEIGHT
+        /* clang-format off */
         static const Step cpu[] = {
                 { __LINE__, 100, true, 5000, T, 1100,
                   { { "batch-a.service", W, 20, 18 }, { "batch-b.service", W, 10, 9 } } },
@@ -424,6 +438,7 @@ static void test_cpu_loop(void) {
                 { __LINE__, 11100, false, 0, I, NEVER,
                   { { "batch-a.service", W, 19, 20, true }, { "batch-b.service", W, 9, 10, true } } },
         };
+        /* clang-format on */
 #undef W
         run_steps(&s, RES_CPU, cpu, ELEMENTSOF(cpu), false);
         ASSERT_EQ_INT(s.r.phase[RES_MEMORY], I);
@@ -447,6 +462,7 @@ static void test_io_loop(void) {
         sim_signal(&s, RES_MEMORY, false, 0);
 
 #define W PROP_IO_WEIGHT
+        /* clang-format off */
         static const Step io[] = {
                 { __LINE__, 0, true, NO_PSI, T, 500,
                   { { "batch-a.service", W, 100, 75 }, { "batch-b.service", W, 100, 75 } } },
@@ -464,6 +480,7 @@ static void test_io_loop(void) {
                 { __LINE__, 12500, false, NO_PSI, R, 13000, { { "batch-b.service", W, 66, 82 } } },
                 { __LINE__, 13000, false, NO_PSI, I, NEVER, { { "batch-b.service", W, 82, 100, true } } },
         };
+        /* clang-format on */
 #undef W
         run_steps(&s, RES_IO, io, ELEMENTSOF(io), false);
         ASSERT_EQ_INT(s.r.phase[RES_CPU], I); /* cpu off although it was pressured throughout */
@@ -482,6 +499,7 @@ static void test_units_come_and_go(void) {
         SimUnit *c = sim_add(&s, "c.service", CLASS_SHEDDABLE, 300 * M);
         c->present = false;
 
+        /* clang-format off */
         static const Step steps[] = {
                 { __LINE__, 0, true, 2000, T, 1000,
                   { { "b.service", HI, INF, 180 * M }, { "a.service", HI, INF, 90 * M } } },
@@ -493,6 +511,7 @@ static void test_units_come_and_go(void) {
                     { "b.service", HI, 180 * M, 162 * M },
                     { "a.service", HI, 81 * M, 76443648 } } }, /* 81M - page_down(8.1M) */
         };
+        /* clang-format on */
         run_steps(&s, RES_MEMORY, steps, 1, false);
         b->present = false;
         c->present = true;
@@ -538,13 +557,14 @@ static void test_config_changes(void) {
         ASSERT_EQ_U64(in_force(d, LO), 120 * M);
         ASSERT_EQ_U64(in_force(e, HI), 90 * M);
 
-        a->memory_high = 480 * M;  /* still above the adjustment: kept */
-        b->memory_high = 300 * M;  /* below it: back to the new configured value */
-        set_floor(c, HI, 280 * M); /* floor above it: raised to the floor */
-        d->memory_low = 120 * M;   /* configured low now equal to the raise: dropped */
-        e->class = CLASS_NORMAL;   /* no longer sheddable: dropped */
+        a->memory_high = 480 * M;                /* still above the adjustment: kept */
+        b->memory_high = 300 * M;                /* below it: back to the new configured value */
+        set_floor(c, HI, 280 * M);               /* floor above it: raised to the floor */
+        d->memory_low = 120 * M;                 /* configured low now equal to the raise: dropped */
+        e->class = CLASS_NORMAL;                 /* no longer sheddable: dropped */
         sim_signal(&s, RES_MEMORY, false, 1000); /* neutral: no step this tick */
         sim_tick(&s, 500);
+        /* clang-format off */
         static const Expect fixes[] = {
                 { "b.service", HI, 360 * M, 300 * M, true },
                 { "c.service", HI, 270 * M, 280 * M },
@@ -552,6 +572,7 @@ static void test_config_changes(void) {
                 { "d.service", LO, 120 * M, 120 * M, true },
                 {},
         };
+        /* clang-format on */
         expect_decisions(&s.r, fixes, false, __LINE__);
         ASSERT_CONTAINS(s.r.decisions[0].reason, "configured MemoryHigh=300M");
         ASSERT_CONTAINS(s.r.decisions[1].reason, "floor MemoryHigh=280M");
@@ -561,11 +582,13 @@ static void test_config_changes(void) {
         sim_signal(&s, RES_MEMORY, false, 0);
         sim_tick(&s, 1000);
         sim_tick(&s, 11000); /* relaxing starts: a 450M + 45M passes 480M, c 280M + 28M passes 300M */
+        /* clang-format off */
         static const Expect relax[] = {
                 { "a.service", HI, 450 * M, 480 * M, true },
                 { "c.service", HI, 280 * M, 300 * M, true },
                 {},
         };
+        /* clang-format on */
         expect_decisions(&s.r, relax, false, __LINE__);
         ASSERT_EQ_INT(s.r.phase[RES_MEMORY], I);
 
@@ -592,7 +615,7 @@ static void test_protected_bounds(void) {
         r->memory_low = 20 * M;
         s.cfg[RES_MEMORY].step = 3000; /* 30% of 100M = 30M */
 
-        uint64_t expect[] = { 80 * M, 100 * M, 100 * M }; /* 50+30, capped at page_down(usage) */
+        uint64_t expect[] = {80 * M, 100 * M, 100 * M}; /* 50+30, capped at page_down(usage) */
         for (size_t i = 0; i < ELEMENTSOF(expect); i++) {
                 sim_signal(&s, RES_MEMORY, true, 5000);
                 sim_tick(&s, 1000 * i);
@@ -626,6 +649,7 @@ static void test_ordering(void) {
         sim_add(&s, "u.service", CLASS_SHEDDABLE, 80 * M + 5000); /* usage not page aligned */
         sim_signal(&s, RES_MEMORY, true, 5000);
         sim_tick(&s, 0);
+        /* clang-format off */
         static const Expect e[] = {
                 { "b.service", HI, INF, 180 * M },
                 { "a.service", HI, INF, 90 * M },
@@ -634,8 +658,10 @@ static void test_ordering(void) {
                 { "z.service", HI, 100 * M, 90 * M },
                 {},
         };
+        /* clang-format on */
         expect_decisions(&s.r, e, false, __LINE__);
-        ASSERT_CONTAINS(s.r.decisions[0].reason, "memory some trigger fired (150ms in 1s), avg10=50.00%: step 10% (floor 64M)");
+        ASSERT_CONTAINS(s.r.decisions[0].reason,
+                        "memory some trigger fired (150ms in 1s), avg10=50.00%: step 10% (floor 64M)");
         sim_done(&s);
 }
 
@@ -681,7 +707,8 @@ static void test_reasons(void) {
         sim_signal(&s, RES_MEMORY, false, 2340);
         sim_tick(&s, 0);
         ASSERT_EQ_INT(s.r.n_decisions, 1);
-        ASSERT_STREQ(s.r.decisions[0].reason, "memory some avg10=23.40% > trigger 15%: step 10% (floor 256M)");
+        ASSERT_STREQ(s.r.decisions[0].reason,
+                     "memory some avg10=23.40% > trigger 15%: step 10% (floor 256M)");
 
         s.cfg[RES_MEMORY].calm_kind = PSI_FULL;
         s.cfg[RES_MEMORY].calm_avg = 60;
@@ -692,7 +719,8 @@ static void test_reasons(void) {
         s.sig[RES_MEMORY].psi.full.avg60 = 120;
         sim_tick(&s, 1000);
         ASSERT_EQ_INT(s.r.n_decisions, 1);
-        ASSERT_STREQ(s.r.decisions[0].reason, "memory full avg60=1.20% < 2.5% for 0: relax 10% (configured infinity)");
+        ASSERT_STREQ(s.r.decisions[0].reason,
+                     "memory full avg60=1.20% < 2.5% for 0: relax 10% (configured infinity)");
         sim_done(&s);
 }
 
@@ -802,7 +830,7 @@ static void test_bad_input(void) {
         PressureController c, saved;
         PressureConfig cfg[_RES_MAX];
         PressureSignal sig[_RES_MAX] = {};
-        PressureResult r = { .n_decisions = 42 };
+        PressureResult r = {.n_decisions = 42};
         PressureUnit u[2];
 
         pressure_controller_init(&c, false);
@@ -838,7 +866,7 @@ static void test_bad_input(void) {
 
         /* apply: only the four properties the controller decides */
         PropSet set = {};
-        PressureDecision d = { .property = PROP_MEMORY_MAX, .new_value = 1 };
+        PressureDecision d = {.property = PROP_MEMORY_MAX, .new_value = 1};
         ASSERT_EQ_INT(pressure_decision_apply(&d, &set), -EINVAL);
         ASSERT_TRUE(!set.has[PROP_MEMORY_MAX]);
         d.property = PROP_IO_WEIGHT;
@@ -874,7 +902,8 @@ static void test_odd_inputs(void) {
         sim_tick(&s, 1000); /* backwards */
         ASSERT_EQ_INT(s.r.n_decisions, 0);
         ASSERT_TRUE(s.r.next_tick_usec >= 1000 * USEC_PER_MSEC && s.r.next_tick_usec != NEVER);
-        sim_signal(&s, RES_MEMORY, false, 10000); /* no trigger, avg never compares with a windowless trigger */
+        sim_signal(&s, RES_MEMORY, false,
+                   10000); /* no trigger, avg never compares with a windowless trigger */
         sim_tick(&s, 1020);
         ASSERT_EQ_INT(s.r.phase[RES_MEMORY], T);
         ASSERT_EQ_U64(s.r.next_tick_usec, 1030 * USEC_PER_MSEC); /* neutral: sample each interval */
@@ -893,12 +922,12 @@ static uint64_t rnd(uint64_t n) {
 }
 
 static void test_random_invariants(void) {
-        static const char *const names[] = { "a.service", "b.service", "c.service", "d.service", "e.service" };
+        static const char *const names[] = {"a.service", "b.service", "c.service", "d.service", "e.service"};
         for (int episode = 0; episode < 50; episode++) {
                 Sim s;
                 sim_init(&s, rnd(2));
                 for (size_t i = 0; i < ELEMENTSOF(names); i++) {
-                        SimUnit *u = sim_add(&s, names[i], (PolicyClass) rnd(3),
+                        SimUnit *u = sim_add(&s, names[i], (PolicyClass)rnd(3),
                                              rnd(4) == 0 ? INF : rnd(4096) * M + rnd(2) * rnd(M));
                         u->memory_high = rnd(3) == 0 ? INF : (rnd(2048) + 1) * M;
                         u->memory_low = rnd(512) * M;
@@ -910,7 +939,7 @@ static void test_random_invariants(void) {
                                 set_floor(u, PROP_CPU_WEIGHT, rnd(200));
                 }
                 for (PressureResource r = 0; r < _RES_MAX; r++) {
-                        s.cfg[r].mode = (PressureMode) rnd(3);
+                        s.cfg[r].mode = (PressureMode)rnd(3);
                         s.cfg[r].step = rnd(5000) + 500; /* 5%..55%: episodes end in a few hundred steps */
                         s.cfg[r].hold_usec = rnd(5) * USEC_PER_SEC;
                 }
@@ -918,7 +947,7 @@ static void test_random_invariants(void) {
                 for (int t = 0; t < 300; t++) {
                         now += rnd(2000) * USEC_PER_MSEC;
                         for (PressureResource r = 0; r < _RES_MAX; r++)
-                                sim_signal(&s, r, rnd(4) == 0, rnd(5) == 0 ? NO_PSI : (int64_t) rnd(3000));
+                                sim_signal(&s, r, rnd(4) == 0, rnd(5) == 0 ? NO_PSI : (int64_t)rnd(3000));
                         if (rnd(20) == 0) {
                                 SimUnit *u = &s.u[rnd(s.n)];
                                 u->present = !u->present;
@@ -926,9 +955,9 @@ static void test_random_invariants(void) {
                         if (rnd(30) == 0)
                                 s.u[rnd(s.n)].memory_high = (rnd(2048) + 1) * M;
                         if (rnd(50) == 0)
-                                s.u[rnd(s.n)].class = (PolicyClass) rnd(3);
+                                s.u[rnd(s.n)].class = (PolicyClass)rnd(3);
                         if (rnd(40) == 0)
-                                s.cfg[rnd(_RES_MAX)].mode = (PressureMode) rnd(3);
+                                s.cfg[rnd(_RES_MAX)].mode = (PressureMode)rnd(3);
                         sim_tick(&s, now / USEC_PER_MSEC);
                         ASSERT_TRUE(s.r.next_tick_usec == NEVER || s.r.next_tick_usec >= now);
                         for (size_t i = 0; i < s.r.n_decisions; i++) {
@@ -946,10 +975,11 @@ static void test_random_invariants(void) {
                                         ASSERT_TRUE(d->new_value > u->memory_low);
                                         ASSERT_TRUE(d->new_value <= u->demand);
                                 } else {
-                                        uint64_t cfgv = d->property == HI ? u->memory_high
+                                        uint64_t cfgv = d->property == HI                ? u->memory_high
                                                         : d->property == PROP_CPU_WEIGHT ? u->cpu_weight
-                                                                                          : u->io_weight;
-                                        uint64_t floor = u->floor.has[d->property] ? u->floor.v[d->property].u
+                                                                                         : u->io_weight;
+                                        uint64_t floor = u->floor.has[d->property]
+                                                                 ? u->floor.v[d->property].u
                                                          : d->property == HI ? PRESSURE_DEFAULT_MEMORY_FLOOR
                                                                              : 1;
                                         ASSERT_EQ_INT(u->class, CLASS_SHEDDABLE);
