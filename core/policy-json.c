@@ -92,6 +92,8 @@ typedef struct Scanner {
         size_t len, i;
         unsigned line, column; /* of s[i]; columns count characters, as jansson does */
         PosIndex *idx;
+        char **wanted; /* sorted; only these paths are recorded, so memory stays small */
+        size_t n_wanted;
 } Scanner;
 
 static int sc_peek(const Scanner *sc) {
@@ -247,6 +249,10 @@ static int pos_add(PosIndex *x, const char *path, unsigned kl, unsigned kc, unsi
         return 0;
 }
 
+static int str_cmp(const void *a, const void *b) {
+        return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
 /* path == NULL: below POS_DEPTH_MAX, skip without recording. */
 static int sc_value(Scanner *sc, const char *path, unsigned depth, unsigned kl, unsigned kc) {
         int r;
@@ -255,7 +261,7 @@ static int sc_value(Scanner *sc, const char *path, unsigned depth, unsigned kl, 
                 return -EINVAL;
 
         sc_ws(sc);
-        if (path) {
+        if (path && sc->n_wanted > 0 && bsearch(&path, sc->wanted, sc->n_wanted, sizeof(char *), str_cmp)) {
                 r = pos_add(sc->idx, path, kl, kc, sc->line, sc->column);
                 if (r < 0)
                         return r;
@@ -337,9 +343,11 @@ static int pos_cmp(const void *a, const void *b) {
         return strcmp(((const PosEntry *) a)->path, ((const PosEntry *) b)->path);
 }
 
-static int pos_index_build(const char *text, PosIndex *ret) {
+/* Scans the text once and records the positions of the wanted paths (sorted). */
+static int pos_index_build(const char *text, char **wanted, size_t n_wanted, PosIndex *ret) {
         PosIndex x = {};
-        Scanner sc = { .s = text, .len = strlen(text), .line = 1, .column = 1, .idx = &x };
+        Scanner sc = { .s = text, .len = strlen(text), .line = 1, .column = 1, .idx = &x,
+                       .wanted = wanted, .n_wanted = n_wanted };
         int r;
 
         r = sc_value(&sc, "", 0, 0, 0);
@@ -379,27 +387,63 @@ static void offset_to_pos(const char *text, size_t len, size_t off, unsigned *re
 
 /* ---- validation context ----------------------------------------------------- */
 
+/* Validation errors wait here until the scan has found their positions. */
+typedef struct Pending {
+        char *path; /* NULL: no position */
+        bool at_key;
+        char *message;
+} Pending;
+
 typedef struct Ctx {
         const char *file;
         const char *text;
         PosIndex idx;
         Diags *diags;
         const ParseContext *pctx;
+        Pending *pending;
+        size_t n_pending;
         unsigned n_errors;
         bool oom;
 } Ctx;
 
+static void pending_add(Ctx *c, const char *path, bool at_key, char *message) {
+        char *p = NULL;
+        Pending *n = realloc(c->pending, (c->n_pending + 1) * sizeof(Pending));
+        if (!n || (path && !(p = strdup(path)))) {
+                if (n)
+                        c->pending = n;
+                free(message);
+                c->oom = true;
+                return;
+        }
+        c->pending = n;
+        c->pending[c->n_pending++] = (Pending){ .path = p, .at_key = at_key, .message = message };
+}
+
+static void pending_done(Ctx *c) {
+        for (size_t i = 0; i < c->n_pending; i++) {
+                free(c->pending[i].path);
+                free(c->pending[i].message);
+        }
+        free(c->pending);
+        c->pending = NULL;
+        c->n_pending = 0;
+}
+
+/* Records a validation error at the key or value at `path`. */
 _printf_(4, 5) static void err(Ctx *c, const char *path, bool at_key, const char *fmt, ...) {
-        _cleanup_free_ char *m = NULL;
-        unsigned line = 0, col = 0;
+        char *m = NULL;
         va_list ap;
 
         c->n_errors++;
         if (!c->diags || c->n_errors > ERRORS_PER_FILE_MAX + 1)
                 return;
         if (c->n_errors == ERRORS_PER_FILE_MAX + 1) {
-                if (diags_add(c->diags, c->file, 0, 0, "too many errors, giving up on this file") < 0)
+                m = strdup("too many errors, giving up on this file");
+                if (!m)
                         c->oom = true;
+                else
+                        pending_add(c, NULL, false, m);
                 return;
         }
 
@@ -407,29 +451,23 @@ _printf_(4, 5) static void err(Ctx *c, const char *path, bool at_key, const char
         int r = vasprintf(&m, fmt, ap);
         va_end(ap);
         if (r < 0) {
-                m = NULL;
                 c->oom = true;
                 return;
         }
-
-        const PosEntry *e = path ? pos_lookup(&c->idx, path) : NULL;
-        if (e) {
-                if (at_key && e->key_line > 0) {
-                        line = e->key_line;
-                        col = e->key_column;
-                } else {
-                        line = e->line;
-                        col = e->column;
-                }
-        }
-        if (diags_add(c->diags, c->file, line, col, "%s", m) < 0)
-                c->oom = true;
+        pending_add(c, path, at_key, m);
 }
 
-static void pos_of(Ctx *c, const char *path, unsigned *ret_line, unsigned *ret_col) {
-        const PosEntry *e = pos_lookup(&c->idx, path);
-        *ret_line = e ? e->line : 0;
-        *ret_col = e ? e->column : 0;
+static void pos_of(Ctx *c, const char *path, bool at_key, unsigned *ret_line, unsigned *ret_col) {
+        const PosEntry *e = path ? pos_lookup(&c->idx, path) : NULL;
+        if (!e) {
+                *ret_line = *ret_col = 0;
+        } else if (at_key && e->key_line > 0) {
+                *ret_line = e->key_line;
+                *ret_col = e->key_column;
+        } else {
+                *ret_line = e->line;
+                *ret_col = e->column;
+        }
 }
 
 static const char *json_type_name(const json_t *v) {
@@ -902,7 +940,9 @@ static bool name_valid(const char *s) {
 
 static const char *const policy_keys[] = { "name", "priority", "class", "match", "properties", "pressure" };
 
-static int parse_policy(Ctx *c, const char *path, json_t *o, Policy *ret) {
+/* On success also returns the path of the "name" value, to look its position up later. */
+static int parse_policy(Ctx *c, const char *path, json_t *o, Policy *ret, char **ret_name_path) {
+        _cleanup_free_ char *name_path = NULL;
         _cleanup_(policy_done) Policy p = {};
         const char *key;
         json_t *v;
@@ -930,9 +970,9 @@ static int parse_policy(Ctx *c, const char *path, json_t *o, Policy *ret) {
                                 bad = true;
                         } else {
                                 p.name = strdup(json_string_value(v));
-                                if (!p.name)
+                                name_path = strdup(kp);
+                                if (!p.name || !name_path)
                                         return -ENOMEM;
-                                pos_of(c, kp, &p.line, &p.column);
                         }
                 } else if (streq(key, "priority")) {
                         if (!json_is_integer(v)) {
@@ -1017,6 +1057,7 @@ static int parse_policy(Ctx *c, const char *path, json_t *o, Policy *ret) {
                 return -ENOMEM;
         *ret = p;
         p = (Policy){};
+        *ret_name_path = TAKE_PTR(name_path);
         return 0;
 }
 
@@ -1301,37 +1342,67 @@ static int syntax_error(const char *json, const char *filename, const json_error
         return -EINVAL;
 }
 
+static void strv_free_n(char **l, size_t n) {
+        for (size_t i = 0; i < n; i++)
+                free(l[i]);
+        free(l);
+}
+
+/* Looks up the positions of everything the validation needs: the pending
+ * errors' paths and the policies' names. */
+static int locate(Ctx *c, char **name_paths, size_t n_names) {
+        size_t n = 0;
+        char **wanted = calloc(c->n_pending + n_names + 1, sizeof(char *));
+        if (!wanted)
+                return -ENOMEM;
+        for (size_t i = 0; i < c->n_pending; i++)
+                if (c->pending[i].path)
+                        wanted[n++] = c->pending[i].path;
+        for (size_t i = 0; i < n_names; i++)
+                if (name_paths[i])
+                        wanted[n++] = name_paths[i];
+        if (n > 1)
+                qsort(wanted, n, sizeof(char *), str_cmp);
+        int r = pos_index_build(c->text, wanted, n, &c->idx);
+        free(wanted); /* the strings belong to pending and name_paths */
+        return r;
+}
+
+static int emit_pending(Ctx *c) {
+        for (size_t i = 0; i < c->n_pending; i++) {
+                unsigned line, col;
+                pos_of(c, c->pending[i].path, c->pending[i].at_key, &line, &col);
+                if (diags_add(c->diags, c->file, line, col, "%s", c->pending[i].message) < 0)
+                        return -ENOMEM;
+        }
+        return 0;
+}
+
 int policy_set_parse_string(const char *json, const char *filename, const ParseContext *ctx, PolicySet **ret,
                             Diags *diags) {
         _cleanup_(policy_set_freep) PolicySet *set = NULL;
         Ctx c = { .file = filename ?: "<string>", .text = json, .diags = diags, .pctx = ctx };
+        char **name_paths = NULL; /* parallel to set->policies */
         json_error_t jerr;
         json_t *root;
-        size_t first_diag = diags ? diags->n : 0;
+        size_t first_diag = diags ? diags->n : 0, len;
+        bool bad = false;
         int r;
 
         if (!json || !ctx || !ret)
                 return -EINVAL;
 
-        if (strlen(json) > POLICY_FILE_MAX) {
+        len = strlen(json);
+        if (len > POLICY_FILE_MAX) {
                 if (diags)
-                        (void) diags_add(diags, c.file, 0, 0, "file too large (%zu bytes, the limit is %u)",
-                                         strlen(json), POLICY_FILE_MAX);
+                        (void) diags_add(diags, c.file, 0, 0, "file too large (%zu bytes, the limit is %u)", len,
+                                         POLICY_FILE_MAX);
                 return -EINVAL;
         }
 
         root = json_loads(json, JSON_REJECT_DUPLICATES, &jerr);
         if (!root)
                 return syntax_error(json, c.file, &jerr, diags);
-
-        r = pos_index_build(json, &c.idx);
-        if (r < 0) {
-                json_decref(root);
-                /* Cannot happen for text jansson accepted, short of memory. */
-                if (r != -ENOMEM && diags)
-                        (void) diags_add(diags, c.file, 0, 0, "internal error: cannot locate JSON positions");
-                return r == -ENOMEM ? r : -EINVAL;
-        }
 
         r = policy_set_new(&set);
         if (r < 0)
@@ -1343,65 +1414,86 @@ int policy_set_parse_string(const char *json, const char *filename, const ParseC
         if (!json_is_object(root)) {
                 err(&c, "", false, "the top level must be an object with \"policies\", not %s",
                     json_type_name(root));
-                r = -EINVAL;
-                goto finish;
-        }
-        if (json_object_size(root) == 0) {
+                bad = true;
+        } else if (json_object_size(root) == 0) {
                 err(&c, "", false, "the top-level object has neither \"policies\" nor \"pressure\"");
-                r = -EINVAL;
+                bad = true;
+        }
+
+        const char *key;
+        json_t *v;
+        if (!bad)
+                json_object_foreach(root, key, v) {
+                        _cleanup_free_ char *kp = path_key("", key);
+                        if (!kp) {
+                                r = -ENOMEM;
+                                goto finish;
+                        }
+                        if (streq(key, "policies")) {
+                                if (!json_is_array(v)) {
+                                        err(&c, kp, false, "\"policies\" must be an array, not %s",
+                                            json_type_name(v));
+                                        bad = true;
+                                        continue;
+                                }
+                                size_t n = json_array_size(v);
+                                if (n > 0) {
+                                        set->policies = calloc(n, sizeof(Policy));
+                                        name_paths = calloc(n, sizeof(char *));
+                                        if (!set->policies || !name_paths) {
+                                                r = -ENOMEM;
+                                                goto finish;
+                                        }
+                                }
+                                size_t i;
+                                json_t *el;
+                                json_array_foreach(v, i, el) {
+                                        _cleanup_free_ char *ep = path_index(kp, i);
+                                        if (!ep) {
+                                                r = -ENOMEM;
+                                                goto finish;
+                                        }
+                                        size_t k = set->n_policies;
+                                        r = parse_policy(&c, ep, el, &set->policies[k], &name_paths[k]);
+                                        if (r == -ENOMEM)
+                                                goto finish;
+                                        if (r < 0)
+                                                bad = true;
+                                        else
+                                                set->n_policies++;
+                                }
+                        } else if (streq(key, "pressure")) {
+                                r = parse_pressure(&c, kp, v, set->pressure);
+                                if (r == -ENOMEM)
+                                        goto finish;
+                                bad = bad || r < 0;
+                        } else {
+                                static const char *const top_keys[] = { "policies", "pressure" };
+                                err_unknown_key(&c, kp, "top-level key", key, top_keys, ELEMENTSOF(top_keys),
+                                                "policies or pressure");
+                                bad = true;
+                        }
+                }
+        if (c.oom) {
+                r = -ENOMEM;
                 goto finish;
         }
 
-        bool bad = false;
-        const char *key;
-        json_t *v;
-        json_object_foreach(root, key, v) {
-                _cleanup_free_ char *kp = path_key("", key);
-                if (!kp) {
-                        r = -ENOMEM;
+        r = locate(&c, name_paths, set->n_policies);
+        if (r < 0) {
+                /* Cannot fail on text jansson accepted, short of memory. */
+                if (r != -ENOMEM && diags)
+                        (void) diags_add(diags, c.file, 0, 0, "internal error: cannot locate JSON positions");
+                r = r == -ENOMEM ? r : -EINVAL;
+                goto finish;
+        }
+        for (size_t i = 0; i < set->n_policies; i++)
+                pos_of(&c, name_paths[i], false, &set->policies[i].line, &set->policies[i].column);
+
+        if (diags) {
+                r = emit_pending(&c);
+                if (r < 0)
                         goto finish;
-                }
-                if (streq(key, "policies")) {
-                        if (!json_is_array(v)) {
-                                err(&c, kp, false, "\"policies\" must be an array, not %s", json_type_name(v));
-                                bad = true;
-                                continue;
-                        }
-                        size_t n = json_array_size(v);
-                        if (n > 0) {
-                                set->policies = calloc(n, sizeof(Policy));
-                                if (!set->policies) {
-                                        r = -ENOMEM;
-                                        goto finish;
-                                }
-                        }
-                        size_t i;
-                        json_t *el;
-                        json_array_foreach(v, i, el) {
-                                _cleanup_free_ char *ep = path_index(kp, i);
-                                if (!ep) {
-                                        r = -ENOMEM;
-                                        goto finish;
-                                }
-                                r = parse_policy(&c, ep, el, &set->policies[set->n_policies]);
-                                if (r == -ENOMEM)
-                                        goto finish;
-                                if (r < 0)
-                                        bad = true;
-                                else
-                                        set->n_policies++;
-                        }
-                } else if (streq(key, "pressure")) {
-                        r = parse_pressure(&c, kp, v, set->pressure);
-                        if (r == -ENOMEM)
-                                goto finish;
-                        bad = bad || r < 0;
-                } else {
-                        static const char *const top_keys[] = { "policies", "pressure" };
-                        err_unknown_key(&c, kp, "top-level key", key, top_keys, ELEMENTSOF(top_keys),
-                                        "policies or pressure");
-                        bad = true;
-                }
         }
 
         r = check_duplicates(&c, set->policies, set->n_policies);
@@ -1410,11 +1502,13 @@ int policy_set_parse_string(const char *json, const char *filename, const ParseC
         if (r < 0)
                 bad = true;
 
-        r = c.oom ? -ENOMEM : bad ? -EINVAL : 0;
+        r = bad || c.n_errors > 0 ? -EINVAL : 0;
 
 finish:
         json_decref(root);
         pos_index_done(&c.idx);
+        pending_done(&c);
+        strv_free_n(name_paths, set ? set->n_policies : 0);
         /* Report a file's problems in reading order, whatever order jansson's
          * hash table handed us the keys in. */
         if (diags && diags->n > first_diag + 1)
