@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 #
 # Helpers for the API and CLI tests, on top of lib.sh (source that first).
-#   ctl ARGS...              cgpolicyctl against the private bus
+#   ctl ARGS...              cgpolicyctl against the private bus ($CGPOLICYCTL_WRAPPER in front)
 #   bctl ARGS...             busctl against the private bus
 #   gcall METHOD ARGS...     gdbus call on the manager; prints "GDBus.Error:NAME: message" on failure
 #   as_nobody CMD...         run as uid/gid 65534 with no groups
@@ -13,8 +13,9 @@
 
 : "${CGPOLICYCTL:?CGPOLICYCTL must point to the cgpolicyctl binary}"
 
+# CGPOLICYCTL_WRAPPER: like CGPOLICYD_WRAPPER, e.g. valgrind, for the CLI.
 ctl() {
-        "$CGPOLICYCTL" --bus-address="$BUS_ADDRESS" --no-pager --no-ask-password "$@"
+        ${CGPOLICYCTL_WRAPPER:-} "$CGPOLICYCTL" --bus-address="$BUS_ADDRESS" --no-pager --no-ask-password "$@"
 }
 
 bctl() {
