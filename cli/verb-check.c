@@ -47,7 +47,7 @@ static uint64_t read_ram_bytes(void) {
                         if (sscanf(line, "MemTotal: %" SCNu64 " kB", &kb) == 1)
                                 return kb * 1024;
         long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGESIZE);
-        return pages > 0 && size > 0 ? (uint64_t) pages * (uint64_t) size : 0;
+        return pages > 0 && size > 0 ? (uint64_t)pages * (uint64_t)size : 0;
 }
 
 static uint64_t read_u64_file(const char *path) {
@@ -70,12 +70,12 @@ static uint64_t read_tasks_limit(void) {
 static int parse_args(int argc, char *argv[], Args *a) {
         enum { ARG_EXPLAIN = 0x100, ARG_USER, ARG_EXE, ARG_SLICE, ARG_JSON };
         static const struct option options[] = {
-                { "help", no_argument, NULL, 'h' },
-                { "explain", required_argument, NULL, ARG_EXPLAIN },
-                { "user", required_argument, NULL, ARG_USER },
-                { "exe", required_argument, NULL, ARG_EXE },
-                { "slice", required_argument, NULL, ARG_SLICE },
-                { "json", no_argument, NULL, ARG_JSON },
+                {"help", no_argument, NULL, 'h'},
+                {"explain", required_argument, NULL, ARG_EXPLAIN},
+                {"user", required_argument, NULL, ARG_USER},
+                {"exe", required_argument, NULL, ARG_EXE},
+                {"slice", required_argument, NULL, ARG_SLICE},
+                {"json", no_argument, NULL, ARG_JSON},
                 {},
         };
         int c;
@@ -133,7 +133,7 @@ static char *default_slice(const char *unit) {
                 if (!dash)
                         return strdup("-.slice");
                 char *s = NULL;
-                return asprintf(&s, "%.*s.slice", (int) (dash - unit), unit) < 0 ? NULL : s;
+                return asprintf(&s, "%.*s.slice", (int)(dash - unit), unit) < 0 ? NULL : s;
         }
         return strdup("system.slice");
 }
@@ -215,7 +215,7 @@ static void print_table(char *const *cells, size_t n_rows, size_t n_cols) {
                 for (size_t c = 0; c < n_cols; c++) {
                         const char *s = cells[r * n_cols + c];
                         if (c + 1 < n_cols)
-                                printf("%-*s ", (int) w[c], s);
+                                printf("%-*s ", (int)w[c], s);
                         else
                                 printf("%s\n", s);
                 }
@@ -288,8 +288,8 @@ static int explain_text(const UnitInfo *u, const Resolved *r) {
                         if (rp->layer == LAYER_NONE)
                                 continue;
                         char **row = cells + k++ * cols;
-                        row[0] = strdup(property_get((PropertyId) i)->name);
-                        row[1] = value_text((PropertyId) i, &rp->value);
+                        row[0] = strdup(property_get((PropertyId)i)->name);
+                        row[1] = value_text((PropertyId)i, &rp->value);
                         row[2] = strdup(layer_to_string(rp->layer));
                         row[3] = strdup(rp->source ?: "-");
                 }
@@ -306,8 +306,8 @@ static int explain_text(const UnitInfo *u, const Resolved *r) {
         for (size_t i = 0; i < _PROP_MAX; i++) {
                 if (!r->floor.has[i])
                         continue;
-                _cleanup_free_ char *v = value_text((PropertyId) i, &r->floor.v[i]);
-                printf("%s%s=%s", any_floor ? " " : "\nPressure floor: ", property_get((PropertyId) i)->name,
+                _cleanup_free_ char *v = value_text((PropertyId)i, &r->floor.v[i]);
+                printf("%s%s=%s", any_floor ? " " : "\nPressure floor: ", property_get((PropertyId)i)->name,
                        strna(v));
                 any_floor = true;
         }
@@ -333,8 +333,8 @@ static json_t *explain_json(const UnitInfo *u, const Resolved *r) {
         for (size_t i = 0; i < r->n_matched; i++) {
                 const Policy *p = r->matched[i];
                 json_array_append_new(m, json_pack("{s:s, s:I, s:s, s:s, s:i}", "name", p->name, "priority",
-                                                   (json_int_t) p->priority, "class", policy_class_text(p),
-                                                   "file", strna(p->file), "line", (int) p->line));
+                                                   (json_int_t)p->priority, "class", policy_class_text(p),
+                                                   "file", strna(p->file), "line", (int)p->line));
         }
         for (size_t i = 0; i < _PROP_MAX; i++) {
                 const ResolvedProp *rp = &r->props[i];
@@ -342,10 +342,10 @@ static json_t *explain_json(const UnitInfo *u, const Resolved *r) {
                         continue;
                 _cleanup_free_ char *v = NULL;
                 if (!rp->value.reset)
-                        (void) prop_value_format(property_get((PropertyId) i), &rp->value, &v);
+                        (void)prop_value_format(property_get((PropertyId)i), &rp->value, &v);
                 json_array_append_new(props, json_pack("{s:s, s:s, s:b, s:s, s:o}", "property",
-                                                       property_get((PropertyId) i)->name, "value", v ?: "",
-                                                       "reset", (int) rp->value.reset, "layer",
+                                                       property_get((PropertyId)i)->name, "value", v ?: "",
+                                                       "reset", (int)rp->value.reset, "layer",
                                                        layer_to_string(rp->layer), "source",
                                                        rp->source ? json_string(rp->source) : json_null()));
         }
@@ -353,8 +353,8 @@ static json_t *explain_json(const UnitInfo *u, const Resolved *r) {
                 if (!r->floor.has[i])
                         continue;
                 _cleanup_free_ char *v = NULL;
-                (void) prop_value_format(property_get((PropertyId) i), &r->floor.v[i], &v);
-                json_object_set_new(floor, property_get((PropertyId) i)->name, json_string(v ?: ""));
+                (void)prop_value_format(property_get((PropertyId)i), &r->floor.v[i], &v);
+                json_object_set_new(floor, property_get((PropertyId)i)->name, json_string(v ?: ""));
         }
         json_object_set_new(o, "policies", m);
         json_object_set_new(o, "properties", props);
@@ -374,7 +374,7 @@ static json_t *diags_json(const Diags *d) {
         for (size_t i = 0; a && i < d->n; i++) {
                 const Diag *x = &d->items[i];
                 json_array_append_new(a, json_pack("{s:s, s:i, s:i, s:s}", "file", x->file ?: "", "line",
-                                                   (int) x->line, "column", (int) x->column, "message",
+                                                   (int)x->line, "column", (int)x->column, "message",
                                                    x->message ?: ""));
         }
         return a;
@@ -393,8 +393,8 @@ int verb_check(int argc, char *argv[]) {
         if (r <= 0)
                 return r == 0 ? 0 : 1;
 
-        const ParseContext ctx = { .ram_bytes = read_ram_bytes(), .tasks_limit = read_tasks_limit() };
-        r = load_all(argv + optind, (size_t) (argc - optind), &ctx, &set, &diags);
+        const ParseContext ctx = {.ram_bytes = read_ram_bytes(), .tasks_limit = read_tasks_limit()};
+        r = load_all(argv + optind, (size_t)(argc - optind), &ctx, &set, &diags);
         if (r == -ENOMEM) {
                 fprintf(stderr, "Out of memory.\n");
                 goto finish;
@@ -410,7 +410,8 @@ int verb_check(int argc, char *argv[]) {
                                 goto finish;
                         }
                 }
-                unit = (UnitInfo){ .name = a.explain, .slice = a.slice ?: slice, .user = a.user, .exe = a.exe };
+                unit = (UnitInfo){
+                        .name = a.explain, .slice = a.slice ?: slice, .user = a.user, .exe = a.exe};
                 r = resolve_unit(set, &unit, NULL, NULL, NULL, &res);
                 if (r < 0) {
                         fprintf(stderr, "Failed to resolve %s: %s\n", a.explain, strerror(-r));
@@ -431,7 +432,7 @@ int verb_check(int argc, char *argv[]) {
                         json_array_append_new(files, json_string(*f));
                 json_object_set_new(o, "valid", json_boolean(valid));
                 json_object_set_new(o, "files", files);
-                json_object_set_new(o, "policies", json_integer(set ? (json_int_t) set->n_policies : 0));
+                json_object_set_new(o, "policies", json_integer(set ? (json_int_t)set->n_policies : 0));
                 json_object_set_new(o, "errors", diags_json(&diags));
                 if (have_res)
                         json_object_set_new(o, "explain", explain_json(&unit, &res));

@@ -97,7 +97,7 @@ typedef struct Scanner {
 } Scanner;
 
 static int sc_peek(const Scanner *sc) {
-        return sc->i < sc->len ? (unsigned char) sc->s[sc->i] : -1;
+        return sc->i < sc->len ? (unsigned char)sc->s[sc->i] : -1;
 }
 
 static void sc_advance(Scanner *sc) {
@@ -136,7 +136,7 @@ static int sc_hex4(Scanner *sc, unsigned *ret) {
                 int h = hexval(sc_peek(sc));
                 if (h < 0)
                         return -EINVAL;
-                v = v * 16 + (unsigned) h;
+                v = v * 16 + (unsigned)h;
                 sc_advance(sc);
         }
         *ret = v;
@@ -144,7 +144,7 @@ static int sc_hex4(Scanner *sc, unsigned *ret) {
 }
 
 static void utf8_put(char **o, unsigned cp) {
-        unsigned char *p = (unsigned char *) *o;
+        unsigned char *p = (unsigned char *)*o;
         if (cp < 0x80)
                 *p++ = cp;
         else if (cp < 0x800) {
@@ -160,7 +160,7 @@ static void utf8_put(char **o, unsigned cp) {
                 *p++ = 0x80 | ((cp >> 6) & 0x3F);
                 *p++ = 0x80 | (cp & 0x3F);
         }
-        *o = (char *) p;
+        *o = (char *)p;
 }
 
 /* Reads a string token; with ret, decodes it the way jansson does so keys
@@ -190,7 +190,7 @@ static int sc_string(Scanner *sc, char **ret) {
                         break;
                 if (c != '\\') {
                         if (o)
-                                *o++ = (char) c;
+                                *o++ = (char)c;
                         continue;
                 }
                 int e = sc_peek(sc);
@@ -218,12 +218,24 @@ static int sc_string(Scanner *sc, char **ret) {
                 if (!o)
                         continue;
                 switch (e) {
-                case 'b': *o++ = '\b'; break;
-                case 'f': *o++ = '\f'; break;
-                case 'n': *o++ = '\n'; break;
-                case 'r': *o++ = '\r'; break;
-                case 't': *o++ = '\t'; break;
-                default: *o++ = (char) e; break; /* '"', '\\', '/' */
+                case 'b':
+                        *o++ = '\b';
+                        break;
+                case 'f':
+                        *o++ = '\f';
+                        break;
+                case 'n':
+                        *o++ = '\n';
+                        break;
+                case 'r':
+                        *o++ = '\r';
+                        break;
+                case 't':
+                        *o++ = '\t';
+                        break;
+                default:
+                        *o++ = (char)e;
+                        break; /* '"', '\\', '/' */
                 }
         }
         if (ret) {
@@ -245,12 +257,12 @@ static int pos_add(PosIndex *x, const char *path, unsigned kl, unsigned kc, unsi
         char *p = strdup(path);
         if (!p)
                 return -ENOMEM;
-        x->e[x->n++] = (PosEntry){ .path = p, .key_line = kl, .key_column = kc, .line = l, .column = c };
+        x->e[x->n++] = (PosEntry){.path = p, .key_line = kl, .key_column = kc, .line = l, .column = c};
         return 0;
 }
 
 static int str_cmp(const void *a, const void *b) {
-        return strcmp(*(char *const *) a, *(char *const *) b);
+        return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
 /* path == NULL: below POS_DEPTH_MAX, skip without recording. */
@@ -340,14 +352,19 @@ static int sc_value(Scanner *sc, const char *path, unsigned depth, unsigned kl, 
 }
 
 static int pos_cmp(const void *a, const void *b) {
-        return strcmp(((const PosEntry *) a)->path, ((const PosEntry *) b)->path);
+        return strcmp(((const PosEntry *)a)->path, ((const PosEntry *)b)->path);
 }
 
 /* Scans the text once and records the positions of the wanted paths (sorted). */
 static int pos_index_build(const char *text, char **wanted, size_t n_wanted, PosIndex *ret) {
         PosIndex x = {};
-        Scanner sc = { .s = text, .len = strlen(text), .line = 1, .column = 1, .idx = &x,
-                       .wanted = wanted, .n_wanted = n_wanted };
+        Scanner sc = {.s = text,
+                      .len = strlen(text),
+                      .line = 1,
+                      .column = 1,
+                      .idx = &x,
+                      .wanted = wanted,
+                      .n_wanted = n_wanted};
         int r;
 
         r = sc_value(&sc, "", 0, 0, 0);
@@ -362,7 +379,7 @@ static int pos_index_build(const char *text, char **wanted, size_t n_wanted, Pos
 }
 
 static const PosEntry *pos_lookup(const PosIndex *x, const char *path) {
-        PosEntry key = { .path = (char *) path };
+        PosEntry key = {.path = (char *)path};
         if (!x->e)
                 return NULL;
         return bsearch(&key, x->e, x->n, sizeof(PosEntry), pos_cmp);
@@ -417,7 +434,7 @@ static void pending_add(Ctx *c, const char *path, bool at_key, char *message) {
                 return;
         }
         c->pending = n;
-        c->pending[c->n_pending++] = (Pending){ .path = p, .at_key = at_key, .message = message };
+        c->pending[c->n_pending++] = (Pending){.path = p, .at_key = at_key, .message = message};
 }
 
 static void pending_done(Ctx *c) {
@@ -472,14 +489,21 @@ static void pos_of(Ctx *c, const char *path, bool at_key, unsigned *ret_line, un
 
 static const char *json_type_name(const json_t *v) {
         switch (json_typeof(v)) {
-        case JSON_OBJECT: return "an object";
-        case JSON_ARRAY: return "an array";
-        case JSON_STRING: return "a string";
-        case JSON_INTEGER: return "an integer";
-        case JSON_REAL: return "a real number";
+        case JSON_OBJECT:
+                return "an object";
+        case JSON_ARRAY:
+                return "an array";
+        case JSON_STRING:
+                return "a string";
+        case JSON_INTEGER:
+                return "an integer";
+        case JSON_REAL:
+                return "a real number";
         case JSON_TRUE:
-        case JSON_FALSE: return "a boolean";
-        case JSON_NULL: return "null";
+        case JSON_FALSE:
+                return "a boolean";
+        case JSON_NULL:
+                return "null";
         }
         return "unknown";
 }
@@ -537,7 +561,8 @@ static void err_unknown_key(Ctx *c, const char *path, const char *what, const ch
 /* ---- properties ------------------------------------------------------------------ */
 
 static bool is_device_type(ValueType t) {
-        return t == VT_DEVICE_WEIGHT || t == VT_DEVICE_BYTES || t == VT_DEVICE_IOPS || t == VT_DEVICE_DURATION;
+        return t == VT_DEVICE_WEIGHT || t == VT_DEVICE_BYTES || t == VT_DEVICE_IOPS ||
+               t == VT_DEVICE_DURATION;
 }
 
 /* Folds src's devices into acc; a later entry for a device replaces an earlier one. */
@@ -557,7 +582,7 @@ static int merge_devices(PropValue *acc, PropValue *src) {
                 if (!n)
                         return -ENOMEM;
                 acc->devs = n;
-                acc->devs[acc->n_devs++] = (DeviceValue){ .device = d->device, .value = d->value };
+                acc->devs[acc->n_devs++] = (DeviceValue){.device = d->device, .value = d->value};
                 d->device = NULL;
         }
         return 0;
@@ -565,7 +590,8 @@ static int merge_devices(PropValue *acc, PropValue *src) {
 
 /* Turns one JSON value into the text prop_value_parse() takes and parses it.
  * Returns 0, -EINVAL after reporting, or -ENOMEM. */
-static int parse_scalar(Ctx *c, const char *path, const Property *p, const char *key, json_t *v, PropValue *ret) {
+static int parse_scalar(Ctx *c, const char *path, const Property *p, const char *key, json_t *v,
+                        PropValue *ret) {
         char num[32];
         const char *text;
 
@@ -665,15 +691,15 @@ static const Property *lookup_property(Ctx *c, const char *path, const char *key
 
         const Property *d = property_by_dbus_name(key);
         if (d) {
-                err(c, path, true, "\"%s\" is systemd's D-Bus name; policies use the unit-file name \"%s\"", key,
-                    d->name);
+                err(c, path, true, "\"%s\" is systemd's D-Bus name; policies use the unit-file name \"%s\"",
+                    key, d->name);
                 return NULL;
         }
 
         const char *names[_PROP_MAX];
         size_t n = 0;
         for (size_t i = 0; i < _PROP_MAX; i++) {
-                const Property *q = property_get((PropertyId) i);
+                const Property *q = property_get((PropertyId)i);
                 if (q && q->name)
                         names[n++] = q->name;
         }
@@ -682,13 +708,15 @@ static const Property *lookup_property(Ctx *c, const char *path, const char *key
                 err(c, path, true, "unknown property \"%s\" (did you mean \"%s\"?)", key, s);
         else
                 err(c, path, true,
-                    "unknown property \"%s\" (see systemd.resource-control(5) for the supported names)", key);
+                    "unknown property \"%s\" (see systemd.resource-control(5) for the supported names)",
+                    key);
         return NULL;
 }
 
 /* A property object ("properties" or a floor). `floor` limits the names to what the
  * pressure loop lowers. */
-static int parse_prop_object(Ctx *c, const char *path, const char *what, json_t *o, bool floor, PropSet *ret) {
+static int parse_prop_object(Ctx *c, const char *path, const char *what, json_t *o, bool floor,
+                             PropSet *ret) {
         PropSet set = {};
         const char *key;
         json_t *v;
@@ -711,10 +739,12 @@ static int parse_prop_object(Ctx *c, const char *path, const char *what, json_t 
                         bad = true;
                         continue;
                 }
-                if (floor && p->id != PROP_MEMORY_HIGH && p->id != PROP_CPU_WEIGHT && p->id != PROP_IO_WEIGHT) {
+                if (floor && p->id != PROP_MEMORY_HIGH && p->id != PROP_CPU_WEIGHT &&
+                    p->id != PROP_IO_WEIGHT) {
                         err(c, kp, true,
                             "\"%s\" cannot be a pressure floor (the pressure loop only lowers MemoryHigh, "
-                            "CPUWeight and IOWeight)", key);
+                            "CPUWeight and IOWeight)",
+                            key);
                         bad = true;
                         continue;
                 }
@@ -818,7 +848,8 @@ static int parse_glob_list(Ctx *c, const char *path, const char *key, json_t *v,
         if (json_is_string(v)) {
                 const char *why = glob_problem(json_string_value(v));
                 if (why) {
-                        err(c, path, false, "invalid pattern \"%s\" in \"%s\": %s", json_string_value(v), key, why);
+                        err(c, path, false, "invalid pattern \"%s\" in \"%s\": %s", json_string_value(v),
+                            key, why);
                         return -EINVAL;
                 }
                 r = strv_push(&l, &n, json_string_value(v));
@@ -853,7 +884,8 @@ static int parse_glob_list(Ctx *c, const char *path, const char *key, json_t *v,
                 }
                 const char *why = glob_problem(json_string_value(el));
                 if (why) {
-                        err(c, ep, false, "invalid pattern \"%s\" in \"%s\": %s", json_string_value(el), key, why);
+                        err(c, ep, false, "invalid pattern \"%s\" in \"%s\": %s", json_string_value(el), key,
+                            why);
                         bad = true;
                         continue;
                 }
@@ -871,7 +903,7 @@ static int parse_glob_list(Ctx *c, const char *path, const char *key, json_t *v,
         return 0;
 }
 
-static const char *const match_keys[] = { "unit", "slice", "user", "exe" };
+static const char *const match_keys[] = {"unit", "slice", "user", "exe"};
 
 static int parse_match(Ctx *c, const char *path, json_t *o, PolicyMatch *ret) {
         PolicyMatch m = {};
@@ -938,7 +970,7 @@ static bool name_valid(const char *s) {
         return true;
 }
 
-static const char *const policy_keys[] = { "name", "priority", "class", "match", "properties", "pressure" };
+static const char *const policy_keys[] = {"name", "priority", "class", "match", "properties", "pressure"};
 
 /* On success also returns the path of the "name" value, to look its position up later. */
 static int parse_policy(Ctx *c, const char *path, json_t *o, Policy *ret, char **ret_name_path) {
@@ -1009,7 +1041,8 @@ static int parse_policy(Ctx *c, const char *path, json_t *o, Policy *ret, char *
                         bad = bad || r < 0;
                 } else if (streq(key, "pressure")) {
                         if (!json_is_object(v)) {
-                                err(c, kp, false, "\"pressure\" must be an object, not %s", json_type_name(v));
+                                err(c, kp, false, "\"pressure\" must be an object, not %s",
+                                    json_type_name(v));
                                 bad = true;
                                 continue;
                         }
@@ -1020,7 +1053,7 @@ static int parse_policy(Ctx *c, const char *path, json_t *o, Policy *ret, char *
                                 if (!kp2)
                                         return -ENOMEM;
                                 if (!streq(k2, "floor")) {
-                                        static const char *const fk[] = { "floor" };
+                                        static const char *const fk[] = {"floor"};
                                         err_unknown_key(c, kp2, "key", k2, fk, 1, "floor");
                                         bad = true;
                                         continue;
@@ -1127,10 +1160,11 @@ static int parse_calm(const char *s, PsiKind *ret_kind, unsigned *ret_avg, uint6
         return 0;
 }
 
-static const char *const pressure_keys[] = { "trigger", "calm", "hold", "interval", "step", "mode" };
-static const char *const resource_keys[] = { "memory", "cpu", "io" };
+static const char *const pressure_keys[] = {"trigger", "calm", "hold", "interval", "step", "mode"};
+static const char *const resource_keys[] = {"memory", "cpu", "io"};
 
-static int parse_pressure_resource(Ctx *c, const char *path, const char *res, json_t *o, PressureConfig *ret) {
+static int parse_pressure_resource(Ctx *c, const char *path, const char *res, json_t *o,
+                                   PressureConfig *ret) {
         PressureConfig pc;
         const char *key;
         json_t *v;
@@ -1171,10 +1205,11 @@ static int parse_pressure_resource(Ctx *c, const char *path, const char *res, js
                         r = psi_parse_trigger(s, &kind, &stall, &window);
                         if (r < 0) {
                                 err(c, kp, false,
-                                    r == -ERANGE ? "invalid trigger \"%s\": window must be 500ms..10s and the "
-                                                   "stall at most the window"
-                                                 : "invalid trigger \"%s\" (expected \"some|full STALL WINDOW\", "
-                                                   "e.g. \"some 150ms 1s\")",
+                                    r == -ERANGE
+                                            ? "invalid trigger \"%s\": window must be 500ms..10s and the "
+                                              "stall at most the window"
+                                            : "invalid trigger \"%s\" (expected \"some|full STALL WINDOW\", "
+                                              "e.g. \"some 150ms 1s\")",
                                     s);
                                 bad = true;
                                 continue;
@@ -1186,7 +1221,8 @@ static int parse_pressure_resource(Ctx *c, const char *path, const char *res, js
                         r = parse_calm(s, &pc.calm_kind, &pc.calm_avg, &pc.calm_threshold);
                         if (r < 0) {
                                 err(c, kp, false,
-                                    "invalid calm condition \"%s\" (expected \"some|full avg10|avg60|avg300<PERCENT\", "
+                                    "invalid calm condition \"%s\" (expected \"some|full "
+                                    "avg10|avg60|avg300<PERCENT\", "
                                     "e.g. \"some avg10<5\", with 0 < PERCENT <= 100)",
                                     s);
                                 bad = true;
@@ -1194,9 +1230,11 @@ static int parse_pressure_resource(Ctx *c, const char *path, const char *res, js
                 } else if (streq(key, "hold") || streq(key, "interval")) {
                         uint64_t u;
                         r = parse_duration(s, &u);
-                        if (r < 0 || u == USEC_INFINITY || (streq(key, "interval") && u < 10 * USEC_PER_MSEC)) {
-                                err(c, kp, false, "invalid %s \"%s\" (expected a finite duration%s, e.g. \"%s\")",
-                                    key, s, streq(key, "interval") ? " of at least 10ms" : "",
+                        if (r < 0 || u == USEC_INFINITY ||
+                            (streq(key, "interval") && u < 10 * USEC_PER_MSEC)) {
+                                err(c, kp, false,
+                                    "invalid %s \"%s\" (expected a finite duration%s, e.g. \"%s\")", key, s,
+                                    streq(key, "interval") ? " of at least 10ms" : "",
                                     streq(key, "interval") ? "1s" : "10s");
                                 bad = true;
                                 continue;
@@ -1209,16 +1247,19 @@ static int parse_pressure_resource(Ctx *c, const char *path, const char *res, js
                         uint64_t u;
                         r = parse_permyriad(s, false, &u);
                         if (r < 0 || u == 0 || u > 10000) {
-                                err(c, kp, false, "invalid step \"%s\" (expected a percentage above 0%% and at "
-                                                  "most 100%%, e.g. \"10%%\")", s);
+                                err(c, kp, false,
+                                    "invalid step \"%s\" (expected a percentage above 0%% and at "
+                                    "most 100%%, e.g. \"10%%\")",
+                                    s);
                                 bad = true;
                                 continue;
                         }
                         pc.step = u;
                 } else if (streq(key, "mode")) {
                         PressureMode m = pressure_mode_from_string(s);
-                        if ((int) m < 0) {
-                                err(c, kp, false, "unknown mode \"%s\" (expected throttle, dry-run or off)", s);
+                        if ((int)m < 0) {
+                                err(c, kp, false, "unknown mode \"%s\" (expected throttle, dry-run or off)",
+                                    s);
                                 bad = true;
                                 continue;
                         }
@@ -1249,9 +1290,9 @@ static int parse_pressure(Ctx *c, const char *path, json_t *o, PressureConfig re
                 if (!kp)
                         return -ENOMEM;
                 PressureResource res = pressure_resource_from_string(key);
-                if ((int) res < 0) {
-                        err_unknown_key(c, kp, "pressure resource", key, resource_keys, ELEMENTSOF(resource_keys),
-                                        "memory, cpu or io");
+                if ((int)res < 0) {
+                        err_unknown_key(c, kp, "pressure resource", key, resource_keys,
+                                        ELEMENTSOF(resource_keys), "memory, cpu or io");
                         bad = true;
                         continue;
                 }
@@ -1287,7 +1328,7 @@ static int check_duplicates(Ctx *c, const Policy *ps, size_t n) {
         if (!refs)
                 return -ENOMEM;
         for (size_t i = 0; i < n; i++)
-                refs[i] = (NameRef){ ps[i].name, i };
+                refs[i] = (NameRef){ps[i].name, i};
         qsort(refs, n, sizeof(NameRef), name_ref_cmp);
 
         bool bad = false;
@@ -1296,10 +1337,9 @@ static int check_duplicates(Ctx *c, const Policy *ps, size_t n) {
                 while (i < n && streq(refs[i].name, refs[first].name)) {
                         const Policy *p = &ps[refs[i].index], *q = &ps[refs[first].index];
                         c->n_errors++;
-                        if (c->diags &&
-                            diags_add(c->diags, c->file, p->line, p->column,
-                                      "duplicate policy name \"%s\" (first defined at %s:%u:%u)", p->name, q->file,
-                                      q->line, q->column) < 0)
+                        if (c->diags && diags_add(c->diags, c->file, p->line, p->column,
+                                                  "duplicate policy name \"%s\" (first defined at %s:%u:%u)",
+                                                  p->name, q->file, q->line, q->column) < 0)
                                 return -ENOMEM;
                         bad = true;
                         i++;
@@ -1321,12 +1361,12 @@ static int syntax_error(const char *json, const char *filename, const json_error
 
         if (strspn(json, " \t\r\n") == len) {
                 if (diags)
-                        (void) diags_add(diags, filename, 1, 1, "file is empty (expected a JSON object)");
+                        (void)diags_add(diags, filename, 1, 1, "file is empty (expected a JSON object)");
                 return -EINVAL;
         }
 
         /* jansson points past the offending token; point at its start. */
-        size_t off = e->position >= 0 ? (size_t) e->position : len;
+        size_t off = e->position >= 0 ? (size_t)e->position : len;
         const char *near = strstr(e->text, " near '");
         if (near && !strstr(near, " near 'end of file'")) {
                 const char *tok = near + 7;
@@ -1338,7 +1378,7 @@ static int syntax_error(const char *json, const char *filename, const json_error
         }
         offset_to_pos(json, len, off, &line, &col);
         if (diags)
-                (void) diags_add(diags, filename, line, col, "%s", e->text);
+                (void)diags_add(diags, filename, line, col, "%s", e->text);
         return -EINVAL;
 }
 
@@ -1381,7 +1421,7 @@ static int emit_pending(Ctx *c) {
 int policy_set_parse_string(const char *json, const char *filename, const ParseContext *ctx, PolicySet **ret,
                             Diags *diags) {
         _cleanup_(policy_set_freep) PolicySet *set = NULL;
-        Ctx c = { .file = filename ?: "<string>", .text = json, .diags = diags, .pctx = ctx };
+        Ctx c = {.file = filename ?: "<string>", .text = json, .diags = diags, .pctx = ctx};
         char **name_paths = NULL; /* parallel to set->policies */
         json_error_t jerr;
         json_t *root;
@@ -1395,8 +1435,8 @@ int policy_set_parse_string(const char *json, const char *filename, const ParseC
         len = strlen(json);
         if (len > POLICY_FILE_MAX) {
                 if (diags)
-                        (void) diags_add(diags, c.file, 0, 0, "file too large (%zu bytes, the limit is %u)", len,
-                                         POLICY_FILE_MAX);
+                        (void)diags_add(diags, c.file, 0, 0, "file too large (%zu bytes, the limit is %u)",
+                                        len, POLICY_FILE_MAX);
                 return -EINVAL;
         }
 
@@ -1407,7 +1447,7 @@ int policy_set_parse_string(const char *json, const char *filename, const ParseC
         r = policy_set_new(&set);
         if (r < 0)
                 goto finish;
-        r = strv_push(&set->files, &(size_t){ 0 }, c.file);
+        r = strv_push(&set->files, &(size_t){0}, c.file);
         if (r < 0)
                 goto finish;
 
@@ -1468,7 +1508,7 @@ int policy_set_parse_string(const char *json, const char *filename, const ParseC
                                         goto finish;
                                 bad = bad || r < 0;
                         } else {
-                                static const char *const top_keys[] = { "policies", "pressure" };
+                                static const char *const top_keys[] = {"policies", "pressure"};
                                 err_unknown_key(&c, kp, "top-level key", key, top_keys, ELEMENTSOF(top_keys),
                                                 "policies or pressure");
                                 bad = true;
@@ -1483,7 +1523,7 @@ int policy_set_parse_string(const char *json, const char *filename, const ParseC
         if (r < 0) {
                 /* Cannot fail on text jansson accepted, short of memory. */
                 if (r != -ENOMEM && diags)
-                        (void) diags_add(diags, c.file, 0, 0, "internal error: cannot locate JSON positions");
+                        (void)diags_add(diags, c.file, 0, 0, "internal error: cannot locate JSON positions");
                 r = r == -ENOMEM ? r : -EINVAL;
                 goto finish;
         }
@@ -1532,12 +1572,12 @@ int policy_set_parse_file(const char *path, const ParseContext *ctx, PolicySet *
         if (fd < 0 || fstat(fd, &st) < 0) {
                 int e = errno;
                 if (diags)
-                        (void) diags_add(diags, path, 0, 0, "Failed to open: %s", strerror(e));
+                        (void)diags_add(diags, path, 0, 0, "Failed to open: %s", strerror(e));
                 return -e;
         }
         if (!S_ISREG(st.st_mode)) {
                 if (diags)
-                        (void) diags_add(diags, path, 0, 0, "not a regular file");
+                        (void)diags_add(diags, path, 0, 0, "not a regular file");
                 return -EINVAL;
         }
 
@@ -1552,16 +1592,16 @@ int policy_set_parse_file(const char *path, const ParseContext *ctx, PolicySet *
                                 continue;
                         int e = errno;
                         if (diags)
-                                (void) diags_add(diags, path, 0, 0, "Failed to read: %s", strerror(e));
+                                (void)diags_add(diags, path, 0, 0, "Failed to read: %s", strerror(e));
                         return -e;
                 }
                 if (k == 0)
                         break;
-                n += (size_t) k;
+                n += (size_t)k;
                 if (n > POLICY_FILE_MAX) {
                         if (diags)
-                                (void) diags_add(diags, path, 0, 0, "file too large (more than %u bytes)",
-                                                 POLICY_FILE_MAX);
+                                (void)diags_add(diags, path, 0, 0, "file too large (more than %u bytes)",
+                                                POLICY_FILE_MAX);
                         return -EINVAL;
                 }
         }
@@ -1570,9 +1610,9 @@ int policy_set_parse_file(const char *path, const ParseContext *ctx, PolicySet *
         const char *nul = memchr(buf, 0, n);
         if (nul) {
                 unsigned line, col;
-                offset_to_pos(buf, n, (size_t) (nul - buf), &line, &col);
+                offset_to_pos(buf, n, (size_t)(nul - buf), &line, &col);
                 if (diags)
-                        (void) diags_add(diags, path, line, col, "file contains a NUL byte");
+                        (void)diags_add(diags, path, line, col, "file contains a NUL byte");
                 return -EINVAL;
         }
 

@@ -51,7 +51,7 @@ const char *policy_class_to_string(PolicyClass c) {
 }
 
 PolicyClass policy_class_from_string(const char *s) {
-        return (PolicyClass) lookup(class_names, _CLASS_MAX, s);
+        return (PolicyClass)lookup(class_names, _CLASS_MAX, s);
 }
 
 const char *pressure_mode_to_string(PressureMode m) {
@@ -59,7 +59,7 @@ const char *pressure_mode_to_string(PressureMode m) {
 }
 
 PressureMode pressure_mode_from_string(const char *s) {
-        return (PressureMode) lookup(mode_names, _PRESSURE_MODE_MAX, s);
+        return (PressureMode)lookup(mode_names, _PRESSURE_MODE_MAX, s);
 }
 
 const char *pressure_resource_to_string(PressureResource r) {
@@ -67,7 +67,7 @@ const char *pressure_resource_to_string(PressureResource r) {
 }
 
 PressureResource pressure_resource_from_string(const char *s) {
-        return (PressureResource) lookup(resource_names, _RES_MAX, s);
+        return (PressureResource)lookup(resource_names, _RES_MAX, s);
 }
 
 void prop_set_done(PropSet *s) {
@@ -210,9 +210,9 @@ int policy_set_merge(PolicySet *dst, PolicySet *src, Diags *diags) {
                         continue;
                 dup = true;
                 if (diags)
-                        (void) diags_add(diags, p->file, p->line, p->column,
-                                         "duplicate policy name \"%s\" (first defined at %s:%u:%u)", p->name,
-                                         strna(q->file), q->line, q->column);
+                        (void)diags_add(diags, p->file, p->line, p->column,
+                                        "duplicate policy name \"%s\" (first defined at %s:%u:%u)", p->name,
+                                        strna(q->file), q->line, q->column);
         }
         if (dup)
                 return -EEXIST;
@@ -264,7 +264,7 @@ static void dir_entries_free(DirEntry *e, size_t n) {
 }
 
 static int dir_entry_cmp(const void *a, const void *b) {
-        return strcmp(((const DirEntry *) a)->name, ((const DirEntry *) b)->name);
+        return strcmp(((const DirEntry *)a)->name, ((const DirEntry *)b)->name);
 }
 
 static bool is_json_name(const char *n) {
@@ -295,7 +295,7 @@ static int collect_dir(const char *dir, DirEntry **entries, size_t *n, Diags *di
                         return 0;
                 int e = errno;
                 if (diags)
-                        (void) diags_add(diags, dir, 0, 0, "Failed to open directory: %s", strerror(e));
+                        (void)diags_add(diags, dir, 0, 0, "Failed to open directory: %s", strerror(e));
                 return -e;
         }
         int fd2 = dup(dfd);
@@ -343,7 +343,7 @@ static int collect_dir(const char *dir, DirEntry **entries, size_t *n, Diags *di
                         break;
                 }
                 *entries = ne;
-                DirEntry e = { .name = strdup(de->d_name) };
+                DirEntry e = {.name = strdup(de->d_name)};
                 if (!e.name) {
                         r = -ENOMEM;
                         break;
@@ -360,7 +360,7 @@ static int collect_dir(const char *dir, DirEntry **entries, size_t *n, Diags *di
         if (r == 0 && errno != 0) {
                 r = -errno;
                 if (diags)
-                        (void) diags_add(diags, dir, 0, 0, "Failed to read directory: %s", strerror(-r));
+                        (void)diags_add(diags, dir, 0, 0, "Failed to read directory: %s", strerror(-r));
         }
         closedir(d);
         return r;

@@ -8,11 +8,8 @@
 #include "resolve.h"
 
 static const char *const layer_names[_LAYER_MAX] = {
-        [LAYER_NONE] = "none",
-        [LAYER_POLICY] = "policy",
-        [LAYER_PERSISTENT] = "persistent",
-        [LAYER_RUNTIME] = "runtime",
-        [LAYER_PRESSURE] = "pressure",
+        [LAYER_NONE] = "none",       [LAYER_POLICY] = "policy",     [LAYER_PERSISTENT] = "persistent",
+        [LAYER_RUNTIME] = "runtime", [LAYER_PRESSURE] = "pressure",
 };
 
 const char *layer_to_string(Layer l) {
@@ -43,14 +40,14 @@ static int apply_layer(Resolved *r, const PropSet *s, Layer layer, const char *s
                 if (k < 0)
                         return k;
                 prop_value_done(&r->props[i].value);
-                r->props[i] = (ResolvedProp){ .layer = layer, .source = source, .value = v };
+                r->props[i] = (ResolvedProp){.layer = layer, .source = source, .value = v};
         }
         return 0;
 }
 
-int resolve_unit(const PolicySet *set, const UnitInfo *unit, const PropSet *persistent, const PropSet *runtime,
-                 const PropSet *pressure, Resolved *ret) {
-        Resolved r = { .class = CLASS_NORMAL };
+int resolve_unit(const PolicySet *set, const UnitInfo *unit, const PropSet *persistent,
+                 const PropSet *runtime, const PropSet *pressure, Resolved *ret) {
+        Resolved r = {.class = CLASS_NORMAL};
         _cleanup_free_ Ranked *ranked = NULL;
         size_t n = 0;
         int k;
@@ -64,7 +61,7 @@ int resolve_unit(const PolicySet *set, const UnitInfo *unit, const PropSet *pers
                         return -ENOMEM;
                 for (size_t i = 0; i < set->n_policies; i++)
                         if (policy_matches(&set->policies[i], unit))
-                                ranked[n++] = (Ranked){ &set->policies[i], i };
+                                ranked[n++] = (Ranked){&set->policies[i], i};
         }
         if (n > 1)
                 qsort(ranked, n, sizeof(Ranked), ranked_cmp);
@@ -92,7 +89,7 @@ int resolve_unit(const PolicySet *set, const UnitInfo *unit, const PropSet *pers
                         k = prop_value_copy(&v, &p->floor.v[j]);
                         if (k < 0)
                                 goto fail;
-                        prop_set_put(&r.floor, (PropertyId) j, &v);
+                        prop_set_put(&r.floor, (PropertyId)j, &v);
                 }
         }
 

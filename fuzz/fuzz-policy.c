@@ -12,20 +12,20 @@
 #include "value.h"
 
 static const UnitInfo units[] = {
-        { "db.service", "system.slice", "postgres", "/usr/bin/postgres" },
-        { "batch-1.service", "batch.slice", "batch", "/usr/bin/job" },
-        { "system.slice", "-.slice", NULL, NULL },
-        { "a", NULL, NULL, NULL },
+        {"db.service", "system.slice", "postgres", "/usr/bin/postgres"},
+        {"batch-1.service", "batch.slice", "batch", "/usr/bin/job"},
+        {"system.slice", "-.slice", NULL, NULL},
+        {"a", NULL, NULL, NULL},
 };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-        static const ParseContext ctx = { .ram_bytes = 4ULL << 30, .tasks_limit = 32768 };
+        static const ParseContext ctx = {.ram_bytes = 4ULL << 30, .tasks_limit = 32768};
         PolicySet *set = NULL, *again = NULL;
         Diags d = {};
 
         /* A C string ends at the first NUL; policy files with one are refused
          * by policy_set_parse_file before this layer. */
-        if (string_has_nul((const char *) data, size))
+        if (string_has_nul((const char *)data, size))
                 return 0;
         char *text = malloc(size + 1);
         if (!text)
@@ -49,7 +49,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 for (size_t p = 0; p < _PROP_MAX; p++) {
                         char *s = NULL;
                         if (res.props[p].layer != LAYER_NONE &&
-                            prop_value_format(property_get((PropertyId) p), &res.props[p].value, &s) >= 0)
+                            prop_value_format(property_get((PropertyId)p), &res.props[p].value, &s) >= 0)
                                 free(s);
                 }
                 resolved_done(&res);

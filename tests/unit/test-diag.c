@@ -11,24 +11,25 @@ static void test_format(void) {
                 unsigned line, column;
                 const char *message, *want;
         } cases[] = {
-                { "policies.json", 12, 21, "unknown property \"MemoryHihg\"",
-                  "policies.json:12:21: unknown property \"MemoryHihg\"" },
-                { "a.json", 3, 0, "no column", "a.json:3: no column" },
-                { "a.json", 0, 0, "Failed to open: No such file or directory",
-                  "a.json: Failed to open: No such file or directory" },
+                {"policies.json", 12, 21, "unknown property \"MemoryHihg\"",
+                 "policies.json:12:21: unknown property \"MemoryHihg\""},
+                {"a.json", 3, 0, "no column", "a.json:3: no column"},
+                {"a.json", 0, 0, "Failed to open: No such file or directory",
+                 "a.json: Failed to open: No such file or directory"},
                 /* a column without a line is meaningless and dropped */
-                { "a.json", 0, 7, "whole file", "a.json: whole file" },
-                { "", 1, 1, "no file", "no file" },
-                { NULL, 1, 1, "no file either", "no file either" },
-                { "x.json", 1, 1, "", "x.json:1:1: " },
-                { "dir with space/x.json", 4294967295U, 4294967295U, "max",
-                  "dir with space/x.json:4294967295:4294967295: max" },
+                {"a.json", 0, 7, "whole file", "a.json: whole file"},
+                {"", 1, 1, "no file", "no file"},
+                {NULL, 1, 1, "no file either", "no file either"},
+                {"x.json", 1, 1, "", "x.json:1:1: "},
+                {"dir with space/x.json", 4294967295U, 4294967295U, "max",
+                 "dir with space/x.json:4294967295:4294967295: max"},
         };
         Diags d = {};
 
         for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
-                ASSERT_EQ_INT(diags_add(&d, cases[i].file, cases[i].line, cases[i].column, "%s", cases[i].message),
-                              0);
+                ASSERT_EQ_INT(
+                        diags_add(&d, cases[i].file, cases[i].line, cases[i].column, "%s", cases[i].message),
+                        0);
                 ASSERT_EQ_INT(d.n, i + 1);
                 _cleanup_free_ char *s = diag_format(&d.items[i]);
                 ASSERT_STREQ(s, cases[i].want);
@@ -41,7 +42,8 @@ static void test_format(void) {
 
 static void test_printf(void) {
         Diags d = {};
-        ASSERT_EQ_INT(diags_add(&d, "f.json", 2, 5, "\"%s\": value %d out of range %d..%d", "CPUWeight", 0, 1, 10000),
+        ASSERT_EQ_INT(diags_add(&d, "f.json", 2, 5, "\"%s\": value %d out of range %d..%d", "CPUWeight", 0,
+                                1, 10000),
                       0);
         ASSERT_STREQ(d.items[0].file, "f.json");
         ASSERT_EQ_INT(d.items[0].line, 2);

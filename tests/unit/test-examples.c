@@ -14,7 +14,7 @@
 #define EXAMPLES PROJECT_SOURCE_ROOT "/policies"
 #define SCHEMA_NAME "cgpolicyd.schema.json"
 
-static const ParseContext ctx = { .ram_bytes = 32ULL << 30, .tasks_limit = 4194304 };
+static const ParseContext ctx = {.ram_bytes = 32ULL << 30, .tasks_limit = 4194304};
 
 static void print_diags(const Diags *d) {
         for (size_t i = 0; i < d->n; i++) {
@@ -24,7 +24,7 @@ static void print_diags(const Diags *d) {
 }
 
 static int name_cmp(const void *a, const void *b) {
-        return strcmp(*(char *const *) a, *(char *const *) b);
+        return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
 /* Every policies/NAME.json but the schema, merged in lexical order. */
@@ -85,10 +85,10 @@ static void test_examples(void) {
         ASSERT_TRUE(n_files >= 2);
 
         /* Database beats batch. */
-        static const char *const dbs[] = { "postgresql.service", "postgresql@15-main.service", "mariadb.service",
-                                           "db.service" };
+        static const char *const dbs[] = {"postgresql.service", "postgresql@15-main.service",
+                                          "mariadb.service", "db.service"};
         for (size_t i = 0; i < ELEMENTSOF(dbs); i++) {
-                const UnitInfo u = { .name = dbs[i], .slice = "system.slice" };
+                const UnitInfo u = {.name = dbs[i], .slice = "system.slice"};
                 ASSERT_EQ_INT(resolve_unit(s, &u, NULL, NULL, NULL, &r), 0);
                 ASSERT_EQ_INT(r.class, CLASS_PROTECTED);
                 expect_value(&r, PROP_CPU_WEIGHT, "database", "800");
@@ -98,7 +98,7 @@ static void test_examples(void) {
                 ASSERT_EQ_INT(r.matched[r.n_matched - 1]->priority, 100);
                 resolved_done(&r);
         }
-        const UnitInfo batch = { .name = "batch-nightly.service", .slice = "system.slice", .user = "batch" };
+        const UnitInfo batch = {.name = "batch-nightly.service", .slice = "system.slice", .user = "batch"};
         ASSERT_EQ_INT(resolve_unit(s, &batch, NULL, NULL, NULL, &r), 0);
         ASSERT_EQ_INT(r.class, CLASS_SHEDDABLE);
         expect_value(&r, PROP_CPU_WEIGHT, "batch", "20");
@@ -111,19 +111,19 @@ static void test_examples(void) {
         ASSERT_EQ_INT(s->pressure[RES_MEMORY].mode, PRESSURE_THROTTLE);
 
         /* Neither matches an unrelated service. */
-        const UnitInfo other = { .name = "nginx.service", .slice = "system.slice" };
+        const UnitInfo other = {.name = "nginx.service", .slice = "system.slice"};
         ASSERT_EQ_INT(resolve_unit(s, &other, NULL, NULL, NULL, &r), 0);
         ASSERT_EQ_INT(r.n_matched, 0);
         resolved_done(&r);
 
         /* Critical isolation: pinned to CPU 1 and node 1; system.slice capped. */
-        const UnitInfo crit = { .name = "critical.service", .slice = "system.slice" };
+        const UnitInfo crit = {.name = "critical.service", .slice = "system.slice"};
         ASSERT_EQ_INT(resolve_unit(s, &crit, NULL, NULL, NULL, &r), 0);
         ASSERT_EQ_INT(r.class, CLASS_PROTECTED);
         expect_value(&r, PROP_ALLOWED_CPUS, "critical", "1");
         expect_value(&r, PROP_ALLOWED_MEMORY_NODES, "critical", "1");
         resolved_done(&r);
-        const UnitInfo sys = { .name = "system.slice", .slice = "-.slice" };
+        const UnitInfo sys = {.name = "system.slice", .slice = "-.slice"};
         ASSERT_EQ_INT(resolve_unit(s, &sys, NULL, NULL, NULL, &r), 0);
         expect_value(&r, PROP_MEMORY_HIGH, "system-slice-cap", "1G");
         resolved_done(&r);
@@ -153,7 +153,7 @@ static bool diag_mentions(const char *doc, const char *needle) {
         PolicySet *s = NULL;
         Diags d = {};
         bool found = false;
-        (void) policy_set_parse_string(doc, "probe.json", &ctx, &s, &d);
+        (void)policy_set_parse_string(doc, "probe.json", &ctx, &s, &d);
         for (size_t i = 0; i < d.n; i++)
                 found = found || strstr(d.items[i].message, needle);
         policy_set_free(s);
@@ -167,7 +167,7 @@ static void test_schema(void) {
 
         /* Table ⇔ schema, both ways. */
         for (size_t i = 0; i < _PROP_MAX; i++) {
-                const Property *p = property_get((PropertyId) i);
+                const Property *p = property_get((PropertyId)i);
                 if (!json_object_get(props, p->name))
                         fprintf(stderr, "schema lacks property %s\n", p->name);
                 ASSERT_TRUE(json_object_get(props, p->name) != NULL);
@@ -179,7 +179,9 @@ static void test_schema(void) {
         json_t *v;
         json_object_foreach(schema_props(schema, "policy"), key, v) {
                 _cleanup_free_ char *doc = NULL;
-                ASSERT_TRUE(asprintf(&doc, "{\"policies\": [{\"name\": \"p\", \"match\": {\"unit\": \"x\"}, \"%s\": 0}]}",
+                ASSERT_TRUE(asprintf(&doc,
+                                     "{\"policies\": [{\"name\": \"p\", \"match\": {\"unit\": \"x\"}, "
+                                     "\"%s\": 0}]}",
                                      key) > 0);
                 ASSERT_TRUE(!diag_mentions(doc, "unknown policy key"));
         }
@@ -191,18 +193,20 @@ static void test_schema(void) {
         json_t *match = json_object_get(schema_props(schema, "policy"), "match");
         json_object_foreach(json_object_get(match, "properties"), key, v) {
                 _cleanup_free_ char *doc = NULL;
-                ASSERT_TRUE(asprintf(&doc, "{\"policies\": [{\"name\": \"p\", \"match\": {\"%s\": \"x\"}}]}", key) > 0);
+                ASSERT_TRUE(asprintf(&doc, "{\"policies\": [{\"name\": \"p\", \"match\": {\"%s\": \"x\"}}]}",
+                                     key) > 0);
                 ASSERT_TRUE(!diag_mentions(doc, "unknown match key"));
                 ASSERT_TRUE(!diag_mentions(doc, "must have at least one"));
         }
 
         /* The floor names in the schema are exactly the ones the loader allows. */
         json_t *floor = json_object_get(
-                json_object_get(json_object_get(schema_props(schema, "policy"), "pressure"), "properties"), "floor");
+                json_object_get(json_object_get(schema_props(schema, "policy"), "pressure"), "properties"),
+                "floor");
         json_t *floor_props = json_object_get(floor, "properties");
         ASSERT_TRUE(json_is_object(floor_props));
         for (size_t i = 0; i < _PROP_MAX; i++) {
-                const Property *p = property_get((PropertyId) i);
+                const Property *p = property_get((PropertyId)i);
                 _cleanup_free_ char *doc = NULL;
                 ASSERT_TRUE(asprintf(&doc,
                                      "{\"policies\": [{\"name\": \"p\", \"match\": {\"unit\": \"x\"},"

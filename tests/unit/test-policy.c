@@ -13,9 +13,9 @@
 #include "tests.h"
 #include "value.h"
 
-static const ParseContext ctx = { .ram_bytes = 8ULL << 30, .tasks_limit = 4194304 };
+static const ParseContext ctx = {.ram_bytes = 8ULL << 30, .tasks_limit = 4194304};
 
-static PolicySet *const SENTINEL = (PolicySet *) 0x1;
+static PolicySet *const SENTINEL = (PolicySet *)0x1;
 
 /* Parses `file`, expects rejection and that the first diagnostic is exactly at
  * file:line:column and mentions `needle`. */
@@ -46,68 +46,71 @@ static const struct {
         const char *needle;
 } bad_files[] = {
         /* syntax (jansson), pointed at the start of the offending token */
-        { "syntax.json", 3, 19, "expected near '\"match\"'" },
-        { "trailing-comma.json", 4, 3, "unexpected token near ']'" },
-        { "duplicate-key.json", 2, 2, "duplicate object key" },
-        { "invalid-utf8.json", 1, 24, "unable to decode byte 0xe9" },
-        { "scalar-top.json", 1, 1, "'[' or '{' expected" },
-        { "empty.json", 1, 1, "file is empty" },
-        { "whitespace.json", 1, 1, "file is empty" },
+        {"syntax.json", 3, 19, "expected near '\"match\"'"},
+        {"trailing-comma.json", 4, 3, "unexpected token near ']'"},
+        {"duplicate-key.json", 2, 2, "duplicate object key"},
+        {"invalid-utf8.json", 1, 24, "unable to decode byte 0xe9"},
+        {"scalar-top.json", 1, 1, "'[' or '{' expected"},
+        {"empty.json", 1, 1, "file is empty"},
+        {"whitespace.json", 1, 1, "file is empty"},
         /* shape */
-        { "array-top.json", 1, 1, "the top level must be an object with \"policies\", not an array" },
-        { "empty-object.json", 1, 1, "neither \"policies\" nor \"pressure\"" },
-        { "unknown-top-key.json", 3, 3, "unknown top-level key \"polices\" (did you mean \"policies\"?)" },
-        { "unknown-policy-key.json", 6, 7, "unknown policy key \"prioirty\" (did you mean \"priority\"?)" },
+        {"array-top.json", 1, 1, "the top level must be an object with \"policies\", not an array"},
+        {"empty-object.json", 1, 1, "neither \"policies\" nor \"pressure\""},
+        {"unknown-top-key.json", 3, 3, "unknown top-level key \"polices\" (did you mean \"policies\"?)"},
+        {"unknown-policy-key.json", 6, 7, "unknown policy key \"prioirty\" (did you mean \"priority\"?)"},
         /* wrong types, one per field */
-        { "type-name.json", 2, 10, "\"name\" must be a string, not an integer" },
-        { "type-priority.json", 2, 14, "\"priority\" must be an integer" },
-        { "type-priority-real.json", 2, 14, "\"priority\" must be an integer" },
-        { "type-class.json", 2, 11, "\"class\" must be a string, not an integer" },
-        { "type-match.json", 2, 11, "\"match\" must be an object, not a string" },
-        { "type-match-unit.json", 2, 20, "\"unit\" must be a string or an array of strings, not an integer" },
-        { "type-match-unit-element.json", 2, 26, "\"unit\" entries must be strings, not an integer" },
-        { "type-properties.json", 2, 16, "\"properties\" must be an object, not an array" },
-        { "type-property-bool.json", 2, 30, "\"CPUWeight\" must be an integer or a string, not a boolean" },
-        { "type-property-real.json", 2, 30, "\"CPUWeight\" must be an integer or a string, not a real number" },
-        { "type-property-device.json", 2, 39,
-          "\"IOReadBandwidthMax\" must be a string or an array of strings, not an integer" },
-        { "type-policy-pressure.json", 2, 14, "\"pressure\" must be an object, not an array" },
-        { "type-floor.json", 2, 24, "\"floor\" must be an object, not a string" },
-        { "type-policies.json", 2, 14, "\"policies\" must be an array, not an object" },
-        { "type-policy.json", 2, 2, "a policy must be an object, not a string" },
-        { "type-pressure.json", 2, 14, "\"pressure\" must be an object, not a string" },
-        { "type-pressure-memory.json", 2, 13, "\"memory\" must be an object, not an integer" },
-        { "type-trigger.json", 2, 14, "\"trigger\" must be a string, not an integer" },
+        {"type-name.json", 2, 10, "\"name\" must be a string, not an integer"},
+        {"type-priority.json", 2, 14, "\"priority\" must be an integer"},
+        {"type-priority-real.json", 2, 14, "\"priority\" must be an integer"},
+        {"type-class.json", 2, 11, "\"class\" must be a string, not an integer"},
+        {"type-match.json", 2, 11, "\"match\" must be an object, not a string"},
+        {"type-match-unit.json", 2, 20, "\"unit\" must be a string or an array of strings, not an integer"},
+        {"type-match-unit-element.json", 2, 26, "\"unit\" entries must be strings, not an integer"},
+        {"type-properties.json", 2, 16, "\"properties\" must be an object, not an array"},
+        {"type-property-bool.json", 2, 30, "\"CPUWeight\" must be an integer or a string, not a boolean"},
+        {"type-property-real.json", 2, 30,
+         "\"CPUWeight\" must be an integer or a string, not a real number"},
+        {"type-property-device.json", 2, 39,
+         "\"IOReadBandwidthMax\" must be a string or an array of strings, not an integer"},
+        {"type-policy-pressure.json", 2, 14, "\"pressure\" must be an object, not an array"},
+        {"type-floor.json", 2, 24, "\"floor\" must be an object, not a string"},
+        {"type-policies.json", 2, 14, "\"policies\" must be an array, not an object"},
+        {"type-policy.json", 2, 2, "a policy must be an object, not a string"},
+        {"type-pressure.json", 2, 14, "\"pressure\" must be an object, not a string"},
+        {"type-pressure-memory.json", 2, 13, "\"memory\" must be an object, not an integer"},
+        {"type-trigger.json", 2, 14, "\"trigger\" must be a string, not an integer"},
         /* properties */
-        { "unknown-property.json", 2, 17, "unknown property \"MemoryHihg\" (did you mean \"MemoryHigh\"?)" },
-        { "dbus-property-name.json", 2, 17,
-          "\"CPUQuotaPerSecUSec\" is systemd's D-Bus name; policies use the unit-file name \"CPUQuota\"" },
-        { "bad-value.json", 2, 30, "\"CPUWeight\": " },
-        { "bad-size.json", 2, 31, "12X" },
-        { "bad-device-entry.json", 2, 55, "\"IOReadBandwidthMax\": " },
-        { "bad-floor.json", 2, 25, "\"MemoryMax\" cannot be a pressure floor" },
-        { "unknown-floor-key.json", 2, 15, "unknown key \"flor\" (did you mean \"floor\"?)" },
+        {"unknown-property.json", 2, 17, "unknown property \"MemoryHihg\" (did you mean \"MemoryHigh\"?)"},
+        {"dbus-property-name.json", 2, 17,
+         "\"CPUQuotaPerSecUSec\" is systemd's D-Bus name; policies use the unit-file name \"CPUQuota\""},
+        {"bad-value.json", 2, 30, "\"CPUWeight\": "},
+        {"bad-size.json", 2, 31, "12X"},
+        {"bad-device-entry.json", 2, 55, "\"IOReadBandwidthMax\": "},
+        {"bad-floor.json", 2, 25, "\"MemoryMax\" cannot be a pressure floor"},
+        {"unknown-floor-key.json", 2, 15, "unknown key \"flor\" (did you mean \"floor\"?)"},
         /* names, classes, matches */
-        { "duplicate-name.json", 3, 11,
-          "duplicate policy name \"batch\" (first defined at policies/bad/duplicate-name.json:2:11)" },
-        { "unknown-class.json", 2, 11, "unknown class \"sheddible\" (expected protected, sheddable or normal)" },
-        { "bad-glob.json", 2, 20, "invalid pattern \"batch-[0-9.service\" in \"unit\": unbalanced '['" },
-        { "empty-glob.json", 2, 20, "invalid pattern \"\" in \"unit\": empty pattern" },
-        { "empty-glob-list.json", 2, 20, "\"unit\" must not be an empty list" },
-        { "empty-match.json", 2, 11, "\"match\" must have at least one of unit, slice, user or exe" },
-        { "unknown-match-key.json", 2, 12, "unknown match key \"units\" (did you mean \"unit\"?)" },
-        { "bad-name.json", 2, 10, "invalid policy name \"my policy\"" },
-        { "missing-name.json", 2, 2, "policy has no \"name\"" },
-        { "missing-match.json", 2, 2, "policy \"p\" has no \"match\"" },
+        {"duplicate-name.json", 3, 11,
+         "duplicate policy name \"batch\" (first defined at policies/bad/duplicate-name.json:2:11)"},
+        {"unknown-class.json", 2, 11,
+         "unknown class \"sheddible\" (expected protected, sheddable or normal)"},
+        {"bad-glob.json", 2, 20, "invalid pattern \"batch-[0-9.service\" in \"unit\": unbalanced '['"},
+        {"empty-glob.json", 2, 20, "invalid pattern \"\" in \"unit\": empty pattern"},
+        {"empty-glob-list.json", 2, 20, "\"unit\" must not be an empty list"},
+        {"empty-match.json", 2, 11, "\"match\" must have at least one of unit, slice, user or exe"},
+        {"unknown-match-key.json", 2, 12, "unknown match key \"units\" (did you mean \"unit\"?)"},
+        {"bad-name.json", 2, 10, "invalid policy name \"my policy\""},
+        {"missing-name.json", 2, 2, "policy has no \"name\""},
+        {"missing-match.json", 2, 2, "policy \"p\" has no \"match\""},
         /* pressure section */
-        { "unknown-pressure-resource.json", 2, 3, "unknown pressure resource \"memroy\" (did you mean \"memory\"?)" },
-        { "unknown-pressure-key.json", 2, 31, "unknown pressure key \"stepp\" (did you mean \"step\"?)" },
-        { "bad-trigger.json", 2, 14, "invalid trigger \"sometimes 1s\"" },
-        { "bad-trigger-window.json", 2, 14, "invalid trigger \"some 150ms 20s\"" },
-        { "bad-calm.json", 2, 11, "invalid calm condition \"some avg11<5\"" },
-        { "bad-step.json", 2, 11, "invalid step \"0%\"" },
-        { "bad-mode.json", 2, 11, "unknown mode \"dryrun\" (expected throttle, dry-run or off)" },
-        { "bad-interval.json", 2, 15, "invalid interval \"soon\"" },
+        {"unknown-pressure-resource.json", 2, 3,
+         "unknown pressure resource \"memroy\" (did you mean \"memory\"?)"},
+        {"unknown-pressure-key.json", 2, 31, "unknown pressure key \"stepp\" (did you mean \"step\"?)"},
+        {"bad-trigger.json", 2, 14, "invalid trigger \"sometimes 1s\""},
+        {"bad-trigger-window.json", 2, 14, "invalid trigger \"some 150ms 20s\""},
+        {"bad-calm.json", 2, 11, "invalid calm condition \"some avg11<5\""},
+        {"bad-step.json", 2, 11, "invalid step \"0%\""},
+        {"bad-mode.json", 2, 11, "unknown mode \"dryrun\" (expected throttle, dry-run or off)"},
+        {"bad-interval.json", 2, 15, "invalid interval \"soon\""},
 };
 
 static void test_bad_files(void) {
@@ -123,9 +126,9 @@ static void test_bad_value_text(void) {
         static const struct {
                 const char *file, *text;
         } cases[] = {
-                { "policies/bad/bad-value.json", "0" },
-                { "policies/bad/bad-size.json", "\"MemoryHigh\": " },
-                { "policies/bad/bad-device-entry.json", "sda" },
+                {"policies/bad/bad-value.json", "0"},
+                {"policies/bad/bad-size.json", "\"MemoryHigh\": "},
+                {"policies/bad/bad-device-entry.json", "sda"},
         };
         for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
                 Diags d = {};
@@ -144,9 +147,9 @@ static void test_multiple_errors_in_order(void) {
                 unsigned line, column;
                 const char *needle;
         } want[] = {
-                { 2, 49, "unknown class \"x\"" },
-                { 3, 34, "invalid pattern \"[\"" },
-                { 3, 52, "\"priority\" must be an integer" },
+                {2, 49, "unknown class \"x\""},
+                {3, 34, "invalid pattern \"[\""},
+                {3, 52, "\"priority\" must be an integer"},
         };
 
         ASSERT_EQ_INT(policy_set_parse_file("policies/bad/multiple-errors.json", &ctx, &set, &d), -EINVAL);
@@ -220,15 +223,24 @@ static void test_good_full(void) {
                 PropertyId id;
                 const char *text;
         } same[] = {
-                { PROP_CPU_WEIGHT, "idle" },          { PROP_CPU_QUOTA, "150%" },
-                { PROP_CPU_QUOTA_PERIOD, "50ms" },    { PROP_ALLOWED_CPUS, "0-1" },
-                { PROP_ALLOWED_MEMORY_NODES, "0" },   { PROP_MEMORY_MIN, "64M" },
-                { PROP_MEMORY_LOW, "128M" },          { PROP_MEMORY_HIGH, "4G" },
-                { PROP_MEMORY_MAX, "infinity" },      { PROP_MEMORY_SWAP_MAX, "0" },
-                { PROP_IO_WEIGHT, "300" },            { PROP_IO_DEVICE_WEIGHT, "8:0 500" },
-                { PROP_IO_WRITE_BANDWIDTH_MAX, "" },  { PROP_IO_READ_IOPS_MAX, "8:0 1000" },
-                { PROP_IO_WRITE_IOPS_MAX, "8:0 2000" }, { PROP_IO_DEVICE_LATENCY_TARGET, "8:0 25ms" },
-                { PROP_TASKS_MAX, "512" },            { PROP_OOM_SCORE_ADJUST, "" },
+                {PROP_CPU_WEIGHT, "idle"},
+                {PROP_CPU_QUOTA, "150%"},
+                {PROP_CPU_QUOTA_PERIOD, "50ms"},
+                {PROP_ALLOWED_CPUS, "0-1"},
+                {PROP_ALLOWED_MEMORY_NODES, "0"},
+                {PROP_MEMORY_MIN, "64M"},
+                {PROP_MEMORY_LOW, "128M"},
+                {PROP_MEMORY_HIGH, "4G"},
+                {PROP_MEMORY_MAX, "infinity"},
+                {PROP_MEMORY_SWAP_MAX, "0"},
+                {PROP_IO_WEIGHT, "300"},
+                {PROP_IO_DEVICE_WEIGHT, "8:0 500"},
+                {PROP_IO_WRITE_BANDWIDTH_MAX, ""},
+                {PROP_IO_READ_IOPS_MAX, "8:0 1000"},
+                {PROP_IO_WRITE_IOPS_MAX, "8:0 2000"},
+                {PROP_IO_DEVICE_LATENCY_TARGET, "8:0 25ms"},
+                {PROP_TASKS_MAX, "512"},
+                {PROP_OOM_SCORE_ADJUST, ""},
         };
         for (size_t i = 0; i < ELEMENTSOF(same); i++) {
                 const Property *prop = property_get(same[i].id);
@@ -314,7 +326,7 @@ static void test_enums(void) {
                 ASSERT_EQ_INT(pressure_resource_from_string(pressure_resource_to_string(r)), r);
         ASSERT_EQ_INT(policy_class_from_string("Protected"), _CLASS_INVALID);
         ASSERT_EQ_INT(policy_class_from_string(NULL), _CLASS_INVALID);
-        ASSERT_EQ_INT((int) pressure_mode_from_string("dryrun"), -1);
+        ASSERT_EQ_INT((int)pressure_mode_from_string("dryrun"), -1);
         ASSERT_TRUE(policy_class_to_string(_CLASS_MAX) == NULL);
         ASSERT_TRUE(pressure_mode_to_string(_PRESSURE_MODE_MAX) == NULL);
 }
@@ -343,8 +355,9 @@ static void test_generated(void) {
         /* Deep but within the limit, in a property value: rejected at that value. */
         {
                 size_t n = 1500;
-                const char *pre = "{\"policies\": [{\"name\": \"p\", \"match\": {\"unit\": \"a\"},\n \"properties\": "
-                                  "{\"CPUWeight\": ";
+                const char *pre =
+                        "{\"policies\": [{\"name\": \"p\", \"match\": {\"unit\": \"a\"},\n \"properties\": "
+                        "{\"CPUWeight\": ";
                 _cleanup_free_ char *j = malloc(strlen(pre) + 2 * n + 16);
                 char *o = stpcpy(j, pre);
                 memset(o, '[', n);
@@ -383,7 +396,9 @@ static void test_generated(void) {
                 _cleanup_free_ char *j = malloc(cap);
                 char *o = stpcpy(j, "{\"policies\": [\n");
                 for (size_t i = 0; i < n; i++)
-                        o += sprintf(o, "{\"name\": \"p%zu\", \"priority\": %zu, \"match\": {\"unit\": \"u%zu.service\"}}%s\n",
+                        o += sprintf(o,
+                                     "{\"name\": \"p%zu\", \"priority\": %zu, \"match\": {\"unit\": "
+                                     "\"u%zu.service\"}}%s\n",
                                      i, i, i, i + 1 < n ? "," : "");
                 strcpy(o, "]}");
                 _cleanup_(policy_set_freep) PolicySet *big = NULL;
@@ -407,7 +422,8 @@ static void test_generated(void) {
                 _cleanup_free_ char *j = malloc(n * 64 + 64);
                 char *o = stpcpy(j, "{\"policies\": [");
                 for (size_t i = 0; i < n; i++)
-                        o += sprintf(o, "%s{\"name\": \"p%zu\", \"match\": {\"unit\": \"[\"}}", i ? "," : "", i);
+                        o += sprintf(o, "%s{\"name\": \"p%zu\", \"match\": {\"unit\": \"[\"}}", i ? "," : "",
+                                     i);
                 strcpy(o, "]}");
                 ASSERT_EQ_INT(policy_set_parse_string(j, "many.json", &ctx, &s, &d), -EINVAL);
                 ASSERT_TRUE(s == SENTINEL);
@@ -430,8 +446,9 @@ static void test_generated(void) {
 
         /* Multi-byte characters count as one column, as in jansson. */
         {
-                const char *j = "{\"policies\": [{\"name\": \"p\", \"match\": {\"unit\": \"\xc3\xa9\xc3\xa9\"},\n"
-                                " \"class\": \"x\"}]}";
+                const char *j =
+                        "{\"policies\": [{\"name\": \"p\", \"match\": {\"unit\": \"\xc3\xa9\xc3\xa9\"},\n"
+                        " \"class\": \"x\"}]}";
                 ASSERT_EQ_INT(policy_set_parse_string(j, "utf8.json", &ctx, &s, &d), -EINVAL);
                 ASSERT_EQ_INT(d.items[0].line, 2);
                 ASSERT_EQ_INT(d.items[0].column, 11);
@@ -462,38 +479,53 @@ static void test_messages(void) {
                 unsigned column; /* 0: must be accepted */
                 const char *needle;
         } cases[] = {
-                { L1 " \"properties\": {\"cpuweight\": 5}}]}", 17, "unknown property \"cpuweight\" (did you mean \"CPUWeight\"?)" },
-                { L1 " \"properties\": {\"Nice\": 5}}]}", 17, "unknown property \"Nice\" (see systemd.resource-control(5)" },
-                { L1 " \"properties\": {\"MemoryHigh\": -1}}]}", 31, "\"MemoryHigh\": " },
-                { L1 " \"properties\": {\"IOReadBandwidthMax\": [\"\"]}}]}", 40, "empty entry in device list" },
-                { L1 " \"properties\": {\"IOReadBandwidthMax\": [1]}}]}", 40, "entries must be strings (\"DEVICE VALUE\"), not an integer" },
-                { L1 " \"properties\": {\"IOReadBandwidthMax\": {}}}]}", 39, "must be a string or an array of strings, not an object" },
-                { L1 " \"properties\": {\"CPUWeight\": [\"5\"]}}]}", 30, "must be an integer or a string, not an array" },
-                { L1 " \"properties\": {\"CPUWeight\": null}}]}", 30, "not null" },
-                { L1 " \"pressure\": {\"floor\": {\"MemoryHigh\": \"\"}}}]}", 39, "a floor needs a value, not a reset" },
-                { L1 " \"pressure\": {\"floor\": {\"MemoryHihg\": \"1G\"}}}]}", 25, "did you mean \"MemoryHigh\"" },
-                { L1 " \"class\": \"Protected\"}]}", 11, "unknown class \"Protected\"" },
-                { L1 " \"class\": \"\"}]}", 11, "unknown class \"\"" },
-                { L1 " \"priority\": 9223372036854775807}]}", 0, NULL },
-                { L1 " \"priority\": -9223372036854775808}]}", 0, NULL },
-                { L1 " \"priority\": true}]}", 14, "\"priority\" must be an integer" },
-                { L1 " \"name\": \"x\"}]}", 2, "duplicate object key" }, /* jansson's, at the 2nd key */
-                { "{\"policies\": [{\"name\": \"p\",\n \"match\": {\"exe\": [\"/bin/[a\"]}}]}", 20, "invalid pattern \"/bin/[a\" in \"exe\": unbalanced '['" },
-                { "{\"policies\": [{\"name\": \"p\",\n \"match\": {\"user\": \"a\\\\\"}}]}", 20, "trailing backslash" },
-                { "{\"policies\": [{\"name\": \"p\",\n \"match\": {\"slice\": \"[[:alpha:]\"}}]}", 21, "unbalanced '['" },
-                { "{\"policies\": [{\"name\": \"p\",\n \"match\": {\"slice\": \"[[:alpha:]]*.slice\"}}]}", 0, NULL },
-                { "{\"policies\": [{\"name\": \"p\",\n \"match\": {\"slice\": \"[]]\\\\[\"}}]}", 0, NULL },
-                { "{\"policies\": [{\"name\": \"p\",\n \"match\": {\"slice\": \"[!]x]\"}}]}", 0, NULL },
-                { "{\"pressure\": {\"io\":\n {\"calm\": \"full avg300 < 50%\", \"step\": \"100%\", \"hold\": \"0\"}}}", 0, NULL },
-                { "{\"pressure\": {\"io\":\n {\"calm\": \"some avg10<0\"}}}", 11, "invalid calm condition" },
-                { "{\"pressure\": {\"io\":\n {\"calm\": \"some avg10<101\"}}}", 11, "invalid calm condition" },
-                { "{\"pressure\": {\"io\":\n {\"calm\": \"some avg10<5 x\"}}}", 11, "invalid calm condition" },
-                { "{\"pressure\": {\"io\":\n {\"calm\": \"someavg10<5\"}}}", 11, "invalid calm condition" },
-                { "{\"pressure\": {\"io\":\n {\"step\": \"101%\"}}}", 11, "invalid step \"101%\"" },
-                { "{\"pressure\": {\"io\":\n {\"step\": \"10\"}}}", 11, "invalid step \"10\"" },
-                { "{\"pressure\": {\"io\":\n {\"hold\": \"infinity\"}}}", 11, "invalid hold \"infinity\"" },
-                { "{\"pressure\": {\"io\":\n {\"interval\": \"1ms\"}}}", 15, "of at least 10ms" },
-                { "{\"pressure\": {\"io\":\n {\"trigger\": \"full 1s 500ms\"}}}", 14, "invalid trigger \"full 1s 500ms\"" },
+                {L1 " \"properties\": {\"cpuweight\": 5}}]}", 17,
+                 "unknown property \"cpuweight\" (did you mean \"CPUWeight\"?)"},
+                {L1 " \"properties\": {\"Nice\": 5}}]}", 17,
+                 "unknown property \"Nice\" (see systemd.resource-control(5)"},
+                {L1 " \"properties\": {\"MemoryHigh\": -1}}]}", 31, "\"MemoryHigh\": "},
+                {L1 " \"properties\": {\"IOReadBandwidthMax\": [\"\"]}}]}", 40,
+                 "empty entry in device list"},
+                {L1 " \"properties\": {\"IOReadBandwidthMax\": [1]}}]}", 40,
+                 "entries must be strings (\"DEVICE VALUE\"), not an integer"},
+                {L1 " \"properties\": {\"IOReadBandwidthMax\": {}}}]}", 39,
+                 "must be a string or an array of strings, not an object"},
+                {L1 " \"properties\": {\"CPUWeight\": [\"5\"]}}]}", 30,
+                 "must be an integer or a string, not an array"},
+                {L1 " \"properties\": {\"CPUWeight\": null}}]}", 30, "not null"},
+                {L1 " \"pressure\": {\"floor\": {\"MemoryHigh\": \"\"}}}]}", 39,
+                 "a floor needs a value, not a reset"},
+                {L1 " \"pressure\": {\"floor\": {\"MemoryHihg\": \"1G\"}}}]}", 25,
+                 "did you mean \"MemoryHigh\""},
+                {L1 " \"class\": \"Protected\"}]}", 11, "unknown class \"Protected\""},
+                {L1 " \"class\": \"\"}]}", 11, "unknown class \"\""},
+                {L1 " \"priority\": 9223372036854775807}]}", 0, NULL},
+                {L1 " \"priority\": -9223372036854775808}]}", 0, NULL},
+                {L1 " \"priority\": true}]}", 14, "\"priority\" must be an integer"},
+                {L1 " \"name\": \"x\"}]}", 2, "duplicate object key"}, /* jansson's, at the 2nd key */
+                {"{\"policies\": [{\"name\": \"p\",\n \"match\": {\"exe\": [\"/bin/[a\"]}}]}", 20,
+                 "invalid pattern \"/bin/[a\" in \"exe\": unbalanced '['"},
+                {"{\"policies\": [{\"name\": \"p\",\n \"match\": {\"user\": \"a\\\\\"}}]}", 20,
+                 "trailing backslash"},
+                {"{\"policies\": [{\"name\": \"p\",\n \"match\": {\"slice\": \"[[:alpha:]\"}}]}", 21,
+                 "unbalanced '['"},
+                {"{\"policies\": [{\"name\": \"p\",\n \"match\": {\"slice\": \"[[:alpha:]]*.slice\"}}]}", 0,
+                 NULL},
+                {"{\"policies\": [{\"name\": \"p\",\n \"match\": {\"slice\": \"[]]\\\\[\"}}]}", 0, NULL},
+                {"{\"policies\": [{\"name\": \"p\",\n \"match\": {\"slice\": \"[!]x]\"}}]}", 0, NULL},
+                {"{\"pressure\": {\"io\":\n {\"calm\": \"full avg300 < 50%\", \"step\": \"100%\", \"hold\": "
+                 "\"0\"}}}",
+                 0, NULL},
+                {"{\"pressure\": {\"io\":\n {\"calm\": \"some avg10<0\"}}}", 11, "invalid calm condition"},
+                {"{\"pressure\": {\"io\":\n {\"calm\": \"some avg10<101\"}}}", 11, "invalid calm condition"},
+                {"{\"pressure\": {\"io\":\n {\"calm\": \"some avg10<5 x\"}}}", 11, "invalid calm condition"},
+                {"{\"pressure\": {\"io\":\n {\"calm\": \"someavg10<5\"}}}", 11, "invalid calm condition"},
+                {"{\"pressure\": {\"io\":\n {\"step\": \"101%\"}}}", 11, "invalid step \"101%\""},
+                {"{\"pressure\": {\"io\":\n {\"step\": \"10\"}}}", 11, "invalid step \"10\""},
+                {"{\"pressure\": {\"io\":\n {\"hold\": \"infinity\"}}}", 11, "invalid hold \"infinity\""},
+                {"{\"pressure\": {\"io\":\n {\"interval\": \"1ms\"}}}", 15, "of at least 10ms"},
+                {"{\"pressure\": {\"io\":\n {\"trigger\": \"full 1s 500ms\"}}}", 14,
+                 "invalid trigger \"full 1s 500ms\""},
         };
 
         for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
@@ -562,7 +594,8 @@ static void mkdir_p(const char *base, const char *sub, char **ret) {
 
 static const char *policy_json(const char *name, int prio) {
         static char buf[256];
-        snprintf(buf, sizeof(buf), "{\"policies\": [{\"name\": \"%s\", \"priority\": %d, \"match\": {\"unit\": \"x\"}}]}",
+        snprintf(buf, sizeof(buf),
+                 "{\"policies\": [{\"name\": \"%s\", \"priority\": %d, \"match\": {\"unit\": \"x\"}}]}",
                  name, prio);
         return buf;
 }
@@ -570,7 +603,8 @@ static const char *policy_json(const char *name, int prio) {
 #define PUT(dir, file, json) free(write_tmp(dir, file, json, strlen(json)))
 
 static void test_dirs(const char *tmp) {
-        _cleanup_free_ char *etc = NULL, *run = NULL, *lib = NULL, *missing = NULL, *sub = NULL, *masked = NULL;
+        _cleanup_free_ char *etc = NULL, *run = NULL, *lib = NULL, *missing = NULL, *sub = NULL,
+                            *masked = NULL;
         Diags d = {};
 
         mkdir_p(tmp, "etc", &etc);
@@ -597,7 +631,7 @@ static void test_dirs(const char *tmp) {
         ASSERT_TRUE(asprintf(&sub, "%s/60-f.json", etc) > 0);
         ASSERT_EQ_INT(mkdir(sub, 0755), 0);
 
-        const char *dirs[] = { etc, missing, run, lib, NULL };
+        const char *dirs[] = {etc, missing, run, lib, NULL};
         _cleanup_(policy_set_freep) PolicySet *s = NULL;
         int r = policy_set_load_dirs(dirs, &ctx, &s, &d);
         for (size_t i = 0; i < d.n; i++) {
@@ -622,7 +656,7 @@ static void test_dirs(const char *tmp) {
         ASSERT_STREQ(s->policies[0].file, fa);
 
         /* No directories at all: an empty set with default pressure settings. */
-        const char *none[] = { missing, NULL };
+        const char *none[] = {missing, NULL};
         _cleanup_(policy_set_freep) PolicySet *e = NULL;
         ASSERT_EQ_INT(policy_set_load_dirs(none, &ctx, &e, &d), 0);
         ASSERT_EQ_INT(e->n_policies, 0);
@@ -654,13 +688,15 @@ static void test_merge_pressure(void) {
         Diags d = {};
 
         ASSERT_EQ_INT(policy_set_new(&dst), 0);
-        ASSERT_EQ_INT(policy_set_parse_string("{\"pressure\": {\"memory\": {\"step\": \"20%\"}, \"io\": {}}}", "a.json",
-                                              &ctx, &a, &d),
-                      0);
-        ASSERT_EQ_INT(policy_set_parse_string("{\"policies\": [{\"name\": \"n\", \"match\": {\"unit\": \"x\"}}], "
-                                              "\"pressure\": {\"memory\": {\"step\": \"5%\"}}}",
-                                              "b.json", &ctx, &b, &d),
-                      0);
+        ASSERT_EQ_INT(
+                policy_set_parse_string("{\"pressure\": {\"memory\": {\"step\": \"20%\"}, \"io\": {}}}",
+                                        "a.json", &ctx, &a, &d),
+                0);
+        ASSERT_EQ_INT(
+                policy_set_parse_string("{\"policies\": [{\"name\": \"n\", \"match\": {\"unit\": \"x\"}}], "
+                                        "\"pressure\": {\"memory\": {\"step\": \"5%\"}}}",
+                                        "b.json", &ctx, &b, &d),
+                0);
         ASSERT_EQ_INT(policy_set_merge(dst, a, &d), 0);
         ASSERT_EQ_U64(dst->pressure[RES_MEMORY].step, 2000);
         ASSERT_TRUE(dst->pressure[RES_IO].enabled);
@@ -680,13 +716,14 @@ static void test_merge_pressure(void) {
 static void test_matching(void) {
         _cleanup_(policy_set_freep) PolicySet *s = NULL;
         Diags d = {};
-        const char *j = "{\"policies\": ["
-                        "{\"name\": \"units\", \"match\": {\"unit\": [\"postgresql*.service\", \"db.service\"]}},"
-                        "{\"name\": \"all\", \"match\": {\"unit\": \"batch-?.service\", \"slice\": \"batch.slice\","
-                        " \"user\": [\"batch\", \"nobody\"], \"exe\": \"/usr/bin/*\"}},"
-                        "{\"name\": \"bracket\", \"match\": {\"unit\": \"node[0-9].service\"}},"
-                        "{\"name\": \"slice-only\", \"match\": {\"slice\": \"user-*.slice\"}},"
-                        "{\"name\": \"negated\", \"match\": {\"unit\": \"app-[!x]*.service\"}}]}";
+        const char *j =
+                "{\"policies\": ["
+                "{\"name\": \"units\", \"match\": {\"unit\": [\"postgresql*.service\", \"db.service\"]}},"
+                "{\"name\": \"all\", \"match\": {\"unit\": \"batch-?.service\", \"slice\": \"batch.slice\","
+                " \"user\": [\"batch\", \"nobody\"], \"exe\": \"/usr/bin/*\"}},"
+                "{\"name\": \"bracket\", \"match\": {\"unit\": \"node[0-9].service\"}},"
+                "{\"name\": \"slice-only\", \"match\": {\"slice\": \"user-*.slice\"}},"
+                "{\"name\": \"negated\", \"match\": {\"unit\": \"app-[!x]*.service\"}}]}";
         ASSERT_EQ_INT(policy_set_parse_string(j, "m.json", &ctx, &s, &d), 0);
 
         static const struct {
@@ -694,41 +731,42 @@ static void test_matching(void) {
                 UnitInfo unit;
                 bool match;
         } cases[] = {
-                { "units", { .name = "postgresql.service" }, true },
-                { "units", { .name = "postgresql@14-main.service" }, true },
-                { "units", { .name = "db.service" }, true },
-                { "units", { .name = "db2.service" }, false },
-                { "units", { .name = "mariadb.service" }, false },
-                { "units", { .name = NULL }, false },
-                { "all", { "batch-1.service", "batch.slice", "batch", "/usr/bin/job" }, true },
-                { "all", { "batch-1.service", "batch.slice", "nobody", "/usr/bin/x/y" }, true },
-                { "all", { "batch-12.service", "batch.slice", "batch", "/usr/bin/job" }, false },
-                { "all", { "batch-1.service", "system.slice", "batch", "/usr/bin/job" }, false },
-                { "all", { "batch-1.service", "batch.slice", "root", "/usr/bin/job" }, false },
-                { "all", { "batch-1.service", "batch.slice", NULL, "/usr/bin/job" }, false },
-                { "all", { "batch-1.service", "batch.slice", "batch", "/opt/job" }, false },
-                { "all", { "batch-1.service", "batch.slice", "batch", NULL }, false },
-                { "all", { "batch-1.service", NULL, "batch", "/usr/bin/job" }, false },
-                { "bracket", { .name = "node7.service" }, true },
-                { "bracket", { .name = "nodeX.service" }, false },
-                { "slice-only", { "anything.service", "user-1000.slice", NULL, NULL }, true },
-                { "slice-only", { "anything.service", "system.slice", NULL, NULL }, false },
-                { "slice-only", { "anything.service", NULL, NULL, NULL }, false },
-                { "negated", { .name = "app-a.service" }, true },
-                { "negated", { .name = "app-x.service" }, false },
+                {"units", {.name = "postgresql.service"}, true},
+                {"units", {.name = "postgresql@14-main.service"}, true},
+                {"units", {.name = "db.service"}, true},
+                {"units", {.name = "db2.service"}, false},
+                {"units", {.name = "mariadb.service"}, false},
+                {"units", {.name = NULL}, false},
+                {"all", {"batch-1.service", "batch.slice", "batch", "/usr/bin/job"}, true},
+                {"all", {"batch-1.service", "batch.slice", "nobody", "/usr/bin/x/y"}, true},
+                {"all", {"batch-12.service", "batch.slice", "batch", "/usr/bin/job"}, false},
+                {"all", {"batch-1.service", "system.slice", "batch", "/usr/bin/job"}, false},
+                {"all", {"batch-1.service", "batch.slice", "root", "/usr/bin/job"}, false},
+                {"all", {"batch-1.service", "batch.slice", NULL, "/usr/bin/job"}, false},
+                {"all", {"batch-1.service", "batch.slice", "batch", "/opt/job"}, false},
+                {"all", {"batch-1.service", "batch.slice", "batch", NULL}, false},
+                {"all", {"batch-1.service", NULL, "batch", "/usr/bin/job"}, false},
+                {"bracket", {.name = "node7.service"}, true},
+                {"bracket", {.name = "nodeX.service"}, false},
+                {"slice-only", {"anything.service", "user-1000.slice", NULL, NULL}, true},
+                {"slice-only", {"anything.service", "system.slice", NULL, NULL}, false},
+                {"slice-only", {"anything.service", NULL, NULL, NULL}, false},
+                {"negated", {.name = "app-a.service"}, true},
+                {"negated", {.name = "app-x.service"}, false},
         };
         for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
                 const Policy *p = policy_set_find(s, cases[i].policy);
                 ASSERT_TRUE(p != NULL);
                 if (policy_matches(p, &cases[i].unit) != cases[i].match)
-                        fprintf(stderr, "case %zu: %s vs %s\n", i, cases[i].policy, strna(cases[i].unit.name));
+                        fprintf(stderr, "case %zu: %s vs %s\n", i, cases[i].policy,
+                                strna(cases[i].unit.name));
                 ASSERT_EQ_INT(policy_matches(p, &cases[i].unit), cases[i].match);
         }
         ASSERT_TRUE(!policy_matches(NULL, &cases[0].unit));
         ASSERT_TRUE(!policy_matches(&s->policies[0], NULL));
 
         /* A match-less policy (never produced by the loader) matches nothing. */
-        Policy empty = { .name = (char *) "empty" };
+        Policy empty = {.name = (char *)"empty"};
         ASSERT_TRUE(!policy_matches(&empty, &cases[0].unit));
 }
 

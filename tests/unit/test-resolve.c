@@ -7,20 +7,23 @@
 #include "resolve.h"
 #include "tests.h"
 
-static const ParseContext ctx = { .ram_bytes = 16ULL << 30, .tasks_limit = 4194304 };
+static const ParseContext ctx = {.ram_bytes = 16ULL << 30, .tasks_limit = 4194304};
 
 /* Listed out of priority order on purpose; the two "tie" policies share a priority
  * and the one loaded later (second file) must win. */
 static const char file1[] =
         "{\"policies\": ["
-        "{\"name\": \"high\", \"priority\": 100, \"class\": \"protected\", \"match\": {\"unit\": \"db.service\"},"
+        "{\"name\": \"high\", \"priority\": 100, \"class\": \"protected\", \"match\": {\"unit\": "
+        "\"db.service\"},"
         " \"properties\": {\"CPUWeight\": 800}, \"pressure\": {\"floor\": {\"MemoryHigh\": \"256M\"}}},"
-        "{\"name\": \"low\", \"priority\": 10, \"class\": \"sheddable\", \"match\": {\"unit\": \"*.service\"},"
+        "{\"name\": \"low\", \"priority\": 10, \"class\": \"sheddable\", \"match\": {\"unit\": "
+        "\"*.service\"},"
         " \"properties\": {\"CPUWeight\": 100, \"MemoryHigh\": \"1G\", \"AllowedCPUs\": \"0-1\"},"
         " \"pressure\": {\"floor\": {\"MemoryHigh\": \"128M\", \"CPUWeight\": 5}}},"
         "{\"name\": \"tie-a\", \"priority\": 50, \"match\": {\"unit\": \"db.service\"},"
         " \"properties\": {\"IOWeight\": 100}},"
-        "{\"name\": \"other\", \"priority\": 1000, \"class\": \"sheddable\", \"match\": {\"unit\": \"web.service\"},"
+        "{\"name\": \"other\", \"priority\": 1000, \"class\": \"sheddable\", \"match\": {\"unit\": "
+        "\"web.service\"},"
         " \"properties\": {\"MemoryMax\": \"2G\"}}]}";
 static const char file2[] =
         "{\"policies\": ["
@@ -51,8 +54,9 @@ static void expect(const Resolved *r, PropertyId id, Layer layer, const char *so
         const ResolvedProp *rp = &r->props[id];
         const Property *p = property_get(id);
         if (rp->layer != layer || !streq_ptr(rp->source, source))
-                fprintf(stderr, "%s: layer %s source %s, expected %s %s\n", p->name, layer_to_string(rp->layer),
-                        strna(rp->source), layer_to_string(layer), strna(source));
+                fprintf(stderr, "%s: layer %s source %s, expected %s %s\n", p->name,
+                        layer_to_string(rp->layer), strna(rp->source), layer_to_string(layer),
+                        strna(source));
         ASSERT_EQ_INT(rp->layer, layer);
         ASSERT_TRUE(streq_ptr(rp->source, source));
         if (layer == LAYER_NONE)
@@ -67,13 +71,13 @@ static void expect(const Resolved *r, PropertyId id, Layer layer, const char *so
 static void test_layers_table(void) {
         _cleanup_(policy_set_freep) PolicySet *set = load();
         PropSet persistent = {}, runtime = {}, pressure = {};
-        const UnitInfo db = { .name = "db.service", .slice = "system.slice" };
+        const UnitInfo db = {.name = "db.service", .slice = "system.slice"};
 
         put(&persistent, PROP_CPU_WEIGHT, "300");
         put(&persistent, PROP_MEMORY_MAX, "4G");
         put(&persistent, PROP_OOM_SCORE_ADJUST, "-500");
         put(&runtime, PROP_CPU_WEIGHT, "400");
-        put(&runtime, PROP_MEMORY_HIGH, "");   /* reset beats the policy's 1G */
+        put(&runtime, PROP_MEMORY_HIGH, "");  /* reset beats the policy's 1G */
         put(&runtime, PROP_ALLOWED_CPUS, ""); /* reset */
         put(&runtime, PROP_OOM_SCORE_ADJUST, "-100");
         put(&pressure, PROP_ALLOWED_CPUS, "1"); /* pressure over a runtime reset */
@@ -86,39 +90,40 @@ static void test_layers_table(void) {
                 Layer layer;
                 const char *source, *text;
         } rows[] = {
-                { 0, PROP_CPU_WEIGHT, LAYER_POLICY, "high", "800" },
-                { 0, PROP_IO_WEIGHT, LAYER_POLICY, "tie-b", "200" },
-                { 0, PROP_MEMORY_HIGH, LAYER_POLICY, "low", "1G" },
-                { 0, PROP_TASKS_MAX, LAYER_POLICY, "noclass", "100" },
-                { 0, PROP_ALLOWED_CPUS, LAYER_POLICY, "low", "0-1" },
-                { 0, PROP_MEMORY_MAX, LAYER_NONE, NULL, NULL },
-                { 0, PROP_OOM_SCORE_ADJUST, LAYER_NONE, NULL, NULL },
-                { 1, PROP_CPU_WEIGHT, LAYER_PERSISTENT, NULL, "300" },
-                { 1, PROP_MEMORY_MAX, LAYER_PERSISTENT, NULL, "4G" },
-                { 1, PROP_IO_WEIGHT, LAYER_POLICY, "tie-b", "200" },
-                { 1, PROP_OOM_SCORE_ADJUST, LAYER_PERSISTENT, NULL, "-500" },
-                { 2, PROP_CPU_WEIGHT, LAYER_RUNTIME, NULL, "400" },
-                { 2, PROP_MEMORY_HIGH, LAYER_RUNTIME, NULL, "" },
-                { 2, PROP_ALLOWED_CPUS, LAYER_RUNTIME, NULL, "" },
-                { 2, PROP_MEMORY_MAX, LAYER_PERSISTENT, NULL, "4G" },
-                { 2, PROP_OOM_SCORE_ADJUST, LAYER_RUNTIME, NULL, "-100" },
-                { 2, PROP_TASKS_MAX, LAYER_POLICY, "noclass", "100" },
-                { 3, PROP_ALLOWED_CPUS, LAYER_PRESSURE, NULL, "1" },
-                { 3, PROP_MEMORY_MAX, LAYER_PRESSURE, NULL, "3G" },
-                { 3, PROP_CPU_WEIGHT, LAYER_RUNTIME, NULL, "400" },
-                { 3, PROP_MEMORY_HIGH, LAYER_RUNTIME, NULL, "" },
-                { 3, PROP_IO_WEIGHT, LAYER_POLICY, "tie-b", "200" },
+                {0, PROP_CPU_WEIGHT, LAYER_POLICY, "high", "800"},
+                {0, PROP_IO_WEIGHT, LAYER_POLICY, "tie-b", "200"},
+                {0, PROP_MEMORY_HIGH, LAYER_POLICY, "low", "1G"},
+                {0, PROP_TASKS_MAX, LAYER_POLICY, "noclass", "100"},
+                {0, PROP_ALLOWED_CPUS, LAYER_POLICY, "low", "0-1"},
+                {0, PROP_MEMORY_MAX, LAYER_NONE, NULL, NULL},
+                {0, PROP_OOM_SCORE_ADJUST, LAYER_NONE, NULL, NULL},
+                {1, PROP_CPU_WEIGHT, LAYER_PERSISTENT, NULL, "300"},
+                {1, PROP_MEMORY_MAX, LAYER_PERSISTENT, NULL, "4G"},
+                {1, PROP_IO_WEIGHT, LAYER_POLICY, "tie-b", "200"},
+                {1, PROP_OOM_SCORE_ADJUST, LAYER_PERSISTENT, NULL, "-500"},
+                {2, PROP_CPU_WEIGHT, LAYER_RUNTIME, NULL, "400"},
+                {2, PROP_MEMORY_HIGH, LAYER_RUNTIME, NULL, ""},
+                {2, PROP_ALLOWED_CPUS, LAYER_RUNTIME, NULL, ""},
+                {2, PROP_MEMORY_MAX, LAYER_PERSISTENT, NULL, "4G"},
+                {2, PROP_OOM_SCORE_ADJUST, LAYER_RUNTIME, NULL, "-100"},
+                {2, PROP_TASKS_MAX, LAYER_POLICY, "noclass", "100"},
+                {3, PROP_ALLOWED_CPUS, LAYER_PRESSURE, NULL, "1"},
+                {3, PROP_MEMORY_MAX, LAYER_PRESSURE, NULL, "3G"},
+                {3, PROP_CPU_WEIGHT, LAYER_RUNTIME, NULL, "400"},
+                {3, PROP_MEMORY_HIGH, LAYER_RUNTIME, NULL, ""},
+                {3, PROP_IO_WEIGHT, LAYER_POLICY, "tie-b", "200"},
         };
 
         for (int layers = 0; layers <= 3; layers++) {
                 Resolved r;
                 ASSERT_EQ_INT(resolve_unit(set, &db, layers >= 1 ? &persistent : NULL,
-                                           layers >= 2 ? &runtime : NULL, layers >= 3 ? &pressure : NULL, &r),
+                                           layers >= 2 ? &runtime : NULL, layers >= 3 ? &pressure : NULL,
+                                           &r),
                               0);
 
                 /* Class and floors come from policies only, whatever the overrides. */
                 ASSERT_EQ_INT(r.class, CLASS_PROTECTED);
-                static const char *const order[] = { "low", "tie-a", "tie-b", "high", "noclass" };
+                static const char *const order[] = {"low", "tie-a", "tie-b", "high", "noclass"};
                 ASSERT_EQ_INT(r.n_matched, ELEMENTSOF(order));
                 for (size_t i = 0; i < ELEMENTSOF(order); i++)
                         ASSERT_STREQ(r.matched[i]->name, order[i]);
@@ -147,7 +152,7 @@ static void test_class_and_no_match(void) {
         Resolved r;
 
         /* "low" matches every service and is sheddable; nothing higher sets a class. */
-        const UnitInfo app = { .name = "app.service" };
+        const UnitInfo app = {.name = "app.service"};
         ASSERT_EQ_INT(resolve_unit(set, &app, NULL, NULL, NULL, &r), 0);
         ASSERT_EQ_INT(r.class, CLASS_SHEDDABLE);
         ASSERT_EQ_INT(r.n_matched, 1);
@@ -155,7 +160,7 @@ static void test_class_and_no_match(void) {
         resolved_done(&r);
 
         /* "web.service": "low" and "other" (priority 1000, sheddable). */
-        const UnitInfo web = { .name = "web.service" };
+        const UnitInfo web = {.name = "web.service"};
         ASSERT_EQ_INT(resolve_unit(set, &web, NULL, NULL, NULL, &r), 0);
         ASSERT_EQ_INT(r.n_matched, 2);
         ASSERT_STREQ(r.matched[1]->name, "other");
@@ -163,7 +168,7 @@ static void test_class_and_no_match(void) {
         resolved_done(&r);
 
         /* No policy matches a slice: class normal, no floors, nothing set... */
-        const UnitInfo slice = { .name = "system.slice" };
+        const UnitInfo slice = {.name = "system.slice"};
         ASSERT_EQ_INT(resolve_unit(set, &slice, NULL, NULL, NULL, &r), 0);
         ASSERT_EQ_INT(r.class, CLASS_NORMAL);
         ASSERT_EQ_INT(r.n_matched, 0);
@@ -184,7 +189,7 @@ static void test_class_and_no_match(void) {
         resolved_done(&r); /* idempotent */
         prop_set_done(&runtime);
 
-        Resolved untouched = { .n_matched = 42 };
+        Resolved untouched = {.n_matched = 42};
         ASSERT_EQ_INT(resolve_unit(set, NULL, NULL, NULL, NULL, &untouched), -EINVAL);
         ASSERT_EQ_INT(untouched.n_matched, 42);
 }
@@ -194,7 +199,7 @@ static void test_ownership(void) {
         PolicySet *set = load();
         PropSet rt = {};
         Resolved r;
-        const UnitInfo db = { .name = "db.service" };
+        const UnitInfo db = {.name = "db.service"};
 
         put(&rt, PROP_ALLOWED_CPUS, "0");
         ASSERT_EQ_INT(resolve_unit(set, &db, NULL, &rt, NULL, &r), 0);
@@ -206,7 +211,7 @@ static void test_ownership(void) {
 }
 
 static void test_layer_names(void) {
-        static const char *const want[] = { "none", "policy", "persistent", "runtime", "pressure" };
+        static const char *const want[] = {"none", "policy", "persistent", "runtime", "pressure"};
         for (int l = 0; l < _LAYER_MAX; l++)
                 ASSERT_STREQ(layer_to_string(l), want[l]);
         ASSERT_TRUE(layer_to_string(_LAYER_MAX) == NULL);
