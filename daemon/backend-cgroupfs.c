@@ -83,7 +83,7 @@ static int cgroupfs_apply(Backend *b, Unit *u, const bool todo[_PROP_MAX], int e
                                 break;
                         }
                         r = write_one_at(u->priv->dirfd, w[i].file, w[i].content, p->controller == CTRL_MEMORY);
-                        if (r == -ENODEV || (r == -ENOENT && faccessat(u->priv->dirfd, ".", F_OK, 0) < 0)) {
+                        if (r == -ENODEV || (r == -ENOENT && unit_vanished(u))) {
                                 log_debug_errno(r, "%s: vanished while applying %s: %m", u->name, p->name);
                                 errors[id] = r;
                                 break;

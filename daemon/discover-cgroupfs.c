@@ -184,6 +184,10 @@ void discover_unit_unwatch(Unit *u) {
         u->priv->wd = -1;
 }
 
+static bool unit_present(const char *unit, void *userdata) {
+        return manager_get_unit(userdata, unit) != NULL;
+}
+
 int discover_cgroupfs_start(Manager *m) {
         int r;
 
@@ -209,6 +213,9 @@ int discover_cgroupfs_start(Manager *m) {
                         log_warning("Watched slice %s (%s%s) does not exist, ignoring it.", *s, m->cgroup_root,
                                     path);
         }
+        /* discovery is complete here: originals of units that went away while we
+         * were not running can never be restored */
+        (void) state_prune_originals(&m->priv->state, unit_present, m);
         return 0;
 }
 

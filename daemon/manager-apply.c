@@ -5,6 +5,7 @@
 
 #include <fcntl.h>
 #include <stdio.h>
+#include <sys/stat.h>
 
 #include "bus.h"
 #include "fileio.h"
@@ -255,7 +256,7 @@ int unit_apply(Unit *u) {
                 }
                 for (PropertyId id = 0; id < _PROP_MAX; id++)
                         if (todo[id] && u->props[id].status == APPLY_NOT_APPLIED)
-                                log_warning("%s: %s=%s %s", u->name, property_get(id)->name,
+                                log_full(unit_vanished(u) ? LOG_DEBUG : LOG_WARNING, "%s: %s=%s %s", u->name, property_get(id)->name,
                                             strna(u->props[id].desired_text), strna(u->props[id].reason));
         }
 

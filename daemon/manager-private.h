@@ -45,6 +45,9 @@ void manager_schedule_work(Manager *m);
 int unit_new(Manager *m, const char *name, Unit **ret);
 Unit *unit_free(Unit *u);
 void unit_prop_done(UnitProp *p);
+/* The cgroup was removed under us (its path is gone or names another
+ * directory): failures are expected then, worth a debug line at most. */
+bool unit_vanished(Unit *u);
 
 /* manager-apply.c */
 int unit_apply(Unit *u);           /* resolve + restore + write + read back + emit */

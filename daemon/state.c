@@ -239,3 +239,18 @@ int state_list_originals(State *s, const char *unit, char ***ret) {
         *ret = l;
         return 0;
 }
+
+int state_prune_originals(State *s, bool (*keep)(const char *unit, void *userdata), void *userdata) {
+        const char *unit;
+        json_t *v, *tmp;
+        bool changed = false;
+
+        json_object_foreach_safe(s->originals, tmp, unit, v) {
+                if (keep(unit, userdata))
+                        continue;
+                log_info("%s: no longer present, forgetting its recorded original values", unit);
+                (void) json_object_del(s->originals, unit);
+                changed = true;
+        }
+        return changed ? save_units(s->originals_path, s->originals) : 0;
+}

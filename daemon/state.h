@@ -40,5 +40,8 @@ int state_drop_original(State *s, const char *unit, const char *file);
 int state_drop_unit_originals(State *s, const char *unit);
 /* Drops the unit's originals if they were recorded for another cgroup instance. */
 int state_check_cgroup_id(State *s, const char *unit, uint64_t cgroup_id);
+/* Drops the originals of every unit for which keep() returns false (units gone
+ * while the daemon was not running); saves if anything changed. */
+int state_prune_originals(State *s, bool (*keep)(const char *unit, void *userdata), void *userdata);
 /* NULL-terminated malloc'ed list of the unit's recorded file keys (may be empty). */
 int state_list_originals(State *s, const char *unit, char ***ret);

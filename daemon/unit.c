@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
+#include <sys/stat.h>
 #include <systemd/sd-bus.h>
 
 #include "bus.h"
+#include "fileio.h"
 #include "manager-private.h"
 #include "plan.h"
 
@@ -56,6 +58,16 @@ int unit_new(Manager *m, const char *name, Unit **ret) {
         }
         *ret = u;
         return 0;
+}
+
+bool unit_vanished(Unit *u) {
+        _cleanup_free_ char *path = path_join(u->manager->cgroup_root, u->cgroup_path);
+        struct stat st;
+
+        /* removed, or another directory (a new instance) under the same path */
+        if (!path || stat(path, &st) < 0)
+                return true;
+        return (uint64_t) st.st_ino != u->priv->cgroup_id;
 }
 
 void unit_prop_done(UnitProp *p) {

@@ -26,10 +26,19 @@ file_is "$SLICE/db.service/memory.max" 2147483648 || fail "restart changed memor
 log_since "$mark" 'db.service: CPUWeight=800 .*wrote' && fail "restart re-wrote a value already in place"
 grep -q '"cpu.weight": "150' "$RUNTIME_DIR/originals.json" || fail "original overwritten by restart"
 
-# a second SIGKILL/restart cycle does not stack either
+# a second SIGKILL/restart cycle does not stack either; a unit that went away
+# meanwhile has its originals forgotten (they can never be restored)
+make_cgroup_dir "$SLICE/gone.service"
+policy 60-gone.json '{ "policies": [
+  { "name": "gone", "match": { "unit": "gone.service" }, "properties": { "TasksMax": 5 } } ] }'
+kill -HUP "$DAEMON_PID"
+expect_file "$SLICE/gone.service/pids.max" 5
+grep -q '"gone.service"' "$RUNTIME_DIR/originals.json" || fail "gone.service originals not recorded"
 stop_daemon KILL || true
+rm -rf "$SLICE/gone.service"
 start_daemon
 grep -q '"cpu.weight": "150' "$RUNTIME_DIR/originals.json" || fail "original lost after second restart"
+! grep -q '"gone.service"' "$RUNTIME_DIR/originals.json" || fail "originals of a vanished unit kept"
 
 stop_daemon TERM || fail "daemon exited with $?"
 file_is "$SLICE/db.service/cpu.weight" 150 || fail "stop restored $(cat "$SLICE/db.service/cpu.weight"), not the true original 150"
