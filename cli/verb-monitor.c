@@ -112,9 +112,10 @@ static int on_signal(sd_bus_message *m, void *userdata, sd_bus_error *error) {
                 unit = NULL;
 
         if (arg.json != JSON_OFF) {
-                o = json_pack("{s:s,s:s,s:s,s:s?}", "time", ts, "signal", member, "path", path, "unit", unit);
+                o = json_pack("{s:s,s:s,s:s}", "time", ts, "signal", member, "path", path);
                 if (!o)
                         return 0;
+                json_object_set_new(o, "unit", unit ? json_string(unit) : json_null());
         } else if (asprintf(&line, "%s %s%s%s", ts, member, unit ? " " : "", unit ?: "") < 0)
                 return 0;
 

@@ -200,7 +200,7 @@ int verb_pressure(int argc, char *argv[]) {
                 return CTL_EXIT_FAILURE;
         if (arg.json != JSON_OFF) {
                 arr = json_array();
-                json_array_append_new(arr, json_pack("{s:s?,s:o,s:o,s:o}", "unit", NULL, "MemoryPressure",
+                json_array_append_new(arr, json_pack("{s:n,s:o,s:o,s:o}", "unit", "MemoryPressure",
                                                      psi_json(mgr, "MemoryPressure"), "CPUPressure",
                                                      psi_json(mgr, "CPUPressure"), "IOPressure",
                                                      psi_json(mgr, "IOPressure")));
@@ -249,7 +249,7 @@ int verb_pressure(int argc, char *argv[]) {
                                                psi_json(all, "IOPressure"), "MemoryCurrent",
                                                current == UINT64_MAX ? json_null()
                                                                      : json_integer((json_int_t) current),
-                                               throttled));
+                                               "Throttled", throttled));
                         continue;
                 }
                 char m1[64], c1[64], i1[64], cur[32];

@@ -100,6 +100,8 @@ expect_ok ctl pressure
 grep -Eq '^db\.service +[0-9.]+/[0-9.]+/[0-9.]+ ' <<<"$LAST_OUT" || fail "pressure: $LAST_OUT"
 expect_ok ctl pressure --json
 json_ok "$LAST_OUT"
+[[ $(json_get "$LAST_OUT" '[(u["Throttled"], u["MemoryPressure"]["avg10"]) for u in d if u["unit"]=="db.service"][0]') == \
+        "(False, 0.0)" ]] || fail "pressure --json: $LAST_OUT"
 
 # reload
 policy 50-test.json '{ "policies": [ { "name": "db", "match": { "unit": "db.service" }, "properties": { "IOWeight": 600 } } ] }'
