@@ -20,9 +20,12 @@
 #include "resolve.h"
 #include "verbs.h"
 
+typedef enum CheckJson { CHECK_JSON_OFF, CHECK_JSON_SHORT, CHECK_JSON_PRETTY } CheckJson;
+
 typedef struct Args {
         const char *explain, *user, *exe, *slice;
-        bool json;
+        CheckJson json; /* as the other verbs: bare --json is "short" (one line) */
+        bool legend;
 } Args;
 
 static void help(void) {
@@ -33,7 +36,10 @@ static void help(void) {
                "     --user=USER       User= of UNIT, for matching (with --explain)\n"
                "     --exe=PATH        Main executable of UNIT, for matching (with --explain)\n"
                "     --slice=SLICE     Slice of UNIT, for matching (default: system.slice)\n"
-               "     --json            Print the result as JSON on standard output\n");
+               "     --json[=MODE]     Print the result as JSON on standard output\n"
+               "                       (short: one line, the default; pretty; off)\n"
+               "     --no-legend       Do not print the table headers\n"
+               "     --no-pager        Accepted for symmetry; check never pages\n");
 }
 
 /* MemTotal for "N%" sizes; the daemon uses the same source. */
@@ -68,14 +74,16 @@ static uint64_t read_tasks_limit(void) {
 }
 
 static int parse_args(int argc, char *argv[], Args *a) {
-        enum { ARG_EXPLAIN = 0x100, ARG_USER, ARG_EXE, ARG_SLICE, ARG_JSON };
+        enum { ARG_EXPLAIN = 0x100, ARG_USER, ARG_EXE, ARG_SLICE, ARG_JSON, ARG_NO_LEGEND, ARG_NO_PAGER };
         static const struct option options[] = {
                 {"help", no_argument, NULL, 'h'},
                 {"explain", required_argument, NULL, ARG_EXPLAIN},
                 {"user", required_argument, NULL, ARG_USER},
                 {"exe", required_argument, NULL, ARG_EXE},
                 {"slice", required_argument, NULL, ARG_SLICE},
-                {"json", no_argument, NULL, ARG_JSON},
+                {"json", optional_argument, NULL, ARG_JSON},
+                {"no-legend", no_argument, NULL, ARG_NO_LEGEND},
+                {"no-pager", no_argument, NULL, ARG_NO_PAGER},
                 {},
         };
         int c;
@@ -99,7 +107,23 @@ static int parse_args(int argc, char *argv[], Args *a) {
                         a->slice = optarg;
                         break;
                 case ARG_JSON:
-                        a->json = true;
+                        if (!optarg || streq(optarg, "short"))
+                                a->json = CHECK_JSON_SHORT;
+                        else if (streq(optarg, "pretty"))
+                                a->json = CHECK_JSON_PRETTY;
+                        else if (streq(optarg, "off"))
+                                a->json = CHECK_JSON_OFF;
+                        else {
+                                fprintf(stderr,
+                                        "Unknown --json= mode \"%s\": expected short, pretty or off.\n",
+                                        optarg);
+                                return -EINVAL;
+                        }
+                        break;
+                case ARG_NO_LEGEND:
+                        a->legend = false;
+                        break;
+                case ARG_NO_PAGER:
                         break;
                 default:
                         return -EINVAL; /* getopt printed why */
@@ -203,15 +227,16 @@ static const char *policy_class_text(const Policy *p) {
 }
 
 /* Rows of cells, printed with every column but the last padded to its widest cell. */
-static void print_table(char *const *cells, size_t n_rows, size_t n_cols) {
+static void print_table(char *const *cells, size_t n_rows, size_t n_cols, bool legend) {
         size_t w[8] = {};
-        for (size_t r = 0; r < n_rows; r++)
+        size_t first = legend ? 0 : 1; /* row 0 is the header */
+        for (size_t r = first; r < n_rows; r++)
                 for (size_t c = 0; c < n_cols && c < ELEMENTSOF(w); c++) {
                         size_t l = strlen(cells[r * n_cols + c]);
                         if (l > w[c])
                                 w[c] = l;
                 }
-        for (size_t r = 0; r < n_rows; r++) {
+        for (size_t r = first; r < n_rows; r++) {
                 for (size_t c = 0; c < n_cols; c++) {
                         const char *s = cells[r * n_cols + c];
                         if (c + 1 < n_cols)
@@ -228,7 +253,7 @@ static void free_cells(char **cells, size_t n) {
         free(cells);
 }
 
-static int explain_text(const UnitInfo *u, const Resolved *r) {
+static int explain_text(const UnitInfo *u, const Resolved *r, bool legend) {
         printf("Unit:  %s\nSlice: %s\n", u->name, strna(u->slice));
         if (u->user)
                 printf("User:  %s\n", u->user);
@@ -264,7 +289,7 @@ static int explain_text(const UnitInfo *u, const Resolved *r) {
                         free_cells(cells, rows * cols);
                         return -ENOMEM;
                 }
-        print_table(cells, rows, cols);
+        print_table(cells, rows, cols, legend);
         free_cells(cells, rows * cols);
         printf("\n");
 
@@ -298,7 +323,7 @@ static int explain_text(const UnitInfo *u, const Resolved *r) {
                                 free_cells(cells, rows * cols);
                                 return -ENOMEM;
                         }
-                print_table(cells, rows, cols);
+                print_table(cells, rows, cols, legend);
                 free_cells(cells, rows * cols);
         }
 
@@ -383,7 +408,7 @@ static json_t *diags_json(const Diags *d) {
 int verb_check(int argc, char *argv[]) {
         _cleanup_(policy_set_freep) PolicySet *set = NULL;
         _cleanup_free_ char *slice = NULL;
-        Args a = {};
+        Args a = {.legend = true};
         Diags diags = {};
         Resolved res = {};
         bool have_res = false;
@@ -436,7 +461,9 @@ int verb_check(int argc, char *argv[]) {
                 json_object_set_new(o, "errors", diags_json(&diags));
                 if (have_res)
                         json_object_set_new(o, "explain", explain_json(&unit, &res));
-                r = json_dumpf(o, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+                r = json_dumpf(o, stdout,
+                               (a.json == CHECK_JSON_PRETTY ? JSON_INDENT(2) : JSON_COMPACT) |
+                                       JSON_PRESERVE_ORDER);
                 json_decref(o);
                 printf("\n");
                 if (r < 0) {
@@ -445,7 +472,7 @@ int verb_check(int argc, char *argv[]) {
                 }
         } else {
                 print_diags(&diags);
-                if (have_res && explain_text(&unit, &res) < 0) {
+                if (have_res && explain_text(&unit, &res, a.legend) < 0) {
                         fprintf(stderr, "Out of memory.\n");
                         goto finish;
                 }

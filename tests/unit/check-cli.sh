@@ -124,6 +124,14 @@ run 0 "$EX/critical-isolation.json" --explain system.slice && {
         expect_line out 'MemoryHigh 1G    policy system-slice-cap'
 }
 run 0 "$EX/database-vs-batch.json" --explain nginx.service && expect_line out 'No policy matches nginx.service.'
+# --no-legend drops the table headers (and the widths they forced).
+run 0 "$EX/database-vs-batch.json" --explain db.service --no-legend --no-pager && {
+        expect_line out 'CPUWeight      800  policy database'
+        if grep -q '^PROPERTY\|^POLICY' "$TMP/out"; then
+                echo "FAIL (test $n): --no-legend printed a header" >&2
+                failed=1
+        fi
+}
 # --slice decides slice matches.
 echo '{"policies": [{"name": "b", "match": {"slice": "batch.slice"}, "properties": {"TasksMax": 50}}]}' >"$TMP/slice.json"
 run 0 "$TMP/slice.json" --explain x.service && expect_line out 'No policy matches x.service.'
@@ -142,6 +150,13 @@ props = {p["property"]: p for p in e["properties"]}
 assert props["CPUWeight"]["value"] == "800" and props["CPUWeight"]["layer"] == "policy", props
 assert props["CPUWeight"]["source"] == "database", props
 PY
+        run 0 --json=pretty "$EX/critical-isolation.json" && {
+                expect_line out '  "valid": true,'
+                python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$TMP/out" || { echo "FAIL: --json=pretty" >&2; failed=1; }
+        }
+        run 0 --json=short "$EX/critical-isolation.json" && expect_lines out 1
+        run 1 --json=long "$EX/critical-isolation.json" &&
+                expect_line err 'Unknown --json= mode "long": expected short, pretty or off.'
         run 1 --json policies/bad/unknown-class.json &&
                 python3 - "$TMP/out" <<'PY' || { echo "FAIL: --json errors" >&2; failed=1; }
 import json, sys
