@@ -1321,7 +1321,9 @@ static int name_ref_cmp(const void *a, const void *b) {
 }
 
 /* Reports every later duplicate of a name with the position of its first definition. */
-static int check_duplicates(Ctx *c, const Policy *ps, size_t n) {
+/* Reports every later duplicate of a name, at its "name" value, with the
+ * position of the first definition (positions must be known by now). */
+static int check_duplicates(Ctx *c, const Policy *ps, char **name_paths, size_t n) {
         if (n < 2)
                 return 0;
         _cleanup_free_ NameRef *refs = calloc(n, sizeof(NameRef));
@@ -1332,19 +1334,19 @@ static int check_duplicates(Ctx *c, const Policy *ps, size_t n) {
         qsort(refs, n, sizeof(NameRef), name_ref_cmp);
 
         bool bad = false;
-        for (size_t i = 1; i < n; i++) {
-                size_t first = i - 1;
-                while (i < n && streq(refs[i].name, refs[first].name)) {
-                        const Policy *p = &ps[refs[i].index], *q = &ps[refs[first].index];
-                        c->n_errors++;
-                        if (c->diags && diags_add(c->diags, c->file, p->line, p->column,
-                                                  "duplicate policy name \"%s\" (first defined at %s:%u:%u)",
-                                                  p->name, q->file, q->line, q->column) < 0)
-                                return -ENOMEM;
-                        bad = true;
-                        i++;
+        for (size_t i = 1, first = 0; i < n; i++) {
+                if (!streq(refs[i].name, refs[first].name)) {
+                        first = i;
+                        continue;
                 }
+                const Policy *q = &ps[refs[first].index];
+                err(c, name_paths[refs[i].index], false,
+                    "duplicate policy name \"%s\" (first defined at %s:%u:%u)", q->name, q->file, q->line,
+                    q->column);
+                bad = true;
         }
+        if (c->oom)
+                return -ENOMEM;
         return bad ? -EINVAL : 0;
 }
 
@@ -1353,6 +1355,18 @@ static int diag_cmp(const void *a, const void *b) {
         if (x->line != y->line)
                 return x->line == 0 ? 1 : y->line == 0 ? -1 : (x->line > y->line) - (x->line < y->line);
         return (x->column > y->column) - (x->column < y->column);
+}
+
+/* Insertion sort: stable, so two problems at one place keep the order they were
+ * found in; a file contributes at most ERRORS_PER_FILE_MAX + 1 entries. */
+static void diags_sort_stable(Diag *d, size_t n) {
+        for (size_t i = 1; i < n; i++) {
+                Diag t = d[i];
+                size_t j = i;
+                for (; j > 0 && diag_cmp(&d[j - 1], &t) > 0; j--)
+                        d[j] = d[j - 1];
+                d[j] = t;
+        }
 }
 
 static int syntax_error(const char *json, const char *filename, const json_error_t *e, Diags *diags) {
@@ -1530,17 +1544,17 @@ int policy_set_parse_string(const char *json, const char *filename, const ParseC
         for (size_t i = 0; i < set->n_policies; i++)
                 pos_of(&c, name_paths[i], false, &set->policies[i].line, &set->policies[i].column);
 
+        r = check_duplicates(&c, set->policies, name_paths, set->n_policies);
+        if (r == -ENOMEM)
+                goto finish;
+        if (r < 0)
+                bad = true;
+
         if (diags) {
                 r = emit_pending(&c);
                 if (r < 0)
                         goto finish;
         }
-
-        r = check_duplicates(&c, set->policies, set->n_policies);
-        if (r == -ENOMEM)
-                goto finish;
-        if (r < 0)
-                bad = true;
 
         r = bad || c.n_errors > 0 ? -EINVAL : 0;
 
@@ -1551,8 +1565,8 @@ finish:
         strv_free_n(name_paths, set ? set->n_policies : 0);
         /* Report a file's problems in reading order, whatever order jansson's
          * hash table handed us the keys in. */
-        if (diags && diags->n > first_diag + 1)
-                qsort(diags->items + first_diag, diags->n - first_diag, sizeof(Diag), diag_cmp);
+        if (diags)
+                diags_sort_stable(diags->items + first_diag, diags->n - first_diag);
         if (r < 0)
                 return r;
         *ret = TAKE_PTR(set);

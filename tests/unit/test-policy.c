@@ -432,6 +432,37 @@ static void test_generated(void) {
                 diags_done(&d);
         }
 
+        /* Duplicate names count toward the cap too. */
+        {
+                size_t n = 100;
+                _cleanup_free_ char *j = malloc(n * 64 + 64);
+                char *o = stpcpy(j, "{\"policies\": [\n");
+                for (size_t i = 0; i < n; i++)
+                        o += sprintf(o, "%s{\"name\": \"x\", \"match\": {\"unit\": \"a\"}}\n", i ? "," : "");
+                strcpy(o, "]}");
+                ASSERT_EQ_INT(policy_set_parse_string(j, "dups.json", &ctx, &s, &d), -EINVAL);
+                ASSERT_TRUE(s == SENTINEL);
+                ASSERT_TRUE(d.n > 10 && d.n < n - 1);
+                ASSERT_EQ_INT(d.items[0].line, 3);
+                ASSERT_EQ_INT(d.items[0].column, 11); /* after the leading ',' */
+                ASSERT_STREQ(d.items[0].message,
+                             "duplicate policy name \"x\" (first defined at dups.json:2:10)");
+                ASSERT_CONTAINS(d.items[d.n - 1].message, "too many errors");
+                diags_done(&d);
+        }
+
+        /* Two problems at one place keep the order they were found in. */
+        for (int k = 0; k < 2; k++) {
+                ASSERT_EQ_INT(policy_set_parse_string("{\"policies\": [{}]}", "two.json", &ctx, &s, &d),
+                              -EINVAL);
+                ASSERT_EQ_INT(d.n, 2);
+                ASSERT_EQ_INT(d.items[0].column, 15);
+                ASSERT_EQ_INT(d.items[1].column, 15);
+                ASSERT_CONTAINS(d.items[0].message, "has no \"name\"");
+                ASSERT_CONTAINS(d.items[1].message, "has no \"match\"");
+                diags_done(&d);
+        }
+
         /* Keys needing escapes, and escaped key text, still get exact positions. */
         {
                 const char *j = "{\"policies\": [{\"name\": \"p\", \"match\": {\"unit\": \"a\"},\n"
