@@ -12,6 +12,15 @@
 #                      "valgrind --error-exitcode=1 --leak-check=full"
 
 set -euo pipefail
+
+# `meson test --wrapper=valgrind` wraps this script's bash, not the daemon, and
+# then reports bash's own leaks. Hand valgrind over to the daemon instead: the
+# test re-runs natively with CGPOLICYD_WRAPPER set (valgrind does not follow exec).
+if [[ ${LD_PRELOAD:-} == *vgpreload* && -z ${CGPOLICYD_REEXEC:-} ]]; then
+        export CGPOLICYD_REEXEC=1
+        export CGPOLICYD_WRAPPER=${CGPOLICYD_WRAPPER:-valgrind --error-exitcode=1 --leak-check=full}
+        exec env -u LD_PRELOAD "$BASH" "$0" "$@"
+fi
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 
 : "${CGPOLICYD:?CGPOLICYD must point to the cgpolicyd binary}"
