@@ -104,7 +104,10 @@ extern const char *const policy_default_dirs[]; /* /etc/cgpolicyd/policies.d, /r
  * whole document is rejected: returns -EINVAL, appends "file:line:column" diags,
  * and *ret is untouched. Validates unknown keys, wrong types, bad values (through
  * the property table), duplicate policy names (also across files already in
- * `into` when into != NULL), unknown classes and bad globs. */
+ * `into` when into != NULL), unknown classes and bad globs.
+ * (Note: there is no `into` parameter; duplicates across files are reported by
+ * policy_set_merge.) Files larger than 4 MiB are refused; at most 50 errors are
+ * reported per file, then one "too many errors" line. */
 int policy_set_parse_string(const char *json, const char *filename, const ParseContext *ctx,
                             PolicySet **ret, Diags *diags);
 int policy_set_parse_file(const char *path, const ParseContext *ctx, PolicySet **ret, Diags *diags);
