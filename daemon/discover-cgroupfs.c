@@ -27,6 +27,12 @@ static Unit *unit_by_wd(Manager *m, int wd) {
         return NULL;
 }
 
+static bool is_slice_name(const char *name) {
+        size_t l = strlen(name);
+
+        return l > 6 && streq(name + l - 6, ".slice");
+}
+
 static int add_child(Manager *m, Unit *parent, const char *name) {
         _cleanup_free_ char *path = NULL;
 
@@ -35,7 +41,8 @@ static int add_child(Manager *m, Unit *parent, const char *name) {
         path = path_join(parent->cgroup_path, name);
         if (!path)
                 return -ENOMEM;
-        return manager_add_unit(m, name, parent->name, path, parent->priv->discover_children, NULL, 0, NULL);
+        /* only slices hold units; a service's sub-cgroups (Delegate=) are its own business */
+        return manager_add_unit(m, name, parent->name, path, is_slice_name(name), NULL, 0, NULL);
 }
 
 static int scan_children(Manager *m, Unit *parent) {
@@ -131,6 +138,28 @@ static void handle_event(Manager *m, const struct inotify_event *e) {
         manager_schedule_work(m);
 }
 
+/* Events were lost: look at everything again (new children, drift, processes).
+ * Units that vanished meanwhile are noticed through their IN_IGNORED. */
+static void rescan_all(Manager *m) {
+        log_warning("inotify queue overflowed, rescanning all watched cgroups.");
+        for (size_t i = 0; i < m->n_units; i++) {
+                Unit *u = m->units[i];
+
+                u->priv->dirty = u->priv->procs_dirty = true;
+                /* force the drift check to re-read every managed file */
+                for (PropertyId id = 0; id < _PROP_MAX; id++) {
+                        free(u->priv->seen[id]);
+                        u->priv->seen[id] = NULL;
+                }
+        }
+        for (size_t i = 0; i < m->n_units; i++)
+                if (m->units[i]->priv->discover_children && scan_children(m, m->units[i]) == -ENOMEM) {
+                        log_oom();
+                        break;
+                }
+        manager_schedule_work(m);
+}
+
 static int on_inotify(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
         Manager *m = userdata;
         union {
@@ -150,7 +179,7 @@ static int on_inotify(sd_event_source *s, int fd, uint32_t revents, void *userda
                         const struct inotify_event *e = (const struct inotify_event *) p;
 
                         if (e->mask & IN_Q_OVERFLOW)
-                                log_warning("inotify queue overflowed, some cgroup changes may be missed");
+                                rescan_all(m);
                         else
                                 handle_event(m, e);
                         p += sizeof(struct inotify_event) + e->len;

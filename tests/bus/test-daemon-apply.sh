@@ -8,7 +8,9 @@ make_tree web.service other.service
 policy 50-test.json '{ "policies": [
   { "name": "db", "match": { "unit": "db.service" }, "properties": { "CPUWeight": 800, "MemoryHigh": "1G" } },
   { "name": "web", "match": { "unit": "web*.service" }, "properties": { "CPUWeight": 300, "TasksMax": 200 } },
-  { "name": "slice", "match": { "unit": "system.slice" }, "properties": { "MemoryHigh": "2G" } } ] }'
+  { "name": "slice", "match": { "unit": "system.slice" }, "properties": { "MemoryHigh": "2G" } },
+  { "name": "getty", "match": { "slice": "system-getty.slice" }, "properties": { "TasksMax": 7 } },
+  { "name": "sub", "match": { "unit": "inner.scope" }, "properties": { "TasksMax": 3 } } ] }'
 
 start_daemon
 
@@ -39,4 +41,14 @@ expect_file "$SLICE/web2.service/cpu.weight" 300
 
 daemon_alive || fail "daemon died"
 grep -q 'web2.service: CPUWeight=300' "$LOG" || fail "no log line for web2.service"
+
+# nested slices hold units too (matched by their slice); a service's own
+# sub-cgroups (Delegate=) are not units
+make_cgroup_dir "$STAGING/system-getty.slice/getty@tty1.service"
+mv "$STAGING/system-getty.slice" "$SLICE/system-getty.slice"
+expect_file "$SLICE/system-getty.slice/getty@tty1.service/pids.max" 7
+make_cgroup_dir "$STAGING/inner.scope"
+mv "$STAGING/inner.scope" "$SLICE/web.service/inner.scope"
+sleep 0.3
+file_is "$SLICE/web.service/inner.scope/pids.max" max || fail "a service's sub-cgroup was managed as a unit"
 stop_daemon TERM || fail "daemon exited with $?"
