@@ -40,7 +40,8 @@ static void enable_controller(Unit *u, Controller c) {
                         return;
                 /* already enabled: the file is missing for another reason */
                 if (read_full_file_at(dfd, "cgroup.subtree_control", &cur) >= 0)
-                        for (char *t = strtok_r(cur, " \t\n", &saveptr); t; t = strtok_r(NULL, " \t\n", &saveptr))
+                        for (char *t = strtok_r(cur, " \t\n", &saveptr); t;
+                             t = strtok_r(NULL, " \t\n", &saveptr))
                                 if (streq(t, text + 1))
                                         return;
                 r = write_one_at(dfd, "cgroup.subtree_control", text, false);
@@ -68,10 +69,12 @@ static int cgroupfs_apply(Backend *b, Unit *u, const bool todo[_PROP_MAX], int e
 
                 if (!todo[id] || !p->cgroup_file)
                         continue;
-                r = property_cgroup_writes(p, v, old, period, quota, device_resolve, b->manager, &w, &n, &err);
+                r = property_cgroup_writes(p, v, old, period, quota, device_resolve, b->manager, &w, &n,
+                                           &err);
                 if (r < 0) {
                         errors[id] = r;
-                        log_warning_errno(r, "%s: cannot apply %s: %s", u->name, p->name, err ?: "invalid value");
+                        log_warning_errno(r, "%s: cannot apply %s: %s", u->name, p->name,
+                                          err ?: "invalid value");
                         continue;
                 }
                 for (size_t i = 0; i < n; i++) {
@@ -82,20 +85,22 @@ static int cgroupfs_apply(Backend *b, Unit *u, const bool todo[_PROP_MAX], int e
                                 errors[id] = r;
                                 break;
                         }
-                        r = write_one_at(u->priv->dirfd, w[i].file, w[i].content, p->controller == CTRL_MEMORY);
+                        r = write_one_at(u->priv->dirfd, w[i].file, w[i].content,
+                                         p->controller == CTRL_MEMORY);
                         if (r == -ENODEV || (r == -ENOENT && unit_vanished(u))) {
                                 log_debug_errno(r, "%s: vanished while applying %s: %m", u->name, p->name);
                                 errors[id] = r;
                                 break;
                         }
                         if (r < 0) {
-                                log_warning_errno(r, "%s: writing \"%s\" to %s failed: %m", u->name, w[i].content,
-                                                  w[i].file);
+                                log_warning_errno(r, "%s: writing \"%s\" to %s failed: %m", u->name,
+                                                  w[i].content, w[i].file);
                                 errors[id] = r;
                                 continue;
                         }
                         log_info("%s: %s=%s (%s%s%s): wrote \"%s\" to %s", u->name, p->name,
-                                 strna(u->props[id].desired_text), layer_to_string(u->resolved.props[id].layer),
+                                 strna(u->props[id].desired_text),
+                                 layer_to_string(u->resolved.props[id].layer),
                                  u->resolved.props[id].source ? " " : "", u->resolved.props[id].source ?: "",
                                  w[i].content, w[i].file);
                 }
@@ -145,7 +150,8 @@ static int cgroupfs_restore(Backend *b, Unit *u, const char *file, const char *c
                         next = strchr(line, '\n');
                         if (next)
                                 *next++ = 0;
-                        if (sscanf(line, "%31s", dev) != 1 || !strchr(dev, ':') || has_device_line(orig, dev))
+                        if (sscanf(line, "%31s", dev) != 1 || !strchr(dev, ':') ||
+                            has_device_line(orig, dev))
                                 continue;
                         if (asprintf(&cmd, "%s %s", dev, reset) < 0)
                                 return -ENOMEM;

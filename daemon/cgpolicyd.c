@@ -72,8 +72,10 @@ static void help(void) {
                "  -h --help                Show this help\n"
                "     --version             Show package version\n"
                "     --backend=MODE        auto, systemd or cgroupfs (default: auto)\n"
-               "     --cgroup-root=PATH    cgroup v2 mount or delegated subtree (default: found via libcgroup)\n"
-               "     --watch=SLICE         Manage the units under SLICE (repeatable; default: system.slice)\n"
+               "     --cgroup-root=PATH    cgroup v2 mount or delegated subtree (default: found via "
+               "libcgroup)\n"
+               "     --watch=SLICE         Manage the units under SLICE (repeatable; default: "
+               "system.slice)\n"
                "     --policy-dir=DIR      Load *.json policies from DIR (repeatable; default:\n"
                "                           /etc, /run, /usr/lib cgpolicyd/policies.d)\n"
                "     --state-dir=DIR       Persistent overrides (default: /var/lib/cgpolicyd)\n"
@@ -83,24 +85,34 @@ static void help(void) {
                "     --log-level=LEVEL     emerg..debug or 0..7 (default: info)\n");
 }
 
-enum { ARG_VERSION = 0x100, ARG_BACKEND, ARG_ROOT, ARG_WATCH, ARG_POLICY_DIR, ARG_STATE, ARG_RUNTIME, ARG_BUS,
-       ARG_DRY_RUN, ARG_LOG_LEVEL };
+enum {
+        ARG_VERSION = 0x100,
+        ARG_BACKEND,
+        ARG_ROOT,
+        ARG_WATCH,
+        ARG_POLICY_DIR,
+        ARG_STATE,
+        ARG_RUNTIME,
+        ARG_BUS,
+        ARG_DRY_RUN,
+        ARG_LOG_LEVEL
+};
 
 /* Returns 1 to continue, 0 to exit successfully, negative errno on bad options. */
 static int parse_argv(int argc, char *argv[], Args *a) {
         static const struct option options[] = {
-                { "help", no_argument, NULL, 'h' },
-                { "version", no_argument, NULL, ARG_VERSION },
-                { "backend", required_argument, NULL, ARG_BACKEND },
-                { "cgroup-root", required_argument, NULL, ARG_ROOT },
-                { "watch", required_argument, NULL, ARG_WATCH },
-                { "policy-dir", required_argument, NULL, ARG_POLICY_DIR },
-                { "state-dir", required_argument, NULL, ARG_STATE },
-                { "runtime-dir", required_argument, NULL, ARG_RUNTIME },
-                { "bus", required_argument, NULL, ARG_BUS },
-                { "dry-run", no_argument, NULL, ARG_DRY_RUN },
-                { "log-level", required_argument, NULL, ARG_LOG_LEVEL },
-                {}
+                {"help", no_argument, NULL, 'h'},
+                {"version", no_argument, NULL, ARG_VERSION},
+                {"backend", required_argument, NULL, ARG_BACKEND},
+                {"cgroup-root", required_argument, NULL, ARG_ROOT},
+                {"watch", required_argument, NULL, ARG_WATCH},
+                {"policy-dir", required_argument, NULL, ARG_POLICY_DIR},
+                {"state-dir", required_argument, NULL, ARG_STATE},
+                {"runtime-dir", required_argument, NULL, ARG_RUNTIME},
+                {"bus", required_argument, NULL, ARG_BUS},
+                {"dry-run", no_argument, NULL, ARG_DRY_RUN},
+                {"log-level", required_argument, NULL, ARG_LOG_LEVEL},
+                {},
         };
         int c, r;
 
@@ -116,14 +128,14 @@ static int parse_argv(int argc, char *argv[], Args *a) {
                 case ARG_BACKEND:
                         a->backend = backend_type_from_string(optarg);
                         if (a->backend < 0)
-                                return log_error_errno(-EINVAL,
-                                                       "Invalid --backend=%s: expected auto, systemd or cgroupfs.",
-                                                       optarg);
+                                return log_error_errno(
+                                        -EINVAL, "Invalid --backend=%s: expected auto, systemd or cgroupfs.",
+                                        optarg);
                         break;
                 case ARG_ROOT:
                         if (optarg[0] != '/')
-                                return log_error_errno(-EINVAL, "Invalid --cgroup-root=%s: not an absolute path.",
-                                                       optarg);
+                                return log_error_errno(
+                                        -EINVAL, "Invalid --cgroup-root=%s: not an absolute path.", optarg);
                         if (set_string(&a->cgroup_root, optarg) < 0)
                                 return log_oom();
                         break;
@@ -131,7 +143,8 @@ static int parse_argv(int argc, char *argv[], Args *a) {
                         _cleanup_free_ char *path = NULL;
 
                         if (plan_slice_path(optarg, &path) < 0)
-                                return log_error_errno(-EINVAL, "Invalid --watch=%s: not a slice name (NAME.slice).",
+                                return log_error_errno(-EINVAL,
+                                                       "Invalid --watch=%s: not a slice name (NAME.slice).",
                                                        optarg);
                         if (strv_push(&a->watch, &a->n_watch, optarg) < 0)
                                 return log_oom();
@@ -153,7 +166,8 @@ static int parse_argv(int argc, char *argv[], Args *a) {
                         break;
                 case ARG_BUS:
                         if (!optarg[0])
-                                return log_error_errno(-EINVAL, "Invalid --bus=: expected system, user or an address.");
+                                return log_error_errno(
+                                        -EINVAL, "Invalid --bus=: expected system, user or an address.");
                         if (set_string(&a->bus, optarg) < 0)
                                 return log_oom();
                         break;
@@ -163,14 +177,15 @@ static int parse_argv(int argc, char *argv[], Args *a) {
                 case ARG_LOG_LEVEL:
                         r = log_level_from_string(optarg);
                         if (r < 0)
-                                return log_error_errno(r, "Invalid --log-level=%s: expected emerg..debug or 0..7.",
-                                                       optarg);
+                                return log_error_errno(
+                                        r, "Invalid --log-level=%s: expected emerg..debug or 0..7.", optarg);
                         log_max_level = r;
                         break;
                 case ':':
                         return log_error_errno(-EINVAL, "Option %s needs a value.", argv[optind - 1]);
                 default:
-                        return log_error_errno(-EINVAL, "Unknown option \"%s\"; see --help.", argv[optind - 1]);
+                        return log_error_errno(-EINVAL, "Unknown option \"%s\"; see --help.",
+                                               argv[optind - 1]);
                 }
         }
         if (optind < argc)
@@ -211,14 +226,15 @@ static int check_cgroup_root(const char *root, bool explicit) {
                 return log_error_errno(-ENOTDIR, "cgroup root %s is not a directory.", root);
         if (statfs(root, &fs) < 0)
                 return log_error_errno(-errno, "Cannot statfs cgroup root %s: %m", root);
-        if ((uint64_t) fs.f_type == CGROUP2_SUPER_MAGIC)
+        if ((uint64_t)fs.f_type == CGROUP2_SUPER_MAGIC)
                 return 0;
-        if ((uint64_t) fs.f_type == CGROUP_SUPER_MAGIC || !explicit)
-                return log_error_errno(-EMEDIUMTYPE,
-                                       "%s is not a cgroup v2 (unified) hierarchy: this host uses cgroup v1 or "
-                                       "the hybrid layout. cgpolicyd needs the unified hierarchy "
-                                       "(boot with systemd.unified_cgroup_hierarchy=1).",
-                                       root);
+        if ((uint64_t)fs.f_type == CGROUP_SUPER_MAGIC || !explicit)
+                return log_error_errno(
+                        -EMEDIUMTYPE,
+                        "%s is not a cgroup v2 (unified) hierarchy: this host uses cgroup v1 or "
+                        "the hybrid layout. cgpolicyd needs the unified hierarchy "
+                        "(boot with systemd.unified_cgroup_hierarchy=1).",
+                        root);
         /* an explicit non-cgroup directory: a test tree or a bind-mounted copy */
         log_notice("cgroup root %s is not a cgroup2 file system; using it as a plain directory tree.", root);
         return 0;
@@ -243,7 +259,7 @@ static int open_bus(Manager *m, const char *spec) {
         }
         if (r < 0)
                 return log_error_errno(r, "Failed to connect to the %s bus: %m", spec ?: "system");
-        (void) sd_bus_set_description(bus, "cgpolicyd");
+        (void)sd_bus_set_description(bus, "cgpolicyd");
         r = sd_bus_attach_event(bus, m->event, SD_EVENT_PRIORITY_NORMAL);
         if (r < 0)
                 return log_error_errno(r, "Failed to attach the bus to the event loop: %m");
@@ -254,16 +270,17 @@ static int open_bus(Manager *m, const char *spec) {
 static int on_sigterm(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
         Manager *m = userdata;
 
-        log_info("Received SIG%s, restoring original values and exiting.", sigabbrev_np((int) si->ssi_signo));
-        (void) sd_notify(false, "STOPPING=1\nSTATUS=Restoring original values...");
+        log_info("Received SIG%s, restoring original values and exiting.", sigabbrev_np((int)si->ssi_signo));
+        (void)sd_notify(false, "STOPPING=1\nSTATUS=Restoring original values...");
         manager_shutdown(m);
         return sd_event_exit(sd_event_source_get_event(s), 0);
 }
 
 /* READY=1 and the status line in one message, so no reader sees one without the other. */
 static void notify_ready(Manager *m) {
-        (void) sd_notifyf(false, "READY=1\nSTATUS=Managing %zu units with %zu policies (%s backend)%s",
-                          m->n_units, m->policies->n_policies, m->backend_name, m->dry_run ? ", dry run" : "");
+        (void)sd_notifyf(false, "READY=1\nSTATUS=Managing %zu units with %zu policies (%s backend)%s",
+                         m->n_units, m->policies->n_policies, m->backend_name,
+                         m->dry_run ? ", dry run" : "");
 }
 
 static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
@@ -271,10 +288,10 @@ static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void
         uint64_t now_usec = 0;
 
         log_info("Received SIGHUP, reloading policies.");
-        (void) sd_event_now(m->event, CLOCK_MONOTONIC, &now_usec);
-        (void) sd_notifyf(false, "RELOADING=1\nMONOTONIC_USEC=%llu\nSTATUS=Reloading policies...",
-                          (unsigned long long) now_usec);
-        (void) manager_reload(m, NULL);
+        (void)sd_event_now(m->event, CLOCK_MONOTONIC, &now_usec);
+        (void)sd_notifyf(false, "RELOADING=1\nMONOTONIC_USEC=%llu\nSTATUS=Reloading policies...",
+                         (unsigned long long)now_usec);
+        (void)manager_reload(m, NULL);
         notify_ready(m);
         return 0;
 }
@@ -328,10 +345,10 @@ static int run(int argc, char *argv[]) {
         if (!m->state_dir || !m->runtime_dir)
                 return log_oom();
         m->dry_run = a.dry_run;
-        m->parse_ctx.ram_bytes = (uint64_t) sysconf(_SC_PHYS_PAGES) * (uint64_t) sysconf(_SC_PAGESIZE);
+        m->parse_ctx.ram_bytes = (uint64_t)sysconf(_SC_PHYS_PAGES) * (uint64_t)sysconf(_SC_PAGESIZE);
         m->parse_ctx.tasks_limit = read_pid_max();
 
-        r = policy_set_load_dirs((const char *const *) m->policy_dirs, &m->parse_ctx, &m->policies, &diags);
+        r = policy_set_load_dirs((const char *const *)m->policy_dirs, &m->parse_ctx, &m->policies, &diags);
         if (r < 0) {
                 for (size_t i = 0; i < diags.n; i++) {
                         _cleanup_free_ char *t = diag_format(&diags.items[i]);
@@ -361,20 +378,20 @@ static int run(int argc, char *argv[]) {
 
                 r = sd_event_add_signal(m->event, &s, SIGTERM, on_sigterm, m);
                 if (r >= 0) {
-                        (void) sd_event_source_set_description(s, "signal-SIGTERM");
-                        (void) sd_event_source_set_floating(s, true);
+                        (void)sd_event_source_set_description(s, "signal-SIGTERM");
+                        (void)sd_event_source_set_floating(s, true);
                         sd_event_source_unref(s);
                         r = sd_event_add_signal(m->event, &s, SIGINT, on_sigterm, m);
                 }
                 if (r >= 0) {
-                        (void) sd_event_source_set_description(s, "signal-SIGINT");
-                        (void) sd_event_source_set_floating(s, true);
+                        (void)sd_event_source_set_description(s, "signal-SIGINT");
+                        (void)sd_event_source_set_floating(s, true);
                         sd_event_source_unref(s);
                         r = sd_event_add_signal(m->event, &s, SIGHUP, on_sighup, m);
                 }
                 if (r >= 0) {
-                        (void) sd_event_source_set_description(s, "signal-SIGHUP");
-                        (void) sd_event_source_set_floating(s, true);
+                        (void)sd_event_source_set_description(s, "signal-SIGHUP");
+                        (void)sd_event_source_set_floating(s, true);
                         sd_event_source_unref(s);
                 }
                 if (r < 0)
@@ -392,7 +409,8 @@ static int run(int argc, char *argv[]) {
                 a.backend = backend_systemd_usable() ? BACKEND_SYSTEMD : BACKEND_CGROUPFS;
         m->backend_type = a.backend;
         m->backend_name = backend_type_to_string(a.backend);
-        r = a.backend == BACKEND_SYSTEMD ? backend_systemd_new(m, &m->backend) : backend_cgroupfs_new(m, &m->backend);
+        r = a.backend == BACKEND_SYSTEMD ? backend_systemd_new(m, &m->backend)
+                                         : backend_cgroupfs_new(m, &m->backend);
         if (r < 0)
                 return log_error_errno(r, "Failed to set up the %s backend: %m", m->backend_name);
 
@@ -407,8 +425,8 @@ static int run(int argc, char *argv[]) {
         if (r < 0)
                 return log_error_errno(r, "Failed to set up the D-Bus objects: %m");
 
-        log_info("cgpolicyd %s running: %s backend, cgroup root %s, %zu units, %zu policies%s.", PACKAGE_VERSION,
-                 m->backend_name, m->cgroup_root, m->n_units, m->policies->n_policies,
+        log_info("cgpolicyd %s running: %s backend, cgroup root %s, %zu units, %zu policies%s.",
+                 PACKAGE_VERSION, m->backend_name, m->cgroup_root, m->n_units, m->policies->n_policies,
                  m->dry_run ? ", dry run" : "");
         notify_ready(m);
 

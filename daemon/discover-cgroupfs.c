@@ -17,8 +17,8 @@
 #include "plan.h"
 
 #define DIR_MASK                                                                                            \
-        (IN_CREATE | IN_MOVED_TO | IN_DELETE | IN_MOVED_FROM | IN_MODIFY | IN_CLOSE_WRITE | IN_DELETE_SELF | \
-         IN_MOVE_SELF | IN_ONLYDIR)
+        (IN_CREATE | IN_MOVED_TO | IN_DELETE | IN_MOVED_FROM | IN_MODIFY | IN_CLOSE_WRITE |                 \
+         IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR)
 
 static Unit *unit_by_wd(Manager *m, int wd) {
         for (size_t i = 0; i < m->n_units; i++)
@@ -176,7 +176,7 @@ static int on_inotify(sd_event_source *s, int fd, uint32_t revents, void *userda
                         return log_error_errno(-errno, "Failed to read inotify events: %m");
                 }
                 for (char *p = buf.raw; p < buf.raw + n;) {
-                        const struct inotify_event *e = (const struct inotify_event *) p;
+                        const struct inotify_event *e = (const struct inotify_event *)p;
 
                         if (e->mask & IN_Q_OVERFLOW)
                                 rescan_all(m);
@@ -209,7 +209,7 @@ void discover_unit_unwatch(Unit *u) {
         Manager *m = u->manager;
 
         if (u->priv->wd >= 0 && m->priv->inotify_fd >= 0)
-                (void) inotify_rm_watch(m->priv->inotify_fd, u->priv->wd);
+                (void)inotify_rm_watch(m->priv->inotify_fd, u->priv->wd);
         u->priv->wd = -1;
 }
 
@@ -230,7 +230,7 @@ int discover_cgroupfs_start(Manager *m) {
                 /* the slice's own slice: "a-b.slice" sits in "a.slice", top-level ones in "-.slice" */
                 dash = strrchr(*s, '-');
                 if (dash && dash != *s)
-                        r = asprintf(&parent, "%.*s.slice", (int) (dash - *s), *s);
+                        r = asprintf(&parent, "%.*s.slice", (int)(dash - *s), *s);
                 else
                         r = asprintf(&parent, "-.slice");
                 if (r < 0)
@@ -239,12 +239,12 @@ int discover_cgroupfs_start(Manager *m) {
                 if (r == -ENOMEM)
                         return r;
                 if (!manager_get_unit(m, *s))
-                        log_warning("Watched slice %s (%s%s) does not exist, ignoring it.", *s, m->cgroup_root,
-                                    path);
+                        log_warning("Watched slice %s (%s%s) does not exist, ignoring it.", *s,
+                                    m->cgroup_root, path);
         }
         /* discovery is complete here: originals of units that went away while we
          * were not running can never be restored */
-        (void) state_prune_originals(&m->priv->state, unit_present, m);
+        (void)state_prune_originals(&m->priv->state, unit_present, m);
         return 0;
 }
 
@@ -257,6 +257,6 @@ int discover_inotify_setup(Manager *m) {
         r = sd_event_add_io(m->event, &m->priv->inotify_source, m->priv->inotify_fd, EPOLLIN, on_inotify, m);
         if (r < 0)
                 return log_error_errno(r, "Failed to watch inotify fd: %m");
-        (void) sd_event_source_set_description(m->priv->inotify_source, "cgroup-inotify");
+        (void)sd_event_source_set_description(m->priv->inotify_source, "cgroup-inotify");
         return 0;
 }

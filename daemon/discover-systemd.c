@@ -72,7 +72,7 @@ static int on_getall(sd_bus_message *reply, void *userdata, sd_bus_error *ret_er
                 manager_remove_unit(m, f->name);
                 return 0;
         }
-        r = manager_add_unit(m, f->name, slice, cgroup, false, user && *user ? user : NULL, (pid_t) main_pid,
+        r = manager_add_unit(m, f->name, slice, cgroup, false, user && *user ? user : NULL, (pid_t)main_pid,
                              NULL);
         if (r == -ENOMEM)
                 log_oom();
@@ -102,15 +102,16 @@ static int fetch_unit(Manager *m, const char *name, const char *path) {
                 return -ENOMEM;
         f->manager = m;
         strcpy(f->name, name);
-        /* "" = every interface: Unit (ActiveState), Service/Scope/Slice (Slice, ControlGroup, User, MainPID) */
-        r = sd_bus_call_method_async(bus, &slot, "org.freedesktop.systemd1", path, "org.freedesktop.DBus.Properties",
-                                     "GetAll", on_getall, f, "s", "");
+        /* "" = every interface: Unit (ActiveState), Service/Scope/Slice (Slice, ControlGroup, User, MainPID)
+         */
+        r = sd_bus_call_method_async(bus, &slot, "org.freedesktop.systemd1", path,
+                                     "org.freedesktop.DBus.Properties", "GetAll", on_getall, f, "s", "");
         if (r < 0) {
                 free(f);
                 return r;
         }
-        (void) sd_bus_slot_set_destroy_callback(slot, free);
-        (void) sd_bus_slot_set_floating(slot, true);
+        (void)sd_bus_slot_set_destroy_callback(slot, free);
+        (void)sd_bus_slot_set_floating(slot, true);
         sd_bus_slot_unref(slot);
         return 0;
 }
@@ -127,8 +128,8 @@ static int on_list_units(sd_bus_message *reply, void *userdata, sd_bus_error *re
         r = sd_bus_message_enter_container(reply, 'a', "(ssssssouso)");
         if (r < 0)
                 return log_warning_errno(r, "Cannot parse ListUnits reply: %m");
-        while ((r = sd_bus_message_read(reply, "(ssssssouso)", &name, NULL, NULL, NULL, NULL, NULL, &path, NULL,
-                                        NULL, NULL)) > 0)
+        while ((r = sd_bus_message_read(reply, "(ssssssouso)", &name, NULL, NULL, NULL, NULL, NULL, &path,
+                                        NULL, NULL, NULL)) > 0)
                 if (fetch_unit(m, name, path) == -ENOMEM)
                         return log_oom();
         if (r < 0)
@@ -140,14 +141,15 @@ static int list_units(Manager *m) {
         sd_bus *bus = backend_systemd_bus(m->backend);
 
         return sd_bus_call_method_async(bus, NULL, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
-                                        "org.freedesktop.systemd1.Manager", "ListUnits", on_list_units, m, NULL);
+                                        "org.freedesktop.systemd1.Manager", "ListUnits", on_list_units, m,
+                                        NULL);
 }
 
 static int on_unit_new(sd_bus_message *msg, void *userdata, sd_bus_error *ret_error) {
         const char *name, *path;
 
         if (sd_bus_message_read(msg, "so", &name, &path) >= 0)
-                (void) fetch_unit(userdata, name, path);
+                (void)fetch_unit(userdata, name, path);
         return 0;
 }
 
@@ -165,7 +167,7 @@ static int on_job_removed(sd_bus_message *msg, void *userdata, sd_bus_error *ret
 
         /* a start or stop finished: the cgroup may have appeared or gone */
         if (sd_bus_message_read(msg, "uoss", &id, &job, &name, &result) >= 0)
-                (void) fetch_unit(userdata, name, NULL);
+                (void)fetch_unit(userdata, name, NULL);
         return 0;
 }
 
@@ -176,7 +178,7 @@ static int on_properties_changed(sd_bus_message *msg, void *userdata, sd_bus_err
         if (sd_bus_path_decode(sd_bus_message_get_path(msg), "/org/freedesktop/systemd1/unit", &name) <= 0)
                 return 0;
         if (manager_get_unit(m, name))
-                (void) fetch_unit(m, name, sd_bus_message_get_path(msg));
+                (void)fetch_unit(m, name, sd_bus_message_get_path(msg));
         return 0;
 }
 
@@ -189,8 +191,8 @@ static int on_reloading(sd_bus_message *msg, void *userdata, sd_bus_error *ret_e
         /* daemon-reload puts unit-file values back into the cgroups: re-assert */
         log_info("systemd reloaded, re-asserting all units.");
         for (size_t i = 0; i < m->n_units; i++)
-                (void) unit_apply(m->units[i]);
-        (void) list_units(m);
+                (void)unit_apply(m->units[i]);
+        (void)list_units(m);
         return 0;
 }
 
@@ -200,21 +202,22 @@ int discover_systemd_start(Manager *m) {
                 const char *member;
                 sd_bus_message_handler_t handler;
         } signals[] = {
-                { "UnitNew", on_unit_new },
-                { "UnitRemoved", on_unit_removed },
-                { "JobRemoved", on_job_removed },
-                { "Reloading", on_reloading },
+                {"UnitNew", on_unit_new},
+                {"UnitRemoved", on_unit_removed},
+                {"JobRemoved", on_job_removed},
+                {"Reloading", on_reloading},
         };
         int r;
 
         if (!bus)
                 return -EINVAL;
         for (size_t i = 0; i < ELEMENTSOF(signals); i++) {
-                r = sd_bus_match_signal_async(bus, NULL, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
-                                              "org.freedesktop.systemd1.Manager", signals[i].member,
-                                              signals[i].handler, NULL, m);
+                r = sd_bus_match_signal_async(
+                        bus, NULL, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
+                        "org.freedesktop.systemd1.Manager", signals[i].member, signals[i].handler, NULL, m);
                 if (r < 0)
-                        return log_error_errno(r, "Cannot subscribe to systemd's %s signal: %m", signals[i].member);
+                        return log_error_errno(r, "Cannot subscribe to systemd's %s signal: %m",
+                                               signals[i].member);
         }
         r = sd_bus_add_match_async(bus, NULL,
                                    "type='signal',sender='org.freedesktop.systemd1',"

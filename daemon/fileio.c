@@ -43,7 +43,7 @@ int read_full_file_at(int dirfd, const char *name, char **ret) {
                 }
                 if (k == 0)
                         break;
-                n += (size_t) k;
+                n += (size_t)k;
         }
         if (!buf) {
                 buf = strdup("");
@@ -74,7 +74,7 @@ int write_one_at(int dirfd, const char *name, const char *s, bool nonblock) {
         k = write(fd, s, len);
         if (k < 0)
                 return -errno;
-        if ((size_t) k != len)
+        if ((size_t)k != len)
                 return -EIO;
         return 0;
 }
@@ -90,7 +90,7 @@ int write_file_atomic(const char *path, const char *content) {
         fd = mkostemp(tmp, O_CLOEXEC);
         if (fd < 0)
                 return -errno;
-        (void) fchmod(fd, 0644);
+        (void)fchmod(fd, 0644);
         while (done < len) {
                 ssize_t k = write(fd, content + done, len - done);
                 if (k < 0) {
@@ -99,7 +99,7 @@ int write_file_atomic(const char *path, const char *content) {
                         r = -errno;
                         goto fail;
                 }
-                done += (size_t) k;
+                done += (size_t)k;
         }
         if (fsync(fd) < 0) {
                 r = -errno;
@@ -114,10 +114,10 @@ int write_file_atomic(const char *path, const char *content) {
                 return -ENOMEM;
         dfd = open(dirname(dircopy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (dfd >= 0)
-                (void) fsync(dfd);
+                (void)fsync(dfd);
         return 0;
 fail:
-        (void) unlink(tmp);
+        (void)unlink(tmp);
         return r;
 }
 
@@ -155,7 +155,7 @@ char *path_join(const char *a, const char *b) {
                 la--;
         while (*b == '/')
                 b++;
-        if (asprintf(&r, "%.*s/%s", (int) la, a, b) < 0)
+        if (asprintf(&r, "%.*s/%s", (int)la, a, b) < 0)
                 return NULL;
         return r;
 }

@@ -39,7 +39,7 @@ int log_internal(int level, int error, const char *file, int line, const char *f
         /* %m in fmt refers to the error passed in, as in systemd. */
         errno = error;
         va_start(ap, fmt);
-        (void) vsnprintf(buf, sizeof(buf), fmt, ap);
+        (void)vsnprintf(buf, sizeof(buf), fmt, ap);
         va_end(ap);
 
         if (log_max_level >= LOG_DEBUG)

@@ -17,10 +17,10 @@ int log_internal(int level, int error, const char *file, int line, const char *f
 #define log_full_errno(level, error, ...)                                                                   \
         ({                                                                                                  \
                 int _l = (level), _e = (error);                                                             \
-                (_l <= log_max_level) ? log_internal(_l, _e, __FILE__, __LINE__, __VA_ARGS__)              \
+                (_l <= log_max_level) ? log_internal(_l, _e, __FILE__, __LINE__, __VA_ARGS__)               \
                                       : (_e > 0 ? -_e : _e);                                                \
         })
-#define log_full(level, ...) (void) log_full_errno(level, 0, __VA_ARGS__)
+#define log_full(level, ...) (void)log_full_errno(level, 0, __VA_ARGS__)
 
 #define log_debug(...) log_full(LOG_DEBUG, __VA_ARGS__)
 #define log_info(...) log_full(LOG_INFO, __VA_ARGS__)

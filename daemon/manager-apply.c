@@ -84,12 +84,12 @@ static void read_back_one(Unit *u, PropertyId id, int write_error) {
         } else if (m->dry_run) {
                 up->status = APPLY_DRY_RUN;
                 set_text(&up->reason, NULL);
-                (void) asprintf(&up->reason, "dry run: would set %s", strna(up->desired_text));
+                (void)asprintf(&up->reason, "dry run: would set %s", strna(up->desired_text));
         } else {
                 up->status = APPLY_NOT_APPLIED;
-                set_text(&up->reason, plan_reason(p, write_error, r != -ENOENT,
-                                                  controller_available(u, p->controller),
-                                                  up->effective_text, up->desired_text));
+                set_text(&up->reason,
+                         plan_reason(p, write_error, r != -ENOENT, controller_available(u, p->controller),
+                                     up->effective_text, up->desired_text));
         }
 }
 
@@ -106,7 +106,8 @@ static void read_usage(Unit *u) {
         bool changed = false;
         uint64_t v = UINT64_MAX;
 
-        if (read_full_file_at(u->priv->dirfd, "memory.current", &cur) >= 0 && cur[0] >= '0' && cur[0] <= '9') {
+        if (read_full_file_at(u->priv->dirfd, "memory.current", &cur) >= 0 && cur[0] >= '0' &&
+            cur[0] <= '9') {
                 char *end;
 
                 errno = 0;
@@ -183,13 +184,13 @@ static void restore_unclaimed(Unit *u, const bool managed[_PROP_MAX]) {
                         _cleanup_free_ char *c = strdup(content);
                         log_info("%s: restored %s to \"%s\"", u->name, *k, c ? strstrip_trailing(c) : "");
                 }
-                (void) state_drop_original(&m->priv->state, u->name, *k);
+                (void)state_drop_original(&m->priv->state, u->name, *k);
         }
 }
 
 static int resolve(Unit *u) {
         Manager *m = u->manager;
-        UnitInfo info = { .name = u->name, .slice = u->slice, .user = u->user, .exe = u->exe };
+        UnitInfo info = {.name = u->name, .slice = u->slice, .user = u->user, .exe = u->exe};
         Resolved r = {};
         int k;
 
@@ -205,7 +206,8 @@ static int resolve(Unit *u) {
                 char *text = NULL;
 
                 u->priv->managed[id] = r.props[id].layer != LAYER_NONE;
-                if (u->priv->managed[id] && prop_value_format(property_get(id), &r.props[id].value, &text) < 0)
+                if (u->priv->managed[id] &&
+                    prop_value_format(property_get(id), &r.props[id].value, &text) < 0)
                         text = NULL;
                 set_text(&up->desired_text, text);
         }
@@ -235,8 +237,10 @@ int unit_apply(Unit *u) {
                         continue;
                 if (m->dry_run) {
                         log_info("%s: would set %s=%s (%s%s%s), dry run", u->name, p->name,
-                                 strna(u->props[id].desired_text), layer_to_string(u->resolved.props[id].layer),
-                                 u->resolved.props[id].source ? " " : "", u->resolved.props[id].source ?: "");
+                                 strna(u->props[id].desired_text),
+                                 layer_to_string(u->resolved.props[id].layer),
+                                 u->resolved.props[id].source ? " " : "",
+                                 u->resolved.props[id].source ?: "");
                         continue;
                 }
                 todo[id] = any = true;
@@ -256,12 +260,13 @@ int unit_apply(Unit *u) {
                 }
                 for (PropertyId id = 0; id < _PROP_MAX; id++)
                         if (todo[id] && u->props[id].status == APPLY_NOT_APPLIED)
-                                log_full(unit_vanished(u) ? LOG_DEBUG : LOG_WARNING, "%s: %s=%s %s", u->name, property_get(id)->name,
-                                            strna(u->props[id].desired_text), strna(u->props[id].reason));
+                                log_full(unit_vanished(u) ? LOG_DEBUG : LOG_WARNING, "%s: %s=%s %s", u->name,
+                                         property_get(id)->name, strna(u->props[id].desired_text),
+                                         strna(u->props[id].reason));
         }
 
         if (u->priv->managed[PROP_OOM_SCORE_ADJUST] && !m->dry_run)
-                (void) oom_apply(u);
+                (void)oom_apply(u);
 
         bus_emit_unit_changed(u);
         return 0;
@@ -308,7 +313,8 @@ int unit_check_drift(Unit *u) {
                         continue;
                 }
                 log_notice("%s: %s was changed behind our back to \"%s\", re-asserting %s=%s", u->name,
-                           p->cgroup_file, strstrip_trailing(content), p->name, strna(u->props[id].desired_text));
+                           p->cgroup_file, strstrip_trailing(content), p->name,
+                           strna(u->props[id].desired_text));
                 changed = true;
         }
         if (!changed)

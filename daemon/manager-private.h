@@ -9,15 +9,15 @@
 #include "state.h"
 
 struct UnitPrivate {
-        int dirfd;                 /* the unit's cgroup directory; -1 if not open */
-        int wd;                    /* inotify watch on it; -1 if none */
-        uint64_t cgroup_id;        /* inode of the directory: tells instances apart */
-        bool discover_children;    /* a (watched) slice: its child cgroups are units too */
-        bool managed[_PROP_MAX];   /* some layer set it at the last apply */
-        char *seen[_PROP_MAX];     /* file contents at the last read back (drift detection) */
-        bool dirty;                /* re-check for drift on the next defer run */
-        bool procs_dirty;          /* cgroup.procs changed: OOMScoreAdjust for new PIDs */
-        bool apply_in_flight;      /* systemd backend: SetUnitProperties pending */
+        int dirfd;               /* the unit's cgroup directory; -1 if not open */
+        int wd;                  /* inotify watch on it; -1 if none */
+        uint64_t cgroup_id;      /* inode of the directory: tells instances apart */
+        bool discover_children;  /* a (watched) slice: its child cgroups are units too */
+        bool managed[_PROP_MAX]; /* some layer set it at the last apply */
+        char *seen[_PROP_MAX];   /* file contents at the last read back (drift detection) */
+        bool dirty;              /* re-check for drift on the next defer run */
+        bool procs_dirty;        /* cgroup.procs changed: OOMScoreAdjust for new PIDs */
+        bool apply_in_flight;    /* systemd backend: SetUnitProperties pending */
 };
 
 struct ManagerPrivate {
@@ -50,14 +50,14 @@ void unit_prop_done(UnitProp *p);
 bool unit_vanished(Unit *u);
 
 /* manager-apply.c */
-int unit_apply(Unit *u);           /* resolve + restore + write + read back + emit */
-void unit_restore_all(Unit *u);     /* stop: put every original back */
+int unit_apply(Unit *u);        /* resolve + restore + write + read back + emit */
+void unit_restore_all(Unit *u); /* stop: put every original back */
 void unit_read_back_all(Unit *u);
-int unit_check_drift(Unit *u);      /* re-read managed files, re-assert changed ones */
-int unit_refresh_info(Unit *u);     /* populated, exe from first PID */
+int unit_check_drift(Unit *u);  /* re-read managed files, re-assert changed ones */
+int unit_refresh_info(Unit *u); /* populated, exe from first PID */
 
 /* oom.c */
-int oom_apply(Unit *u);            /* every PID of the cgroup → desired oom_score_adj */
+int oom_apply(Unit *u); /* every PID of the cgroup → desired oom_score_adj */
 int oom_restore(Unit *u, int pid, const char *content);
 
 /* discover-cgroupfs.c */

@@ -60,7 +60,7 @@ Manager *manager_free(Manager *m) {
         sd_event_source_disable_unref(m->priv->inotify_source);
         sd_event_source_disable_unref(m->priv->work_source);
         if (m->priv->inotify_fd >= 0)
-                (void) close(m->priv->inotify_fd);
+                (void)close(m->priv->inotify_fd);
         state_done(&m->priv->state);
         free(m->priv);
         policy_set_free(m->policies);
@@ -122,8 +122,8 @@ int manager_add_unit(Manager *m, const char *name, const char *slice, const char
                         u->user = c;
                         if (main_pid > 0)
                                 u->main_pid = main_pid;
-                        (void) unit_refresh_info(u);
-                        (void) unit_apply(u);
+                        (void)unit_refresh_info(u);
+                        (void)unit_apply(u);
                 }
                 if (ret)
                         *ret = u;
@@ -156,7 +156,7 @@ int manager_add_unit(Manager *m, const char *name, const char *slice, const char
                 /* gone again before we got to it: not worth more than a debug line */
                 return log_debug_errno(r, "Cannot open cgroup %s of %s, skipping: %m", dir, name);
         }
-        u->priv->cgroup_id = (uint64_t) st.st_ino;
+        u->priv->cgroup_id = (uint64_t)st.st_ino;
 
         a = realloc(m->units, (m->n_units + 1) * sizeof(Unit *));
         if (!a) {
@@ -171,12 +171,13 @@ int manager_add_unit(Manager *m, const char *name, const char *slice, const char
 
         r = discover_unit_watch(u);
         if (r < 0)
-                log_warning_errno(r, "%s: cannot watch %s, drift and new processes go unnoticed: %m", name, dir);
+                log_warning_errno(r, "%s: cannot watch %s, drift and new processes go unnoticed: %m", name,
+                                  dir);
 
-        (void) state_check_cgroup_id(&m->priv->state, name, u->priv->cgroup_id);
-        (void) state_get_layer(&m->priv->state, false, name, &m->parse_ctx, &u->persistent);
-        (void) state_get_layer(&m->priv->state, true, name, &m->parse_ctx, &u->runtime);
-        (void) unit_refresh_info(u);
+        (void)state_check_cgroup_id(&m->priv->state, name, u->priv->cgroup_id);
+        (void)state_get_layer(&m->priv->state, false, name, &m->parse_ctx, &u->persistent);
+        (void)state_get_layer(&m->priv->state, true, name, &m->parse_ctx, &u->runtime);
+        (void)unit_refresh_info(u);
 
         log_debug("New unit %s (%s)", name, cgroup_path);
         r = unit_apply(u);
@@ -201,7 +202,7 @@ void manager_remove_unit(Manager *m, const char *name) {
 
         log_debug("Unit %s is gone", name);
         /* the cgroup is gone: its originals belong to nothing any more */
-        (void) state_drop_unit_originals(&m->priv->state, name);
+        (void)state_drop_unit_originals(&m->priv->state, name);
         discover_unit_unwatch(u);
         path = TAKE_PTR(u->object_path);
         bus_emit_unit_removed(m, u->name, path);
@@ -219,22 +220,22 @@ static size_t strv_length(char **l) {
 static int on_work(sd_event_source *s, void *userdata) {
         Manager *m = userdata;
 
-        (void) sd_event_source_set_enabled(s, SD_EVENT_OFF);
+        (void)sd_event_source_set_enabled(s, SD_EVENT_OFF);
         /* unit_check_drift() may remove units; iterate by name */
         for (size_t i = 0; i < m->n_units; i++) {
                 Unit *u = m->units[i];
 
                 if (u->priv->dirty) {
                         u->priv->dirty = false;
-                        (void) unit_check_drift(u);
+                        (void)unit_check_drift(u);
                 }
                 if (u->priv->procs_dirty) {
                         u->priv->procs_dirty = false;
                         /* a new executable may change which policies match */
                         if (unit_refresh_info(u) > 0)
-                                (void) unit_apply(u);
+                                (void)unit_apply(u);
                         else if (u->priv->managed[PROP_OOM_SCORE_ADJUST] && !m->dry_run)
-                                (void) oom_apply(u);
+                                (void)oom_apply(u);
                 }
         }
         return 0;
@@ -249,9 +250,9 @@ void manager_schedule_work(Manager *m) {
                         log_error_errno(r, "Failed to add work event source: %m");
                         return;
                 }
-                (void) sd_event_source_set_description(m->priv->work_source, "unit-work");
+                (void)sd_event_source_set_description(m->priv->work_source, "unit-work");
         }
-        (void) sd_event_source_set_enabled(m->priv->work_source, SD_EVENT_ONESHOT);
+        (void)sd_event_source_set_enabled(m->priv->work_source, SD_EVENT_ONESHOT);
 }
 
 int manager_set_unit_properties(Manager *m, const char *unit, bool runtime, const PropSet *props,
@@ -264,7 +265,7 @@ int manager_set_unit_properties(Manager *m, const char *unit, bool runtime, cons
         u = manager_get_unit(m, unit);
         if (!u) {
                 if (ret_error)
-                        (void) asprintf(ret_error, "Unit %s is not managed by cgpolicyd.", unit);
+                        (void)asprintf(ret_error, "Unit %s is not managed by cgpolicyd.", unit);
                 return -ENOENT;
         }
         layer = runtime ? &u->runtime : &u->persistent;
@@ -289,15 +290,15 @@ int manager_set_unit_properties(Manager *m, const char *unit, bool runtime, cons
         if (r < 0) {
                 prop_set_done(&merged);
                 if (ret_error)
-                        (void) asprintf(ret_error, "Cannot save %s overrides of %s: %s",
-                                        runtime ? "runtime" : "persistent", unit, strerror(-r));
+                        (void)asprintf(ret_error, "Cannot save %s overrides of %s: %s",
+                                       runtime ? "runtime" : "persistent", unit, strerror(-r));
                 return r == -ENOMEM ? r : -EROFS;
         }
         prop_set_done(layer);
         *layer = merged;
 
         log_info("%s: %s overrides changed", unit, runtime ? "runtime" : "persistent");
-        (void) unit_apply(u);
+        (void)unit_apply(u);
         return 0;
 }
 
@@ -310,7 +311,7 @@ int manager_revert_unit_properties(Manager *m, const char *unit, char **props, c
         u = manager_get_unit(m, unit);
         if (!u) {
                 if (ret_error)
-                        (void) asprintf(ret_error, "Unit %s is not managed by cgpolicyd.", unit);
+                        (void)asprintf(ret_error, "Unit %s is not managed by cgpolicyd.", unit);
                 return -ENOENT;
         }
         if (!props || !props[0])
@@ -322,7 +323,7 @@ int manager_revert_unit_properties(Manager *m, const char *unit, char **props, c
 
                         if (!p) {
                                 if (ret_error)
-                                        (void) asprintf(ret_error, "Unknown property \"%s\".", *s);
+                                        (void)asprintf(ret_error, "Unknown property \"%s\".", *s);
                                 return -EINVAL;
                         }
                         drop[p->id] = true;
@@ -345,7 +346,7 @@ int manager_revert_unit_properties(Manager *m, const char *unit, char **props, c
         r = state_set_layer(&m->priv->state, true, unit, &nr);
         if (r < 0) {
                 /* keep both layers consistent: put the persistent one back */
-                (void) state_set_layer(&m->priv->state, false, unit, &u->persistent);
+                (void)state_set_layer(&m->priv->state, false, unit, &u->persistent);
                 goto fail_save;
         }
         prop_set_done(&u->persistent);
@@ -353,12 +354,12 @@ int manager_revert_unit_properties(Manager *m, const char *unit, char **props, c
         u->persistent = np;
         u->runtime = nr;
         log_info("%s: overrides reverted", unit);
-        (void) unit_apply(u);
+        (void)unit_apply(u);
         return 0;
 
 fail_save:
         if (ret_error)
-                (void) asprintf(ret_error, "Cannot save overrides of %s: %s", unit, strerror(-r));
+                (void)asprintf(ret_error, "Cannot save overrides of %s: %s", unit, strerror(-r));
 fail:
         prop_set_done(&np);
         prop_set_done(&nr);
@@ -370,7 +371,7 @@ int manager_reload(Manager *m, Diags *ret_diags) {
         Diags diags = {};
         int r;
 
-        r = policy_set_load_dirs((const char *const *) m->policy_dirs, &m->parse_ctx, &set, &diags);
+        r = policy_set_load_dirs((const char *const *)m->policy_dirs, &m->parse_ctx, &set, &diags);
         if (r < 0) {
                 for (size_t i = 0; i < diags.n; i++) {
                         _cleanup_free_ char *t = diag_format(&diags.items[i]);
@@ -388,7 +389,7 @@ int manager_reload(Manager *m, Diags *ret_diags) {
         /* re-resolve every unit before the old set (which Resolved points into) goes */
         m->policies = set;
         for (size_t i = 0; i < m->n_units; i++)
-                (void) unit_apply(m->units[i]);
+                (void)unit_apply(m->units[i]);
         policy_set_free(old);
 
         log_info("Policies reloaded: %zu policies from %zu files", set->n_policies, strv_length(set->files));
@@ -400,7 +401,7 @@ int manager_reload(Manager *m, Diags *ret_diags) {
 
 int manager_check_policy(const char *json, Diags *ret) {
         ParseContext ctx = {
-                .ram_bytes = (uint64_t) sysconf(_SC_PHYS_PAGES) * (uint64_t) sysconf(_SC_PAGESIZE),
+                .ram_bytes = (uint64_t)sysconf(_SC_PHYS_PAGES) * (uint64_t)sysconf(_SC_PAGESIZE),
                 .tasks_limit = 4194304,
         };
         PolicySet *set = NULL;

@@ -39,7 +39,7 @@ int oom_apply(Unit *u) {
         char want_text[16];
         int r;
 
-        snprintf(want_text, sizeof(want_text), "%d", (int) want);
+        snprintf(want_text, sizeof(want_text), "%d", (int)want);
         r = read_full_file_at(u->priv->dirfd, "cgroup.procs", &procs);
         if (r < 0)
                 return log_debug_errno(r, "%s: cannot read cgroup.procs: %m", u->name);
@@ -78,10 +78,11 @@ int oom_apply(Unit *u) {
                 if (r < 0) {
                         n_fail++;
                         if (!failure)
-                                (void) asprintf(&failure, "not applied: writing oom_score_adj of PID %d failed: %s",
-                                                pid, strerror(-r));
-                        log_warning_errno(r, "%s: cannot set oom_score_adj of PID %d to %s: %m", u->name, pid,
-                                          want_text);
+                                (void)asprintf(&failure,
+                                               "not applied: writing oom_score_adj of PID %d failed: %s",
+                                               pid, strerror(-r));
+                        log_warning_errno(r, "%s: cannot set oom_score_adj of PID %d to %s: %m", u->name,
+                                          pid, want_text);
                         continue;
                 }
                 log_info("%s: OOMScoreAdjust=%s written to PID %d", u->name, want_text, pid);
@@ -98,7 +99,7 @@ int oom_apply(Unit *u) {
                                 continue;
                         pid_file(pid, path);
                         if (access(path, F_OK) < 0)
-                                (void) state_drop_original(&m->priv->state, u->name, *k);
+                                (void)state_drop_original(&m->priv->state, u->name, *k);
                 }
 
         free(up->reason);
@@ -108,7 +109,7 @@ int oom_apply(Unit *u) {
         up->effective_text = n_fail == 0 && n_ok > 0 ? strdup(want_text) : NULL;
         /* EffectiveOOMScoreAdjust and explain read the parsed value, as for cgroup files */
         prop_value_done(&up->applied);
-        up->applied = (PropValue){ .i = want };
+        up->applied = (PropValue){.i = want};
         up->has_applied = up->effective_text != NULL;
         return n_fail > 0 ? -EPERM : 0;
 }

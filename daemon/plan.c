@@ -36,7 +36,7 @@ bool plan_is_oom_key(const char *key, int *ret_pid) {
         if (errno != 0 || *end != 0 || pid <= 0 || pid > 0x3fffffff)
                 return false;
         if (ret_pid)
-                *ret_pid = (int) pid;
+                *ret_pid = (int)pid;
         return true;
 }
 
@@ -61,7 +61,8 @@ bool plan_file_claimed(const char *file, const bool managed[_PROP_MAX]) {
 void plan_cpu_max(const Resolved *r, uint64_t *ret_period_usec, uint64_t *ret_quota_per_sec_usec) {
         const ResolvedProp *q = &r->props[PROP_CPU_QUOTA], *per = &r->props[PROP_CPU_QUOTA_PERIOD];
 
-        *ret_period_usec = per->layer != LAYER_NONE && !per->value.reset ? per->value.u : 100 * USEC_PER_MSEC;
+        *ret_period_usec =
+                per->layer != LAYER_NONE && !per->value.reset ? per->value.u : 100 * USEC_PER_MSEC;
         *ret_quota_per_sec_usec = q->layer != LAYER_NONE && !q->value.reset ? q->value.u : USEC_INFINITY;
 }
 
@@ -71,7 +72,8 @@ char *plan_reason(const Property *p, int write_error, bool file_present, bool co
         int r;
 
         if (p->controller != CTRL_NONE && !controller_available)
-                r = asprintf(&s, "not applied: controller %s not enabled", controller_to_string(p->controller));
+                r = asprintf(&s, "not applied: controller %s not enabled",
+                             controller_to_string(p->controller));
         else if (!file_present || write_error == -ENOENT)
                 r = asprintf(&s, "not applied: %s absent", p->cgroup_file ?: "file");
         else if (write_error < 0)
@@ -123,7 +125,7 @@ int plan_slice_path(const char *slice, char **ret) {
         for (size_t i = 0; i <= len; i++) {
                 if (i < len && base[i] != '-')
                         continue;
-                plen += (size_t) sprintf(path + plen, "/%.*s.slice", (int) i, base);
+                plen += (size_t)sprintf(path + plen, "/%.*s.slice", (int)i, base);
         }
         *ret = TAKE_PTR(path);
         return 0;

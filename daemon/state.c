@@ -9,7 +9,6 @@
 #include "macro.h"
 #include "state.h"
 
-
 static json_t *load_units(const char *path) {
         json_error_t err;
         json_t *root, *units;
@@ -17,8 +16,8 @@ static json_t *load_units(const char *path) {
         root = json_load_file(path, 0, &err);
         if (!root) {
                 if (access(path, F_OK) == 0)
-                        log_warning("Ignoring unreadable state file %s:%d:%d: %s", path, err.line, err.column,
-                                    err.text);
+                        log_warning("Ignoring unreadable state file %s:%d:%d: %s", path, err.line,
+                                    err.column, err.text);
                 return json_object();
         }
         units = json_object_get(root, "units");
@@ -50,7 +49,7 @@ static int save_units(const char *path, json_t *units) {
         slash = strrchr(dir, '/');
         if (slash && slash != dir) {
                 *slash = 0;
-                (void) mkdir_p(dir);
+                (void)mkdir_p(dir);
         }
         r = write_file_atomic(path, text);
         if (r < 0)
@@ -98,8 +97,8 @@ int state_get_layer(State *s, bool runtime, const char *unit, const ParseContext
                 PropValue pv = {};
 
                 if (!p || !json_is_string(v)) {
-                        log_warning("Ignoring stored override %s for %s: unknown property or not a string", key,
-                                    unit);
+                        log_warning("Ignoring stored override %s for %s: unknown property or not a string",
+                                    key, unit);
                         continue;
                 }
                 if (prop_value_parse(p, json_string_value(v), ctx, &pv, &err) < 0) {
@@ -145,9 +144,9 @@ int state_set_layer(State *s, bool runtime, const char *unit, const PropSet *set
         if (r < 0) {
                 /* all or nothing: put the previous layer back in memory too */
                 if (old)
-                        (void) json_object_set(units, unit, old);
+                        (void)json_object_set(units, unit, old);
                 else
-                        (void) json_object_del(units, unit);
+                        (void)json_object_del(units, unit);
                 return r;
         }
         return 0;
@@ -159,7 +158,8 @@ const char *state_get_original(State *s, const char *unit, const char *file) {
         return json_string_value(json_object_get(files, file));
 }
 
-int state_put_original(State *s, const char *unit, uint64_t cgroup_id, const char *file, const char *content) {
+int state_put_original(State *s, const char *unit, uint64_t cgroup_id, const char *file,
+                       const char *content) {
         json_t *u, *files;
         int r;
 
@@ -167,7 +167,7 @@ int state_put_original(State *s, const char *unit, uint64_t cgroup_id, const cha
                 return 0;
         u = json_object_get(s->originals, unit);
         if (!u) {
-                u = json_pack("{sIs{}}", "cgroup-id", (json_int_t) cgroup_id, "files");
+                u = json_pack("{sIs{}}", "cgroup-id", (json_int_t)cgroup_id, "files");
                 if (!u || json_object_set_new(s->originals, unit, u) < 0)
                         return -ENOMEM;
         }
@@ -182,7 +182,7 @@ int state_put_original(State *s, const char *unit, uint64_t cgroup_id, const cha
         r = save_units(s->originals_path, s->originals);
         if (r < 0) {
                 /* a value we cannot restore later must not be changed now */
-                (void) json_object_del(files, file);
+                (void)json_object_del(files, file);
                 return r;
         }
         return 0;
@@ -194,16 +194,16 @@ int state_drop_original(State *s, const char *unit, const char *file) {
 
         if (!json_object_get(files, file))
                 return 0;
-        (void) json_object_del(files, file);
+        (void)json_object_del(files, file);
         if (json_object_size(files) == 0)
-                (void) json_object_del(s->originals, unit);
+                (void)json_object_del(s->originals, unit);
         return save_units(s->originals_path, s->originals);
 }
 
 int state_drop_unit_originals(State *s, const char *unit) {
         if (!json_object_get(s->originals, unit))
                 return 0;
-        (void) json_object_del(s->originals, unit);
+        (void)json_object_del(s->originals, unit);
         return save_units(s->originals_path, s->originals);
 }
 
@@ -213,7 +213,7 @@ int state_check_cgroup_id(State *s, const char *unit, uint64_t cgroup_id) {
 
         if (!u)
                 return 0;
-        if (json_is_integer(id) && (uint64_t) json_integer_value(id) == cgroup_id)
+        if (json_is_integer(id) && (uint64_t)json_integer_value(id) == cgroup_id)
                 return 0;
         log_info("%s: recorded originals belong to an earlier instance of its cgroup, dropping them", unit);
         return state_drop_unit_originals(s, unit);
@@ -249,7 +249,7 @@ int state_prune_originals(State *s, bool (*keep)(const char *unit, void *userdat
                 if (keep(unit, userdata))
                         continue;
                 log_info("%s: no longer present, forgetting its recorded original values", unit);
-                (void) json_object_del(s->originals, unit);
+                (void)json_object_del(s->originals, unit);
                 changed = true;
         }
         return changed ? save_units(s->originals_path, s->originals) : 0;

@@ -5,9 +5,9 @@
  * daemon changed. Every change is written atomically before it takes effect.
  *   <state_dir>/overrides.json    persistent layer  {"units": {"db.service": {"CPUWeight": "300"}}}
  *   <runtime_dir>/overrides.json  runtime layer     (same format)
- *   <runtime_dir>/originals.json  {"units": {"db.service": {"cgroup-id": N, "files": {"cpu.weight": "100\n"}}}}
- * Originals live in the runtime dir: after a reboot every cgroup is new, so old
- * originals would be wrong; after a daemon crash they are exactly what we need. */
+ *   <runtime_dir>/originals.json  {"units": {"db.service": {"cgroup-id": N, "files": {"cpu.weight":
+ * "100\n"}}}} Originals live in the runtime dir: after a reboot every cgroup is new, so old originals would
+ * be wrong; after a daemon crash they are exactly what we need. */
 
 #include <jansson.h>
 #include <stdbool.h>
@@ -35,7 +35,8 @@ int state_set_layer(State *s, bool runtime, const char *unit, const PropSet *set
 const char *state_get_original(State *s, const char *unit, const char *file);
 /* Records (if not yet recorded) and saves. cgroup_id identifies the cgroup
  * instance the originals belong to. */
-int state_put_original(State *s, const char *unit, uint64_t cgroup_id, const char *file, const char *content);
+int state_put_original(State *s, const char *unit, uint64_t cgroup_id, const char *file,
+                       const char *content);
 int state_drop_original(State *s, const char *unit, const char *file);
 int state_drop_unit_originals(State *s, const char *unit);
 /* Drops the unit's originals if they were recorded for another cgroup instance. */

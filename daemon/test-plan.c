@@ -15,13 +15,13 @@ static void test_property_files(void) {
                 const char *files[PLAN_MAX_FILES];
                 size_t n;
         } cases[] = {
-                { PROP_CPU_WEIGHT, { "cpu.weight", "cpu.idle" }, 2 },
-                { PROP_CPU_QUOTA, { "cpu.max" }, 1 },
-                { PROP_CPU_QUOTA_PERIOD, { "cpu.max" }, 1 },
-                { PROP_MEMORY_HIGH, { "memory.high" }, 1 },
-                { PROP_TASKS_MAX, { "pids.max" }, 1 },
-                { PROP_ALLOWED_CPUS, { "cpuset.cpus" }, 1 },
-                { PROP_OOM_SCORE_ADJUST, {}, 0 },
+                {PROP_CPU_WEIGHT, {"cpu.weight", "cpu.idle"}, 2},
+                {PROP_CPU_QUOTA, {"cpu.max"}, 1},
+                {PROP_CPU_QUOTA_PERIOD, {"cpu.max"}, 1},
+                {PROP_MEMORY_HIGH, {"memory.high"}, 1},
+                {PROP_TASKS_MAX, {"pids.max"}, 1},
+                {PROP_ALLOWED_CPUS, {"cpuset.cpus"}, 1},
+                {PROP_OOM_SCORE_ADJUST, {}, 0},
         };
 
         for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
@@ -68,16 +68,16 @@ static void test_oom_key(void) {
                 bool ok;
                 int pid;
         } cases[] = {
-                { "oom_score_adj:1", true, 1 },
-                { "oom_score_adj:123456", true, 123456 },
-                { "oom_score_adj:", false, 0 },
-                { "oom_score_adj:0", false, 0 },
-                { "oom_score_adj:-5", false, 0 },
-                { "oom_score_adj:12x", false, 0 },
-                { "oom_score_adj:99999999999999999999", false, 0 },
-                { "oom_score_adj:+7", false, 0 },
-                { "cpu.weight", false, 0 },
-                { "", false, 0 },
+                {"oom_score_adj:1", true, 1},
+                {"oom_score_adj:123456", true, 123456},
+                {"oom_score_adj:", false, 0},
+                {"oom_score_adj:0", false, 0},
+                {"oom_score_adj:-5", false, 0},
+                {"oom_score_adj:12x", false, 0},
+                {"oom_score_adj:99999999999999999999", false, 0},
+                {"oom_score_adj:+7", false, 0},
+                {"cpu.weight", false, 0},
+                {"", false, 0},
         };
 
         for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
@@ -126,22 +126,23 @@ static void test_reason(void) {
                 bool present, controller;
                 const char *effective, *desired, *want;
         } cases[] = {
-                { PROP_CPU_WEIGHT, 0, true, false, "100", "800", "not applied: controller cpu not enabled" },
-                { PROP_MEMORY_HIGH, -ENOENT, false, true, NULL, "1G", "not applied: memory.high absent" },
-                { PROP_MEMORY_HIGH, 0, false, true, NULL, "1G", "not applied: memory.high absent" },
-                { PROP_TASKS_MAX, -EINVAL, true, true, "max", "10",
-                  "not applied: writing pids.max failed: Invalid argument" },
-                { PROP_MEMORY_LOW, 0, true, true, "1G", "2G",
-                  "not applied: value clamped: reads \"1G\", wanted \"2G\"" },
-                { PROP_MEMORY_LOW, 0, true, true, NULL, NULL,
-                  "not applied: value clamped: reads \"n/a\", wanted \"n/a\"" },
-                { PROP_OOM_SCORE_ADJUST, -EACCES, true, false, NULL, "-900",
-                  "not applied: writing value failed: Permission denied" },
+                {PROP_CPU_WEIGHT, 0, true, false, "100", "800", "not applied: controller cpu not enabled"},
+                {PROP_MEMORY_HIGH, -ENOENT, false, true, NULL, "1G", "not applied: memory.high absent"},
+                {PROP_MEMORY_HIGH, 0, false, true, NULL, "1G", "not applied: memory.high absent"},
+                {PROP_TASKS_MAX, -EINVAL, true, true, "max", "10",
+                 "not applied: writing pids.max failed: Invalid argument"},
+                {PROP_MEMORY_LOW, 0, true, true, "1G", "2G",
+                 "not applied: value clamped: reads \"1G\", wanted \"2G\""},
+                {PROP_MEMORY_LOW, 0, true, true, NULL, NULL,
+                 "not applied: value clamped: reads \"n/a\", wanted \"n/a\""},
+                {PROP_OOM_SCORE_ADJUST, -EACCES, true, false, NULL, "-900",
+                 "not applied: writing value failed: Permission denied"},
         };
 
         for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
-                _cleanup_free_ char *s = plan_reason(property_get(cases[i].id), cases[i].error, cases[i].present,
-                                                     cases[i].controller, cases[i].effective, cases[i].desired);
+                _cleanup_free_ char *s =
+                        plan_reason(property_get(cases[i].id), cases[i].error, cases[i].present,
+                                    cases[i].controller, cases[i].effective, cases[i].desired);
                 ASSERT_STREQ(s, cases[i].want);
         }
 }
@@ -151,10 +152,9 @@ static void test_unit_names(void) {
                 const char *name;
                 bool ok;
         } cases[] = {
-                { "db.service", true },     { "system.slice", true },  { "session-1.scope", true },
-                { "a.socket", false },      { ".service", false },     { "service", false },
-                { "a/b.service", false },   { "", false },             { "..slice", false },
-                { "x.service.d", false },   { "-.slice", true },
+                {"db.service", true}, {"system.slice", true}, {"session-1.scope", true}, {"a.socket", false},
+                {".service", false},  {"service", false},     {"a/b.service", false},    {"", false},
+                {"..slice", false},   {"x.service.d", false}, {"-.slice", true},
         };
 
         for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
@@ -172,21 +172,21 @@ static void test_slice_path(void) {
                 int r;
                 const char *path;
         } cases[] = {
-                { "system.slice", 0, "/system.slice" },
-                { "-.slice", 0, "/" },
-                { "user-1000.slice", 0, "/user.slice/user-1000.slice" },
-                { "a-b-c.slice", 0, "/a.slice/a-b.slice/a-b-c.slice" },
-                { "a--b.slice", -EINVAL, NULL },
-                { "-a.slice", -EINVAL, NULL },
-                { "a-.slice", -EINVAL, NULL },
-                { "db.service", -EINVAL, NULL },
-                { "a/b.slice", -EINVAL, NULL },
-                { ".slice", -EINVAL, NULL },
-                { "", -EINVAL, NULL },
+                {"system.slice", 0, "/system.slice"},
+                {"-.slice", 0, "/"},
+                {"user-1000.slice", 0, "/user.slice/user-1000.slice"},
+                {"a-b-c.slice", 0, "/a.slice/a-b.slice/a-b-c.slice"},
+                {"a--b.slice", -EINVAL, NULL},
+                {"-a.slice", -EINVAL, NULL},
+                {"a-.slice", -EINVAL, NULL},
+                {"db.service", -EINVAL, NULL},
+                {"a/b.slice", -EINVAL, NULL},
+                {".slice", -EINVAL, NULL},
+                {"", -EINVAL, NULL},
         };
 
         for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
-                char *path = (char *) "untouched";
+                char *path = (char *)"untouched";
                 int r = plan_slice_path(cases[i].slice, &path);
 
                 ASSERT_EQ_INT(r, cases[i].r);

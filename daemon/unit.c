@@ -9,11 +9,8 @@
 #include "plan.h"
 
 static const char *const apply_status_table[_APPLY_STATUS_MAX] = {
-        [APPLY_UNMANAGED] = "unmanaged",
-        [APPLY_PENDING] = "pending",
-        [APPLY_OK] = "ok",
-        [APPLY_NOT_APPLIED] = "not-applied",
-        [APPLY_DRY_RUN] = "dry-run",
+        [APPLY_UNMANAGED] = "unmanaged",     [APPLY_PENDING] = "pending", [APPLY_OK] = "ok",
+        [APPLY_NOT_APPLIED] = "not-applied", [APPLY_DRY_RUN] = "dry-run",
 };
 
 const char *apply_status_to_string(ApplyStatus s) {
@@ -67,7 +64,7 @@ bool unit_vanished(Unit *u) {
         /* removed, or another directory (a new instance) under the same path */
         if (!path || stat(path, &st) < 0)
                 return true;
-        return (uint64_t) st.st_ino != u->priv->cgroup_id;
+        return (uint64_t)st.st_ino != u->priv->cgroup_id;
 }
 
 void unit_prop_done(UnitProp *p) {
@@ -85,7 +82,7 @@ Unit *unit_free(Unit *u) {
         bus_unit_done(u);
         if (u->priv) {
                 if (u->priv->dirfd >= 0)
-                        (void) close(u->priv->dirfd);
+                        (void)close(u->priv->dirfd);
                 for (PropertyId id = 0; id < _PROP_MAX; id++)
                         free(u->priv->seen[id]);
                 free(u->priv);
