@@ -129,7 +129,12 @@ static int systemd_apply(Backend *b, Unit *u, const bool todo[_PROP_MAX], int er
                 nf = plan_property_files(id, files);
                 for (size_t i = 0; i < nf; i++) {
                         r = manager_record_original(u, files[i]);
-                        if (r < 0 && r != -ENOENT) {
+                        if (r == -ENOENT)
+                                /* No file yet: systemd turns the controller on only when a unit
+                                 * asks, so the unit had the property unset; "" restores that. */
+                                r = state_put_original(&u->manager->priv->state, u->name, u->priv->cgroup_id,
+                                                       files[i], "");
+                        if (r < 0) {
                                 errors[id] = r;
                                 ok = false;
                         }
@@ -171,7 +176,9 @@ static int systemd_restore(Backend *b, Unit *u, const char *file, const char *co
 
                 if (!p->cgroup_file || !streq(p->cgroup_file, file))
                         continue;
-                if (property_parse_cgroup(p, content, &v) < 0) {
+                if (content[strspn(content, " \t\n")] == 0)
+                        v.reset = true; /* recorded before the controller was on: unset */
+                else if (property_parse_cgroup(p, content, &v) < 0) {
                         log_warning("%s: cannot turn original %s contents into %s=, leaving it", u->name, file,
                                     p->name);
                         continue;
@@ -187,6 +194,17 @@ static int systemd_restore(Backend *b, Unit *u, const char *file, const char *co
         r = sd_bus_message_close_container(msg);
         if (r < 0)
                 return r;
+        if (u->manager->priv->stopping) {
+                /* We lack CAP_SYS_ADMIN, so PID 1 asks polkit about each call, by our bus
+                 * name: exiting before the reply makes that check, and the restore, fail. */
+                _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+
+                r = sd_bus_call(s->bus, msg, 10 * 1000 * 1000, &error, NULL);
+                if (r < 0)
+                        log_warning("%s: SetUnitProperties to restore %s failed: %s", u->name, file,
+                                    error.message ?: strerror(-r));
+                return r;
+        }
         return send(s, u, msg, false);
 }
 
