@@ -45,6 +45,14 @@ all_hold() { # CPUWEIGHT MEMORYHIGH [UNIT=WEIGHT...] — every unit, cgroup and 
 	done
 }
 dump() { for u in "${units[@]}"; do echo "$u: $(cgfile "$u" cpu.weight) $(cgfile "$u" memory.high) / $(show "$u" CPUWeight) $(show "$u" MemoryHigh)"; done; }
+settle() { # TIMEOUT WHY ARGS... — all_hold ARGS within TIMEOUT, else show every unit and fail
+	local end=$((SECONDS + $1)) why=$2
+	shift 2
+	until all_hold "$@"; do
+		((SECONDS < end)) || { dump; fail "$why: not every unit holds $*"; }
+		sleep 0.5
+	done
+}
 restarted() { # OLDPID — systemd brought it back (Restart=on-failure), or we do
 	# shellcheck disable=SC2016 # eval'ed by wait_until
 	wait_until '[[ $(show cgpolicyd.service MainPID) != '"$1"' && $(show cgpolicyd.service ActiveState) != deactivating ]]' 60
@@ -52,16 +60,15 @@ restarted() { # OLDPID — systemd brought it back (Restart=on-failure), or we d
 	assert_eq "$(show cgpolicyd.service ActiveState)" active "cgpolicyd after the crash"
 }
 
-# 1. Killed in the middle of the first apply: as soon as one unit has its value.
-systemctl start --no-block cgpolicyd.service
-# shellcheck disable=SC2016
-wait_until '[[ $(cgfile cgtest-crash-1.service cpu.weight) == 33 || $(cgfile cgtest-crash-'"$n"'.service cpu.weight) == 33 ]]' 120
+# 1. Killed in the middle of the first apply: right after READY=1, while the
+# units are still being discovered and set up.
+systemctl start cgpolicyd.service
 pid=$(show cgpolicyd.service MainPID)
 systemctl kill -s KILL cgpolicyd.service
 done_before=$(for u in "${units[@]}"; do weight "$u"; done | grep -cx 33 || true)
 log "killed PID $pid with $done_before of $n units done"
 restarted "$pid"
-wait_until "all_hold 33 209715200" 180 || { dump; fail "values after the first crash"; }
+settle 180 "after the first crash" 33 209715200
 log "after crash 1: all $n units at the policy's values"
 
 # 2. Killed right after a persistent and a runtime set-property.
@@ -70,23 +77,21 @@ cgpolicyctl set-property --runtime cgtest-crash-3.service CPUWeight=88
 pid=$(show cgpolicyd.service MainPID)
 systemctl kill -s KILL cgpolicyd.service
 restarted "$pid"
-wait_until "all_hold 33 209715200 cgtest-crash-2.service=77 cgtest-crash-3.service=88" 180 ||
-	{ dump; fail "values after the second crash"; }
+settle 180 "after the second crash" 33 209715200 cgtest-crash-2.service=77 cgtest-crash-3.service=88
 log "after crash 2: overrides kept"
 
 # 3. A third crash with nothing to do: a restart reconciles, changes nothing.
 pid=$(show cgpolicyd.service MainPID)
 systemctl kill -s KILL cgpolicyd.service
 restarted "$pid"
-wait_until "all_hold 33 209715200 cgtest-crash-2.service=77 cgtest-crash-3.service=88" 180 ||
-	{ dump; fail "values after the third crash"; }
+settle 180 "after the third crash" 33 209715200 cgtest-crash-2.service=77 cgtest-crash-3.service=88
 
 # 4. Revert the overrides: back to the policy, not to a crashed daemon's value.
 cgpolicyctl revert cgtest-crash-2.service
 cgpolicyctl revert cgtest-crash-3.service
-wait_until "all_hold 33 209715200" 120 || { dump; fail "values after revert"; }
+settle 120 "after revert" 33 209715200
 
 # 5. The true originals: stopping the daemon gives back the unit files' values.
 systemctl stop cgpolicyd.service
-wait_until "all_hold 120 419430400" 120 || { dump; fail "originals after stopping the daemon (stacked?)"; }
+settle 120 "originals after stopping the daemon (stacked?)" 120 419430400
 log "after stop: every unit back at CPUWeight=120 MemoryHigh=400M"

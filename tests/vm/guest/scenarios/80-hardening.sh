@@ -24,7 +24,7 @@ declare -A want=(
 	[ProtectSystem]=strict [ProtectHome]=yes [NoNewPrivileges]=yes [PrivateTmp]=yes [PrivateDevices]=yes
 	[PrivateNetwork]=yes [RestrictAddressFamilies]=AF_UNIX [CapabilityBoundingSet]=cap_sys_resource
 	[ProtectKernelModules]=yes [MemoryDenyWriteExecute]=yes [RestrictRealtime]=yes [LockPersonality]=yes
-	[SystemCallArchitectures]=native [Type]=notify [WatchdogUSec]=30s [OOMScoreAdjust]=-900
+	[SystemCallArchitectures]=native [Type]=notify [OOMScoreAdjust]=-900
 )
 for p in "${!want[@]}"; do
 	assert_eq "$(show cgpolicyd.service "$p")" "${want[$p]}" "cgpolicyd.service $p"
