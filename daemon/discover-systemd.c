@@ -16,10 +16,19 @@ typedef struct Fetch {
         char name[];
 } Fetch;
 
+/* A watched slice or one nested in it ("system-getty.slice" in "system.slice"),
+ * as the cgroupfs discovery descends into child slices too. */
 static bool slice_watched(Manager *m, const char *slice) {
-        for (char **s = m->watched_slices; s && *s; s++)
-                if (streq_ptr(*s, slice))
+        if (!slice)
+                return false;
+        for (char **s = m->watched_slices; s && *s; s++) {
+                size_t l = strlen(*s) - strlen(".slice");
+
+                if (streq(*s, slice))
                         return true;
+                if (streq(*s, "-.slice") || (strncmp(slice, *s, l) == 0 && slice[l] == '-'))
+                        return true;
+        }
         return false;
 }
 

@@ -11,6 +11,7 @@ PY=/usr/bin/python3
 
 make_tree db.service web.service
 make_cgroup_dir "$ROOT/user.slice/alice.service"
+make_cgroup_dir "$SLICE/system-getty.slice/getty@tty1.service"
 spawn_child
 DBPID=$CHILD
 spawn_child
@@ -24,6 +25,7 @@ cat >"$T/units.json" <<EOJ
     "unit_file": { "cpu.weight": "100" } },
   { "name": "web.service", "slice": "system.slice", "main_pid": $WEBPID },
   { "name": "alice.service", "slice": "user.slice", "user": "postgres" },
+  { "name": "getty@tty1.service", "slice": "system-getty.slice", "cgroup": "/system.slice/system-getty.slice/getty@tty1.service" },
   { "name": "system.slice", "slice": "-.slice", "cgroup": "/system.slice" } ]
 EOJ
 policy 50-test.json '{ "policies": [
@@ -32,7 +34,8 @@ policy 50-test.json '{ "policies": [
   { "name": "alice", "match": { "unit": "alice.service" }, "properties": { "CPUWeight": 5 } },
   { "name": "web", "match": { "unit": "web.service", "exe": "*/sleep" }, "properties": { "CPUWeight": 300 } },
   { "name": "web-wrong-user", "match": { "unit": "web.service", "user": "nobody" }, "properties": { "MemoryMax": "1M" } },
-  { "name": "new", "match": { "unit": "new.service" }, "properties": { "CPUWeight": 555 } } ] }'
+  { "name": "new", "match": { "unit": "new.service" }, "properties": { "CPUWeight": 555 } },
+  { "name": "getty", "match": { "unit": "getty@*.service" }, "properties": { "TasksMax": 12 } } ] }'
 
 start_bus
 CALLS=$T/calls.log
@@ -53,6 +56,7 @@ expect_file "$SLICE/db.service/memory.high" 1073741824
 expect_file "$SLICE/db.service/pids.max" 100
 expect_file /proc/"$DBPID"/oom_score_adj 222
 expect_file "$SLICE/web.service/cpu.weight" 300
+expect_file "$SLICE/system-getty.slice/getty@tty1.service/pids.max" 12
 file_is "$SLICE/web.service/memory.max" max || fail "policy for another User= applied to web.service"
 
 # one call per unit, all properties in it, runtime=true, OOMScoreAdjust never through systemd
