@@ -293,7 +293,7 @@ void unit_restore_all(Unit *u) {
 }
 
 int unit_check_drift(Unit *u) {
-        bool changed = false;
+        bool changed = false, reread = false;
 
         for (PropertyId id = 0; id < _PROP_MAX; id++) {
                 const Property *p = property_get(id);
@@ -310,6 +310,7 @@ int unit_check_drift(Unit *u) {
                 if (u->props[id].status == APPLY_OK) {
                         log_debug("%s: %s now reads \"%s\" as wanted", u->name, p->cgroup_file,
                                   strstrip_trailing(content));
+                        reread = true;
                         continue;
                 }
                 log_notice("%s: %s was changed behind our back to \"%s\", re-asserting %s=%s", u->name,
@@ -317,8 +318,12 @@ int unit_check_drift(Unit *u) {
                            strna(u->props[id].desired_text));
                 changed = true;
         }
-        if (!changed)
+        if (!changed) {
+                /* the effective values changed (to what we want): tell the bus */
+                if (reread)
+                        bus_emit_unit_changed(u);
                 return 0;
+        }
         return unit_apply(u);
 }
 
