@@ -16,10 +16,13 @@ done
 expect_reject() {
         local want=$1 rc=0 err
         shift
-        err=$(timeout 5 "$CGPOLICYD" "$@" 2>&1 >/dev/null) || rc=$?
+        # shellcheck disable=SC2086
+        err=$(timeout $((5 * SLOW)) $CGPOLICYD_WRAPPER "$CGPOLICYD" "$@" 2>&1 >/dev/null) || rc=$?
         ((rc != 0)) || fail "accepted: $*"
         ((rc != 124)) || fail "hung instead of rejecting: $*"
         grep -Eq -- "$want" <<<"$err" || fail "message for '$*' was: $err (wanted /$want/)"
+        # error paths free what they allocated too (meaningful with a valgrind wrapper)
+        ! grep -Eq 'ERROR SUMMARY: [1-9]|runtime error:|Sanitizer' <<<"$err" || fail "memory errors on '$*': $err"
 }
 
 base=(--cgroup-root="$ROOT" --state-dir="$STATE_DIR" --runtime-dir="$RUNTIME_DIR" --policy-dir="$POLICY_DIR")
