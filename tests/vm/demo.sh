@@ -32,6 +32,25 @@ ninja -C "$build" >&2
 share=$(mktemp -d /var/tmp/cgpolicyd-demo.XXXXXX)
 chmod 0755 "$share"
 "$here/install-into-share.sh" --no-rebuild "$build" "$share"
+# What the guest should read back: the policy's values per unit, highest
+# priority last, sizes in bytes (systemd's K/M/G/T are base 1024).
+python3 - "$repo/policies/database-vs-batch.json" db.service batch-1.service >"$share/expected.txt" <<'PY'
+import fnmatch, json, sys
+pol = json.load(open(sys.argv[1]))["policies"]
+mult = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
+def norm(v):
+    v = str(v)
+    return str(int(v[:-1]) * mult[v[-1]]) if v[-1:] in mult else v
+for unit in sys.argv[2:]:
+    props = {}
+    for p in sorted(pol, key=lambda p: p.get("priority", 0)):
+        pats = p["match"].get("unit", [])
+        pats = [pats] if isinstance(pats, str) else pats
+        if any(fnmatch.fnmatchcase(unit, g) for g in pats):
+            props.update(p["properties"])
+    for k, v in props.items():
+        print(unit, k, norm(v))
+PY
 # The demo is the guest's whole job: it takes run-in-guest.sh's place.
 install -m 0755 "$here/guest/demo-in-guest.sh" "$share/run-in-guest.sh"
 

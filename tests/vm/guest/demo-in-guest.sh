@@ -57,24 +57,10 @@ run cgpolicyctl --no-pager explain db.service
 run cgpolicyctl --no-pager explain batch-1.service
 
 section "5. the applied values, read back from their sources"
-# Expected values straight from the policy file: highest priority wins, sizes in bytes.
-python3 - "$policy" "${units[@]}" >/tmp/demo-expected <<'PY'
-import fnmatch, json, sys
-pol = json.load(open(sys.argv[1]))["policies"]
-mult = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
-def norm(v):
-    v = str(v)
-    return str(int(v[:-1]) * mult[v[-1]]) if v[-1:] in mult else v
-for unit in sys.argv[2:]:
-    props = {}
-    for p in sorted(pol, key=lambda p: p.get("priority", 0)):
-        pats = p["match"].get("unit", [])
-        pats = [pats] if isinstance(pats, str) else pats
-        if any(fnmatch.fnmatchcase(unit, g) for g in pats):
-            props.update(p["properties"])
-    for k, v in props.items():
-        print(unit, k, norm(v))
-PY
+# Expected values straight from the policy file (worked out on the host by demo.sh:
+# the guest's python3-minimal has no json module): "UNIT PROPERTY VALUE" lines.
+[[ -s $share/expected.txt ]] || die "$share/expected.txt is missing (run me through demo.sh)"
+cp "$share/expected.txt" /tmp/demo-expected
 declare -A file=([CPUWeight]=cpu.weight [IOWeight]=io.weight [MemoryLow]=memory.low [MemoryHigh]=memory.high
 	[MemoryMax]=memory.max [MemoryMin]=memory.min [TasksMax]=pids.max)
 bad=0

@@ -68,4 +68,10 @@ assert_contains "$explain" critical "explain names the policy"
 systemctl stop cgpolicyd.service
 # shellcheck disable=SC2016
 wait_until '[[ $(cgfile /system.slice memory.high) == max ]]' 60
-assert_eq "$(cgfile "$unit" cpuset.cpus.effective)" 0-1 "cpuset.cpus.effective after the daemon stopped"
+# AllowedCPUs= unset again: systemd turns the unit's cpuset controller off, the
+# process may run on both CPUs and every memory node again.
+# shellcheck disable=SC2016
+wait_until '[[ $(show '"$unit"' AllowedCPUs) == "" && $(taskset -pc '"$pid"' | sed "s/.*: //") == 0-1 ]]' 60
+assert_eq "$(show "$unit" AllowedMemoryNodes)" "" "AllowedMemoryNodes after the daemon stopped"
+assert_eq "$(sed -n 's/^Mems_allowed_list:\s*//p' "/proc/$pid/status")" 0-1 "Mems_allowed_list after the daemon stopped"
+assert_eq "$(show "$unit" CPUWeight)" "[not set]" "CPUWeight after the daemon stopped"
