@@ -19,16 +19,16 @@ static const struct {
         int min_args, max_args; /* positional arguments after the verb; -1 = unbounded */
         int (*run)(int argc, char *argv[]);
 } verbs[] = {
-        { "status", 0, 0, verb_status },
-        { "list", 0, 0, verb_list },
-        { "show", 1, 1, verb_show },
-        { "explain", 1, 1, verb_explain },
-        { "set-property", 2, -1, verb_set_property },
-        { "revert", 1, -1, verb_revert },
-        { "reload", 0, 0, verb_reload },
-        { "check", 1, -1, verb_check },
-        { "pressure", 0, 0, verb_pressure },
-        { "monitor", 0, 0, verb_monitor },
+        {"status", 0, 0, verb_status},
+        {"list", 0, 0, verb_list},
+        {"show", 1, 1, verb_show},
+        {"explain", 1, 1, verb_explain},
+        {"set-property", 2, -1, verb_set_property},
+        {"revert", 1, -1, verb_revert},
+        {"reload", 0, 0, verb_reload},
+        {"check", 1, -1, verb_check},
+        {"pressure", 0, 0, verb_pressure},
+        {"monitor", 0, 0, verb_monitor},
 };
 
 static void help(void) {
@@ -82,7 +82,7 @@ static int strv_push(char ***l, const char *s) {
 /* `check` has its own options (--user U means a user name there), so it gets
  * its arguments untouched: find the verb before getopt looks at anything. */
 static int find_verb(int argc, char *argv[]) {
-        static const char *const with_arg[] = { "-H", "--host", "--bus-address", "-p", "--property" };
+        static const char *const with_arg[] = {"-H", "--host", "--bus-address", "-p", "--property"};
 
         for (int i = 1; i < argc; i++) {
                 if (streq(argv[i], "--"))
@@ -113,20 +113,20 @@ enum {
 
 static int parse_argv(int argc, char *argv[]) {
         static const struct option options[] = {
-                { "help", no_argument, NULL, 'h' },
-                { "version", no_argument, NULL, ARG_VERSION },
-                { "system", no_argument, NULL, ARG_SYSTEM },
-                { "user", no_argument, NULL, ARG_USER },
-                { "host", required_argument, NULL, 'H' },
-                { "bus-address", required_argument, NULL, ARG_BUS_ADDRESS },
-                { "json", optional_argument, NULL, ARG_JSON },
-                { "property", required_argument, NULL, 'p' },
-                { "runtime", no_argument, NULL, ARG_RUNTIME },
-                { "dry-run", no_argument, NULL, ARG_DRY_RUN },
-                { "no-pager", no_argument, NULL, ARG_NO_PAGER },
-                { "no-legend", no_argument, NULL, ARG_NO_LEGEND },
-                { "no-ask-password", no_argument, NULL, ARG_NO_ASK_PASSWORD },
-                { "full", no_argument, NULL, 'l' },
+                {"help", no_argument, NULL, 'h'},
+                {"version", no_argument, NULL, ARG_VERSION},
+                {"system", no_argument, NULL, ARG_SYSTEM},
+                {"user", no_argument, NULL, ARG_USER},
+                {"host", required_argument, NULL, 'H'},
+                {"bus-address", required_argument, NULL, ARG_BUS_ADDRESS},
+                {"json", optional_argument, NULL, ARG_JSON},
+                {"property", required_argument, NULL, 'p'},
+                {"runtime", no_argument, NULL, ARG_RUNTIME},
+                {"dry-run", no_argument, NULL, ARG_DRY_RUN},
+                {"no-pager", no_argument, NULL, ARG_NO_PAGER},
+                {"no-legend", no_argument, NULL, ARG_NO_LEGEND},
+                {"no-ask-password", no_argument, NULL, ARG_NO_ASK_PASSWORD},
+                {"full", no_argument, NULL, 'l'},
                 {},
         };
         int c;
@@ -160,7 +160,8 @@ static int parse_argv(int argc, char *argv[]) {
                         else if (streq(optarg, "off"))
                                 arg.json = JSON_OFF;
                         else {
-                                fprintf(stderr, "Unknown --json= mode \"%s\": expected short, pretty or off.\n",
+                                fprintf(stderr,
+                                        "Unknown --json= mode \"%s\": expected short, pretty or off.\n",
                                         optarg);
                                 return -EINVAL;
                         }
@@ -191,7 +192,8 @@ static int parse_argv(int argc, char *argv[]) {
                         fprintf(stderr, "Option \"%s\" needs an argument.\n", argv[optind - 1]);
                         return -EINVAL;
                 default:
-                        fprintf(stderr, "Unknown option \"%s\". See cgpolicyctl --help.\n", argv[optind - 1]);
+                        fprintf(stderr, "Unknown option \"%s\". See cgpolicyctl --help.\n",
+                                argv[optind - 1]);
                         return -EINVAL;
                 }
         return 1;

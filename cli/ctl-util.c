@@ -49,7 +49,7 @@ int ctl_bus_open(sd_bus **ret) {
                 return r;
         }
         /* Let polkit ask for a password when a person is at the keyboard. */
-        (void) sd_bus_set_allow_interactive_authorization(bus, arg.ask_password && isatty(STDIN_FILENO));
+        (void)sd_bus_set_allow_interactive_authorization(bus, arg.ask_password && isatty(STDIN_FILENO));
         *ret = TAKE_PTR(bus);
         return 0;
 }
@@ -84,8 +84,8 @@ static void pager_close(void) {
                 return;
         fflush(stdout);
         fclose(stdout);
-        (void) close(STDOUT_FILENO);
-        (void) waitpid(pager_pid, NULL, 0);
+        (void)close(STDOUT_FILENO);
+        (void)waitpid(pager_pid, NULL, 0);
         pager_pid = 0;
 }
 
@@ -113,7 +113,7 @@ void ctl_pager_open(void) {
                 dup2(fd[0], STDIN_FILENO);
                 close(fd[0]);
                 close(fd[1]);
-                execl("/bin/sh", "sh", "-c", pager, (char *) NULL);
+                execl("/bin/sh", "sh", "-c", pager, (char *)NULL);
                 _exit(EXIT_FAILURE);
         }
         dup2(fd[1], STDOUT_FILENO);
@@ -129,15 +129,17 @@ int ctl_json_print(json_t *v) {
 
         if (!v)
                 return -ENOMEM;
-        r = json_dumpf(v, stdout, (arg.json == JSON_PRETTY ? JSON_INDENT(2) : JSON_COMPACT) | JSON_ENSURE_ASCII);
+        r = json_dumpf(v, stdout,
+                       (arg.json == JSON_PRETTY ? JSON_INDENT(2) : JSON_COMPACT) | JSON_ENSURE_ASCII);
         json_decref(v);
         putchar('\n');
         return r < 0 ? -EIO : 0;
 }
 
-int ctl_get_all(sd_bus *bus, const char *path, const char *interface, sd_bus_message **ret, sd_bus_error *error) {
-        return sd_bus_call_method(bus, CGPOLICY_BUS_NAME, path, "org.freedesktop.DBus.Properties", "GetAll", error,
-                                  ret, "s", interface);
+int ctl_get_all(sd_bus *bus, const char *path, const char *interface, sd_bus_message **ret,
+                sd_bus_error *error) {
+        return sd_bus_call_method(bus, CGPOLICY_BUS_NAME, path, "org.freedesktop.DBus.Properties", "GetAll",
+                                  error, ret, "s", interface);
 }
 
 int ctl_find_property(sd_bus_message *m, const char *name) {
@@ -193,7 +195,7 @@ int ctl_exit_property(sd_bus_message *m) {
 
 const char *ctl_format_bytes(char *buf, size_t size, uint64_t bytes) {
         static const char suffixes[] = "BKMGTPE";
-        double v = (double) bytes;
+        double v = (double)bytes;
         size_t i = 0;
 
         if (bytes == UINT64_MAX) {
@@ -228,7 +230,7 @@ json_t *ctl_variant_to_json(sd_bus_message *m, const char *signature) {
                 uint64_t t;
                 r = sd_bus_message_read(m, "t", &t);
                 /* UINT64_MAX is "unset/infinity" in systemd's API: null, not a wrapped negative. */
-                return r > 0 ? (t == UINT64_MAX || t > INT64_MAX ? json_null() : json_integer((json_int_t) t))
+                return r > 0 ? (t == UINT64_MAX || t > INT64_MAX ? json_null() : json_integer((json_int_t)t))
                              : NULL;
         }
         if (streq(signature, "u")) {
@@ -267,7 +269,7 @@ json_t *ctl_variant_to_json(sd_bus_message *m, const char *signature) {
                 if (r <= 0)
                         return NULL;
                 return json_pack("{s:f,s:f,s:f,s:I}", "avg10", a, "avg60", b, "avg300", c, "total",
-                                 (json_int_t) t);
+                                 (json_int_t)t);
         }
         r = sd_bus_message_skip(m, signature);
         return r < 0 ? NULL : json_null();

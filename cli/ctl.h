@@ -50,7 +50,8 @@ void ctl_pager_open(void);
 int ctl_json_print(json_t *v);
 
 /* Fetches all properties of an interface as a message positioned at the "a{sv}". */
-int ctl_get_all(sd_bus *bus, const char *path, const char *interface, sd_bus_message **ret, sd_bus_error *error);
+int ctl_get_all(sd_bus *bus, const char *path, const char *interface, sd_bus_message **ret,
+                sd_bus_error *error);
 /* From a GetAll reply: advances to the named property and enters its variant
  * (returns 1), or 0 when not present; rewinds first. Leave with
  * ctl_exit_property(). */

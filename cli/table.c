@@ -88,7 +88,7 @@ size_t table_rows(const Table *t) {
 static size_t width(const char *s) {
         size_t w = 0;
         for (; *s; s++)
-                if (((unsigned char) *s & 0xC0) != 0x80)
+                if (((unsigned char)*s & 0xC0) != 0x80)
                         w++;
         return w;
 }
@@ -108,7 +108,7 @@ int table_print(Table *t, bool header) {
                 if (c + 1 == t->n_columns)
                         printf("%s\n", t->cells[i]);
                 else
-                        printf("%s%*s", t->cells[i], (int) (w[c] - width(t->cells[i]) + 2), "");
+                        printf("%s%*s", t->cells[i], (int)(w[c] - width(t->cells[i]) + 2), "");
         }
         /* A row left incomplete still ends its line. */
         if (t->n_cells % t->n_columns != 0)

@@ -160,7 +160,7 @@ static int on_signal(sd_bus_message *m, void *userdata, sd_bus_error *error) {
                 return 0;
         }
         if (o)
-                (void) ctl_json_print(o);
+                (void)ctl_json_print(o);
         else
                 printf("%s\n", line);
         fflush(stdout);

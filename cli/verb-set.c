@@ -31,9 +31,9 @@ static void parse_context(ParseContext *ctx) {
         struct sysinfo si;
         uint64_t pid_max, threads_max;
 
-        *ctx = (ParseContext) {};
+        *ctx = (ParseContext){};
         if (sysinfo(&si) == 0)
-                ctx->ram_bytes = (uint64_t) si.totalram * si.mem_unit;
+                ctx->ram_bytes = (uint64_t)si.totalram * si.mem_unit;
         pid_max = read_proc_u64("/proc/sys/kernel/pid_max");
         threads_max = read_proc_u64("/proc/sys/kernel/threads-max");
         ctx->tasks_limit = pid_max && threads_max ? (pid_max < threads_max ? pid_max : threads_max)
@@ -45,12 +45,12 @@ static bool relative_value(const Property *p, const char *text) {
 }
 
 static int layer_rank(const char *layer) {
-        static const char *const names[] = { "none", "policy", "persistent", "runtime", "pressure" };
+        static const char *const names[] = {"none", "policy", "persistent", "runtime", "pressure"};
         size_t n = strcspn(layer, ":");
 
         for (size_t i = 0; i < ELEMENTSOF(names); i++)
                 if (strlen(names[i]) == n && strncmp(layer, names[i], n) == 0)
-                        return (int) i;
+                        return (int)i;
         return -1;
 }
 
@@ -63,8 +63,8 @@ static int dry_run(sd_bus *bus, const char *unit, const Property **props, char *
         const char *target = arg.runtime ? "runtime" : "persistent";
         int r;
 
-        r = sd_bus_call_method(bus, CGPOLICY_BUS_NAME, CGPOLICY_MANAGER_PATH, CGPOLICY_MANAGER_INTERFACE, "Explain",
-                               &error, &ex, "s", unit);
+        r = sd_bus_call_method(bus, CGPOLICY_BUS_NAME, CGPOLICY_MANAGER_PATH, CGPOLICY_MANAGER_INTERFACE,
+                               "Explain", &error, &ex, "s", unit);
         if (r < 0)
                 return ctl_fail(&error, r, "preview properties on %s", unit);
 
@@ -80,7 +80,8 @@ static int dry_run(sd_bus *bus, const char *unit, const Property **props, char *
                                 continue;
                         printf("%s: %s (%s) → %s (%s)%s\n", p, *v ? v : "unset", l,
                                *texts[i] ? texts[i] : "reset", target,
-                               layer_rank(l) > layer_rank(target) ? ", but the higher layer stays in force" : "");
+                               layer_rank(l) > layer_rank(target) ? ", but the higher layer stays in force"
+                                                                  : "");
                 }
         }
         if (r < 0)
@@ -97,7 +98,7 @@ int verb_set_property(int argc, char *argv[]) {
         _cleanup_strv_free_ char **texts = NULL;
         _cleanup_(prop_set_done) PropSet set = {};
         const char *unit = argv[1];
-        size_t n = (size_t) argc - 2;
+        size_t n = (size_t)argc - 2;
         ParseContext ctx;
         int r;
 
@@ -121,7 +122,7 @@ int verb_set_property(int argc, char *argv[]) {
                         fprintf(stderr, "Invalid assignment \"%s\": expected PROPERTY=VALUE.\n", a);
                         return CTL_EXIT_FAILURE;
                 }
-                name = strndup(a, (size_t) (eq - a));
+                name = strndup(a, (size_t)(eq - a));
                 if (!name)
                         return CTL_EXIT_FAILURE;
                 props[i] = property_by_name(name);
@@ -135,8 +136,10 @@ int verb_set_property(int argc, char *argv[]) {
                         return CTL_EXIT_FAILURE;
                 }
                 if (arg.host && relative_value(props[i], eq + 1)) {
-                        fprintf(stderr, "Relative value \"%s\" for %s= cannot be resolved for a remote host; "
-                                        "give an absolute value.\n", eq + 1, props[i]->name);
+                        fprintf(stderr,
+                                "Relative value \"%s\" for %s= cannot be resolved for a remote host; "
+                                "give an absolute value.\n",
+                                eq + 1, props[i]->name);
                         return CTL_EXIT_FAILURE;
                 }
                 r = prop_value_parse(props[i], eq + 1, &ctx, &v, &err);
@@ -163,7 +166,7 @@ int verb_set_property(int argc, char *argv[]) {
         r = sd_bus_message_new_method_call(bus, &m, CGPOLICY_BUS_NAME, CGPOLICY_MANAGER_PATH,
                                            CGPOLICY_MANAGER_INTERFACE, "SetUnitProperties");
         if (r >= 0)
-                r = sd_bus_message_append(m, "sb", unit, (int) arg.runtime);
+                r = sd_bus_message_append(m, "sb", unit, (int)arg.runtime);
         if (r >= 0)
                 r = sd_bus_message_open_container(m, 'a', "(sv)");
         /* One entry per property: a later assignment of the same one won in `set`. */
@@ -226,8 +229,8 @@ int verb_reload(int argc, char *argv[]) {
 
         if (ctl_bus_open(&bus) < 0)
                 return CTL_EXIT_FAILURE;
-        r = sd_bus_call_method(bus, CGPOLICY_BUS_NAME, CGPOLICY_MANAGER_PATH, CGPOLICY_MANAGER_INTERFACE, "Reload",
-                               &error, NULL, NULL);
+        r = sd_bus_call_method(bus, CGPOLICY_BUS_NAME, CGPOLICY_MANAGER_PATH, CGPOLICY_MANAGER_INTERFACE,
+                               "Reload", &error, NULL, NULL);
         if (r < 0)
                 return ctl_fail(&error, r, "reload policies");
         return CTL_EXIT_SUCCESS;

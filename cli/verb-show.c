@@ -41,8 +41,8 @@ static int unit_fetch(sd_bus *bus, const char *name, UnitData *d) {
         const char *path;
         int r;
 
-        r = sd_bus_call_method(bus, CGPOLICY_BUS_NAME, CGPOLICY_MANAGER_PATH, CGPOLICY_MANAGER_INTERFACE, "GetUnit",
-                               &error, &reply, "s", name);
+        r = sd_bus_call_method(bus, CGPOLICY_BUS_NAME, CGPOLICY_MANAGER_PATH, CGPOLICY_MANAGER_INTERFACE,
+                               "GetUnit", &error, &reply, "s", name);
         if (r < 0)
                 return ctl_fail(&error, r, "get unit %s", name);
         r = sd_bus_message_read(reply, "o", &path);
@@ -54,8 +54,8 @@ static int unit_fetch(sd_bus *bus, const char *name, UnitData *d) {
         r = ctl_get_all(bus, path, CGPOLICY_UNIT_INTERFACE, &d->all, &error);
         if (r < 0)
                 return ctl_fail(&error, r, "get properties of %s", name);
-        r = sd_bus_call_method(bus, CGPOLICY_BUS_NAME, CGPOLICY_MANAGER_PATH, CGPOLICY_MANAGER_INTERFACE, "Explain",
-                               &error, &ex, "s", name);
+        r = sd_bus_call_method(bus, CGPOLICY_BUS_NAME, CGPOLICY_MANAGER_PATH, CGPOLICY_MANAGER_INTERFACE,
+                               "Explain", &error, &ex, "s", name);
         if (r < 0)
                 return ctl_fail(&error, r, "explain %s", name);
         r = sd_bus_message_enter_container(ex, 'a', "(ssss)");
@@ -131,7 +131,7 @@ static bool wanted(const char *key) {
 }
 
 static int show_text(const char *name, UnitData *d) {
-        static const char *const strings[] = { "Id", "ControlGroup", "Class" };
+        static const char *const strings[] = {"Id", "ControlGroup", "Class"};
         int r;
 
         for (size_t i = 0; i < ELEMENTSOF(strings); i++) {
@@ -188,10 +188,11 @@ static int show_text(const char *name, UnitData *d) {
                 return r;
         if (wanted("MemoryCurrent")) {
                 char buf[32];
-                printf("MemoryCurrent=%s\n", cur == UINT64_MAX ? "[not set]" : ctl_format_bytes(buf, sizeof buf, cur));
+                printf("MemoryCurrent=%s\n",
+                       cur == UINT64_MAX ? "[not set]" : ctl_format_bytes(buf, sizeof buf, cur));
         }
 
-        static const char *const psi[] = { "MemoryPressure", "CPUPressure", "IOPressure" };
+        static const char *const psi[] = {"MemoryPressure", "CPUPressure", "IOPressure"};
         for (size_t i = 0; i < ELEMENTSOF(psi); i++) {
                 double a, b, c;
                 uint64_t t;
@@ -207,7 +208,8 @@ static int show_text(const char *name, UnitData *d) {
                 if (r < 0)
                         return r;
                 if (wanted(psi[i]))
-                        printf("%s=avg10=%.2f avg60=%.2f avg300=%.2f total=%" PRIu64 "\n", psi[i], a, b, c, t);
+                        printf("%s=avg10=%.2f avg60=%.2f avg300=%.2f total=%" PRIu64 "\n", psi[i], a, b, c,
+                               t);
         }
 
         int throttled = 0;
@@ -239,9 +241,9 @@ static int json_put_variant(json_t *o, sd_bus_message *all, const char *key) {
 
 /* The same keys as the text output; table properties in policy syntax. */
 static int show_json(UnitData *d, json_t **ret) {
-        static const char *const head[] = { "Id", "ControlGroup", "Class", "Policies" };
-        static const char *const tail[] = { "MemoryCurrent", "MemoryPressure", "CPUPressure", "IOPressure",
-                                            "Throttled" };
+        static const char *const head[] = {"Id", "ControlGroup", "Class", "Policies"};
+        static const char *const tail[] = {"MemoryCurrent", "MemoryPressure", "CPUPressure", "IOPressure",
+                                           "Throttled"};
         json_t *o = json_object();
         int r = 0;
 
@@ -331,9 +333,9 @@ int verb_explain(int argc, char *argv[]) {
                         return ctl_fail(NULL, r, "parse properties of %s", name);
                 }
                 if (arr) {
-                        json_array_append_new(arr, json_pack("{s:s,s:s,s:s,s:s,s:s}", "property", p->name, "value",
-                                                             row->value, "layer", row->layer, "applied",
-                                                             row->applied, "effective", eff));
+                        json_array_append_new(arr, json_pack("{s:s,s:s,s:s,s:s,s:s}", "property", p->name,
+                                                             "value", row->value, "layer", row->layer,
+                                                             "applied", row->applied, "effective", eff));
                         continue;
                 }
                 table_add(t, p->name);

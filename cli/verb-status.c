@@ -88,11 +88,12 @@ int verb_status(int argc, char *argv[]) {
                         json_decref(o);
                         return ctl_fail(NULL, r, "parse daemon status");
                 }
-                json_object_set_new(o, "Units", json_integer((json_int_t) n_units));
+                json_object_set_new(o, "Units", json_integer((json_int_t)n_units));
                 return ctl_json_print(o) < 0 ? CTL_EXIT_FAILURE : CTL_EXIT_SUCCESS;
         }
 
-        static const char *const strings[] = { "Version", "Backend", "CgroupRoot", "PressureMode", "RebalanceState" };
+        static const char *const strings[] = {"Version", "Backend", "CgroupRoot", "PressureMode",
+                                              "RebalanceState"};
         const char *val[ELEMENTSOF(strings)] = {};
         for (size_t i = 0; i < ELEMENTSOF(strings); i++) {
                 r = ctl_find_property(all, strings[i]);
@@ -110,8 +111,8 @@ int verb_status(int argc, char *argv[]) {
         printf("      Backend: %s\n", strna(val[1]));
         printf("  Cgroup root: %s\n", strna(val[2]));
 
-        static const char *const lists[] = { "WatchedSlices", "PolicyFiles" };
-        static const char *const labels[] = { "      Watched", "     Policies" };
+        static const char *const lists[] = {"WatchedSlices", "PolicyFiles"};
+        static const char *const labels[] = {"      Watched", "     Policies"};
         for (size_t i = 0; i < ELEMENTSOF(lists); i++) {
                 const char *s;
                 bool first = true;
@@ -138,8 +139,8 @@ int verb_status(int argc, char *argv[]) {
         }
         printf("     Pressure: mode %s, %s\n", strna(val[3]), strna(val[4]));
 
-        static const char *const psi[] = { "MemoryPressure", "CPUPressure", "IOPressure" };
-        static const char *const psi_labels[] = { "       Memory", "          CPU", "           IO" };
+        static const char *const psi[] = {"MemoryPressure", "CPUPressure", "IOPressure"};
+        static const char *const psi_labels[] = {"       Memory", "          CPU", "           IO"};
         for (size_t i = 0; i < ELEMENTSOF(psi); i++) {
                 char buf[64];
                 r = read_psi_text(all, psi[i], buf, sizeof(buf));
@@ -157,8 +158,8 @@ static json_t *psi_json(sd_bus_message *m, const char *name) {
 
         if (ctl_find_property(m, name) <= 0 || bus_read_psi(m, &a, &b, &c, &t) < 0)
                 return json_null();
-        (void) ctl_exit_property(m);
-        return json_pack("{s:f,s:f,s:f,s:I}", "avg10", a, "avg60", b, "avg300", c, "total", (json_int_t) t);
+        (void)ctl_exit_property(m);
+        return json_pack("{s:f,s:f,s:f,s:I}", "avg10", a, "avg60", b, "avg300", c, "total", (json_int_t)t);
 }
 
 static int read_u64_b(sd_bus_message *m, uint64_t *ret_current, int *ret_throttled) {
@@ -248,7 +249,7 @@ int verb_pressure(int argc, char *argv[]) {
                                                psi_json(all, "CPUPressure"), "IOPressure",
                                                psi_json(all, "IOPressure"), "MemoryCurrent",
                                                current == UINT64_MAX ? json_null()
-                                                                     : json_integer((json_int_t) current),
+                                                                     : json_integer((json_int_t)current),
                                                "Throttled", throttled));
                         continue;
                 }

@@ -37,7 +37,7 @@ static const sd_bus_error_map cgpolicy_errors[] = {
 };
 
 static PolkitRegistry **polkit_registry(Manager *m) {
-        return (PolkitRegistry **) &m->bus_data.polkit;
+        return (PolkitRegistry **)&m->bus_data.polkit;
 }
 
 /* Unit name checks shared by every method taking one. */
@@ -49,11 +49,12 @@ static int lookup_unit(Manager *m, const char *name, Unit **ret, sd_bus_error *e
                 return sd_bus_error_set(error, SD_BUS_ERROR_INVALID_ARGS, "Unit name is empty.");
         if (n > BUS_NAME_MAX)
                 return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
-                                         "Unit name is too long (%zu characters, at most %u).", n, BUS_NAME_MAX);
+                                         "Unit name is too long (%zu characters, at most %u).", n,
+                                         BUS_NAME_MAX);
         u = manager_get_unit(m, name);
         if (!u)
-                return sd_bus_error_setf(error, BUS_ERROR_NO_SUCH_UNIT, "Unit %s is not managed by cgpolicyd.",
-                                         name);
+                return sd_bus_error_setf(error, BUS_ERROR_NO_SUCH_UNIT,
+                                         "Unit %s is not managed by cgpolicyd.", name);
         *ret = u;
         return 0;
 }
@@ -63,18 +64,20 @@ static int lookup_property(const Unit *u, const char *name, const Property **ret
         const Property *p;
 
         if (n > BUS_NAME_MAX)
-                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
-                                         "Property name is too long (%zu characters, at most %u) for unit %s.", n,
-                                         BUS_NAME_MAX, u->name);
+                return sd_bus_error_setf(
+                        error, SD_BUS_ERROR_INVALID_ARGS,
+                        "Property name is too long (%zu characters, at most %u) for unit %s.", n,
+                        BUS_NAME_MAX, u->name);
         p = property_by_name(name);
         if (!p)
-                return sd_bus_error_setf(error, BUS_ERROR_INVALID_PROPERTY, "Unknown property \"%s\" for unit %s.",
-                                         name, u->name);
+                return sd_bus_error_setf(error, BUS_ERROR_INVALID_PROPERTY,
+                                         "Unknown property \"%s\" for unit %s.", name, u->name);
         *ret = p;
         return 0;
 }
 
-static int error_from_errno(sd_bus_error *error, int r, const char *unit, const char *msg, const char *what) {
+static int error_from_errno(sd_bus_error *error, int r, const char *unit, const char *msg,
+                            const char *what) {
         if (r == -ENOENT)
                 return sd_bus_error_setf(error, BUS_ERROR_NO_SUCH_UNIT, "Unit %s: %s", unit,
                                          msg ?: "not managed by cgpolicyd");
@@ -104,8 +107,8 @@ static int method_list_units(sd_bus_message *msg, void *userdata, sd_bus_error *
                 r = bus_unit_policies_joined(u, &pol);
                 if (r < 0)
                         return r;
-                r = sd_bus_message_append(reply, "(ssso)", u->name, strna(policy_class_to_string(u->class)), pol,
-                                          u->object_path);
+                r = sd_bus_message_append(reply, "(ssso)", u->name, strna(policy_class_to_string(u->class)),
+                                          pol, u->object_path);
                 if (r < 0)
                         return r;
         }
@@ -163,9 +166,9 @@ static int method_explain(sd_bus_message *msg, void *userdata, sd_bus_error *err
                 if (asprintf(&applied, "%s%s%s", apply_status_to_string(up->status), up->reason ? ": " : "",
                              up->reason ?: "") < 0)
                         return -ENOMEM;
-                r = sd_bus_message_append(reply, "(ssss)", property_get(id)->name,
-                                          rp->layer != LAYER_NONE && up->desired_text ? up->desired_text : "",
-                                          layer, applied);
+                r = sd_bus_message_append(
+                        reply, "(ssss)", property_get(id)->name,
+                        rp->layer != LAYER_NONE && up->desired_text ? up->desired_text : "", layer, applied);
                 if (r < 0)
                         return r;
         }
@@ -220,8 +223,8 @@ static int method_set_unit_properties(sd_bus_message *msg, void *userdata, sd_bu
                         break;
                 if (++n > BUS_PROPERTIES_MAX)
                         return sd_bus_error_setf(error, SD_BUS_ERROR_LIMITS_EXCEEDED,
-                                                 "Too many properties for unit %s in one call (at most %u).", name,
-                                                 BUS_PROPERTIES_MAX);
+                                                 "Too many properties for unit %s in one call (at most %u).",
+                                                 name, BUS_PROPERTIES_MAX);
                 r = sd_bus_message_read(msg, "s", &pname);
                 if (r < 0)
                         return r;
@@ -229,10 +232,11 @@ static int method_set_unit_properties(sd_bus_message *msg, void *userdata, sd_bu
                 if (r < 0)
                         return r;
                 if (!p->runtime_settable)
-                        return sd_bus_error_setf(error, BUS_ERROR_NOT_RUNTIME_SETTABLE,
-                                                 "Property %s cannot be set at run time on unit %s (only policies "
-                                                 "set it).",
-                                                 p->name, name);
+                        return sd_bus_error_setf(
+                                error, BUS_ERROR_NOT_RUNTIME_SETTABLE,
+                                "Property %s cannot be set at run time on unit %s (only policies "
+                                "set it).",
+                                p->name, name);
 
                 free(err);
                 err = NULL;
@@ -267,14 +271,14 @@ static int method_set_unit_properties(sd_bus_message *msg, void *userdata, sd_bu
         if (r < 0)
                 return r;
         if (n == 0)
-                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "No properties given for unit %s.",
-                                         name);
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                         "No properties given for unit %s.", name);
 
         /* Nothing would change: succeed without asking anyone. */
         if (layer_holds(runtime ? &u->runtime : &u->persistent, &set))
                 return sd_bus_reply_method_return(msg, NULL);
 
-        const char *details[] = { "unit", name, "property", names, NULL };
+        const char *details[] = {"unit", name, "property", names, NULL};
         r = polkit_verify(msg, POLKIT_ACTION_MANAGE, details, polkit_registry(m), error);
         if (r < 0)
                 return r;
@@ -330,8 +334,8 @@ static int method_revert_unit_properties(sd_bus_message *msg, void *userdata, sd
                         break;
                 if (n >= BUS_PROPERTIES_MAX)
                         return sd_bus_error_setf(error, SD_BUS_ERROR_LIMITS_EXCEEDED,
-                                                 "Too many properties for unit %s in one call (at most %u).", name,
-                                                 BUS_PROPERTIES_MAX);
+                                                 "Too many properties for unit %s in one call (at most %u).",
+                                                 name, BUS_PROPERTIES_MAX);
                 r = lookup_property(u, pname, &p, error);
                 if (r < 0)
                         return r;
@@ -364,7 +368,7 @@ static int method_revert_unit_properties(sd_bus_message *msg, void *userdata, sd
         if (!any)
                 return sd_bus_reply_method_return(msg, NULL);
 
-        const char *details[] = { "unit", name, "property", names ?: "", NULL };
+        const char *details[] = {"unit", name, "property", names ?: "", NULL};
         r = polkit_verify(msg, POLKIT_ACTION_MANAGE, details, polkit_registry(m), error);
         if (r < 0)
                 return r;
@@ -412,7 +416,7 @@ static int method_reload(sd_bus_message *msg, void *userdata, sd_bus_error *erro
         Manager *m = userdata;
         int r;
 
-        const char *details[] = { "unit", "", "property", "", NULL };
+        const char *details[] = {"unit", "", "property", "", NULL};
         r = polkit_verify(msg, POLKIT_ACTION_MANAGE, details, polkit_registry(m), error);
         if (r < 0)
                 return r;
@@ -424,8 +428,9 @@ static int method_reload(sd_bus_message *msg, void *userdata, sd_bus_error *erro
                 _cleanup_free_ char *text = NULL;
 
                 if (diags.n > 0 && join_diags(&diags, &text) >= 0)
-                        return sd_bus_error_setf(error, BUS_ERROR_POLICY_INVALID,
-                                                 "Policies not reloaded, the previous ones stay in force: %s", text);
+                        return sd_bus_error_setf(
+                                error, BUS_ERROR_POLICY_INVALID,
+                                "Policies not reloaded, the previous ones stay in force: %s", text);
                 return sd_bus_error_setf(error, SD_BUS_ERROR_FAILED, "Failed to reload policies: %s",
                                          strerror(-r));
         }
@@ -450,7 +455,8 @@ static int method_check_policy(sd_bus_message *msg, void *userdata, sd_bus_error
 
         r = manager_check_policy(json, &diags);
         if (r < 0 && diags.n == 0)
-                return sd_bus_error_setf(error, SD_BUS_ERROR_FAILED, "Failed to check policy: %s", strerror(-r));
+                return sd_bus_error_setf(error, SD_BUS_ERROR_FAILED, "Failed to check policy: %s",
+                                         strerror(-r));
 
         r = sd_bus_message_new_method_return(msg, &reply);
         if (r < 0)
@@ -501,10 +507,13 @@ static int property_get_manager_string(sd_bus *bus, const char *path, const char
         return sd_bus_message_append(reply, "s", s ?: "");
 }
 
-static int property_get_manager_strv(sd_bus *bus, const char *path, const char *interface, const char *property,
-                                     sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+static int property_get_manager_strv(sd_bus *bus, const char *path, const char *interface,
+                                     const char *property, sd_bus_message *reply, void *userdata,
+                                     sd_bus_error *error) {
         Manager *m = userdata;
-        char **l = streq(property, "WatchedSlices") ? m->watched_slices : m->policies ? m->policies->files : NULL;
+        char **l = streq(property, "WatchedSlices") ? m->watched_slices
+                   : m->policies                    ? m->policies->files
+                                                    : NULL;
         int r;
 
         r = sd_bus_message_open_container(reply, 'a', "s");
@@ -535,8 +544,10 @@ static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_PROPERTY("Backend", "s", property_get_manager_string, 0, SD_BUS_VTABLE_PROPERTY_CONST),
         SD_BUS_PROPERTY("CgroupRoot", "s", property_get_manager_string, 0, SD_BUS_VTABLE_PROPERTY_CONST),
         SD_BUS_PROPERTY("WatchedSlices", "as", property_get_manager_strv, 0, SD_BUS_VTABLE_PROPERTY_CONST),
-        SD_BUS_PROPERTY("PolicyFiles", "as", property_get_manager_strv, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
-        SD_BUS_PROPERTY("PressureMode", "s", property_get_manager_string, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("PolicyFiles", "as", property_get_manager_strv, 0,
+                        SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("PressureMode", "s", property_get_manager_string, 0,
+                        SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         /* Change every few seconds under load: read them, no signal. */
         SD_BUS_PROPERTY("MemoryPressure", "(dddt)", property_get_manager_pressure, 0, 0),
         SD_BUS_PROPERTY("CPUPressure", "(dddt)", property_get_manager_pressure, 0, 0),
@@ -544,12 +555,13 @@ static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_PROPERTY("RebalanceState", "s", property_get_manager_string, 0,
                         SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
 
-        SD_BUS_METHOD_WITH_ARGS("ListUnits", SD_BUS_NO_ARGS, SD_BUS_RESULT("a(ssso)", units), method_list_units,
-                                SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("ListUnits", SD_BUS_NO_ARGS, SD_BUS_RESULT("a(ssso)", units),
+                                method_list_units, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("GetUnit", SD_BUS_ARGS("s", name), SD_BUS_RESULT("o", unit), method_get_unit,
                                 SD_BUS_VTABLE_UNPRIVILEGED),
-        SD_BUS_METHOD_WITH_ARGS("SetUnitProperties", SD_BUS_ARGS("s", name, "b", runtime, "a(sv)", properties),
-                                SD_BUS_NO_RESULT, method_set_unit_properties, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("SetUnitProperties",
+                                SD_BUS_ARGS("s", name, "b", runtime, "a(sv)", properties), SD_BUS_NO_RESULT,
+                                method_set_unit_properties, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("RevertUnitProperties", SD_BUS_ARGS("s", name, "as", properties),
                                 SD_BUS_NO_RESULT, method_revert_unit_properties, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("Explain", SD_BUS_ARGS("s", name), SD_BUS_RESULT("a(ssss)", properties),
@@ -561,9 +573,9 @@ static const sd_bus_vtable manager_vtable[] = {
 
         SD_BUS_SIGNAL_WITH_ARGS("UnitNew", SD_BUS_ARGS("s", id, "o", unit), 0),
         SD_BUS_SIGNAL_WITH_ARGS("UnitRemoved", SD_BUS_ARGS("s", id, "o", unit), 0),
-        SD_BUS_SIGNAL_WITH_ARGS("Rebalanced",
-                                SD_BUS_ARGS("s", unit, "s", property, "s", old_value, "s", new_value, "s", reason),
-                                0),
+        SD_BUS_SIGNAL_WITH_ARGS(
+                "Rebalanced",
+                SD_BUS_ARGS("s", unit, "s", property, "s", old_value, "s", new_value, "s", reason), 0),
         SD_BUS_SIGNAL("PolicyReloaded", "", 0),
         SD_BUS_VTABLE_END,
 };
@@ -577,8 +589,8 @@ int bus_setup(Manager *m) {
         r = sd_bus_error_add_map(cgpolicy_errors);
         if (r < 0)
                 return log_error_errno(r, "Failed to register D-Bus error map: %m");
-        r = sd_bus_add_object_vtable(m->bus, (sd_bus_slot **) &m->bus_data.slot_manager, CGPOLICY_MANAGER_PATH,
-                                     CGPOLICY_MANAGER_INTERFACE, manager_vtable, m);
+        r = sd_bus_add_object_vtable(m->bus, (sd_bus_slot **)&m->bus_data.slot_manager,
+                                     CGPOLICY_MANAGER_PATH, CGPOLICY_MANAGER_INTERFACE, manager_vtable, m);
         if (r < 0)
                 return log_error_errno(r, "Failed to register manager object: %m");
         r = bus_unit_setup(m);
@@ -604,11 +616,12 @@ void bus_emit_policy_reloaded(Manager *m) {
 
         if (!m || !m->bus)
                 return;
-        r = sd_bus_emit_signal(m->bus, CGPOLICY_MANAGER_PATH, CGPOLICY_MANAGER_INTERFACE, "PolicyReloaded", "");
+        r = sd_bus_emit_signal(m->bus, CGPOLICY_MANAGER_PATH, CGPOLICY_MANAGER_INTERFACE, "PolicyReloaded",
+                               "");
         if (r < 0)
                 log_debug_errno(r, "Failed to emit PolicyReloaded: %m");
-        r = sd_bus_emit_properties_changed(m->bus, CGPOLICY_MANAGER_PATH, CGPOLICY_MANAGER_INTERFACE, "PolicyFiles",
-                                           "PressureMode", NULL);
+        r = sd_bus_emit_properties_changed(m->bus, CGPOLICY_MANAGER_PATH, CGPOLICY_MANAGER_INTERFACE,
+                                           "PolicyFiles", "PressureMode", NULL);
         if (r < 0)
                 log_debug_errno(r, "Failed to emit PropertiesChanged: %m");
 }
@@ -620,8 +633,8 @@ void bus_emit_rebalanced(Manager *m, const char *unit, const char *property, con
 
         if (!m || !m->bus)
                 return;
-        r = sd_bus_emit_signal(m->bus, CGPOLICY_MANAGER_PATH, CGPOLICY_MANAGER_INTERFACE, "Rebalanced", "sssss",
-                               strempty(unit), strempty(property), strempty(old_value),
+        r = sd_bus_emit_signal(m->bus, CGPOLICY_MANAGER_PATH, CGPOLICY_MANAGER_INTERFACE, "Rebalanced",
+                               "sssss", strempty(unit), strempty(property), strempty(old_value),
                                strempty(new_value), strempty(reason));
         if (r < 0)
                 log_debug_errno(r, "Failed to emit Rebalanced: %m");

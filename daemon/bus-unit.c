@@ -98,7 +98,7 @@ static int property_get_policies(sd_bus *bus, const char *path, const char *inte
 
 static int property_get_desired(sd_bus *bus, const char *path, const char *interface, const char *property,
                                 sd_bus_message *reply, void *userdata, sd_bus_error *error) {
-        static const PropValue reset = { .reset = true };
+        static const PropValue reset = {.reset = true};
         Unit *u = userdata;
         const Property *p = property_by_dbus_name(property);
 
@@ -111,7 +111,7 @@ static int property_get_desired(sd_bus *bus, const char *path, const char *inter
 
 static int property_get_effective(sd_bus *bus, const char *path, const char *interface, const char *property,
                                   sd_bus_message *reply, void *userdata, sd_bus_error *error) {
-        static const PropValue reset = { .reset = true };
+        static const PropValue reset = {.reset = true};
         Unit *u = userdata;
         const Property *p;
 
@@ -143,7 +143,7 @@ static int property_get_throttled(sd_bus *bus, const char *path, const char *int
                                   sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         Unit *u = userdata;
 
-        return sd_bus_message_append(reply, "b", (int) u->throttled);
+        return sd_bus_message_append(reply, "b", (int)u->throttled);
 }
 
 static void build_vtable(void) {
@@ -154,32 +154,36 @@ static void build_vtable(void) {
 
         const uint64_t ch = SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE;
         const uint64_t cst = SD_BUS_VTABLE_PROPERTY_CONST;
-        unit_vtable[n++] = (sd_bus_vtable) SD_BUS_VTABLE_START(0);
-        unit_vtable[n++] = (sd_bus_vtable) SD_BUS_PROPERTY("Id", "s", property_get_string, 0, cst);
-        unit_vtable[n++] = (sd_bus_vtable) SD_BUS_PROPERTY("ControlGroup", "s", property_get_string, 0, cst);
-        unit_vtable[n++] = (sd_bus_vtable) SD_BUS_PROPERTY("Class", "s", property_get_string, 0, ch);
-        unit_vtable[n++] = (sd_bus_vtable) SD_BUS_PROPERTY("Policies", "as", property_get_policies, 0, ch);
+        unit_vtable[n++] = (sd_bus_vtable)SD_BUS_VTABLE_START(0);
+        unit_vtable[n++] = (sd_bus_vtable)SD_BUS_PROPERTY("Id", "s", property_get_string, 0, cst);
+        unit_vtable[n++] = (sd_bus_vtable)SD_BUS_PROPERTY("ControlGroup", "s", property_get_string, 0, cst);
+        unit_vtable[n++] = (sd_bus_vtable)SD_BUS_PROPERTY("Class", "s", property_get_string, 0, ch);
+        unit_vtable[n++] = (sd_bus_vtable)SD_BUS_PROPERTY("Policies", "as", property_get_policies, 0, ch);
         for (PropertyId id = 0; id < _PROP_MAX; id++) {
                 const Property *p = property_get(id);
-                unit_vtable[n++] =
-                        (sd_bus_vtable) SD_BUS_PROPERTY(p->dbus_name, p->signature, property_get_desired, 0, ch);
+                unit_vtable[n++] = (sd_bus_vtable)SD_BUS_PROPERTY(p->dbus_name, p->signature,
+                                                                  property_get_desired, 0, ch);
         }
         for (PropertyId id = 0; id < _PROP_MAX; id++) {
                 const Property *p = property_get(id);
                 snprintf(effective_names[id], sizeof(effective_names[id]), "Effective%s", p->dbus_name);
-                unit_vtable[n++] = (sd_bus_vtable) SD_BUS_PROPERTY(effective_names[id], p->signature,
-                                                                   property_get_effective, 0, ch);
+                unit_vtable[n++] = (sd_bus_vtable)SD_BUS_PROPERTY(effective_names[id], p->signature,
+                                                                  property_get_effective, 0, ch);
         }
-        unit_vtable[n++] = (sd_bus_vtable) SD_BUS_PROPERTY("MemoryCurrent", "t", property_get_memory_current, 0, ch);
-        unit_vtable[n++] = (sd_bus_vtable) SD_BUS_PROPERTY("MemoryPressure", "(dddt)", property_get_pressure, 0, ch);
-        unit_vtable[n++] = (sd_bus_vtable) SD_BUS_PROPERTY("CPUPressure", "(dddt)", property_get_pressure, 0, ch);
-        unit_vtable[n++] = (sd_bus_vtable) SD_BUS_PROPERTY("IOPressure", "(dddt)", property_get_pressure, 0, ch);
-        unit_vtable[n++] = (sd_bus_vtable) SD_BUS_PROPERTY("Throttled", "b", property_get_throttled, 0, ch);
-        unit_vtable[n++] = (sd_bus_vtable) SD_BUS_VTABLE_END;
+        unit_vtable[n++] =
+                (sd_bus_vtable)SD_BUS_PROPERTY("MemoryCurrent", "t", property_get_memory_current, 0, ch);
+        unit_vtable[n++] =
+                (sd_bus_vtable)SD_BUS_PROPERTY("MemoryPressure", "(dddt)", property_get_pressure, 0, ch);
+        unit_vtable[n++] =
+                (sd_bus_vtable)SD_BUS_PROPERTY("CPUPressure", "(dddt)", property_get_pressure, 0, ch);
+        unit_vtable[n++] =
+                (sd_bus_vtable)SD_BUS_PROPERTY("IOPressure", "(dddt)", property_get_pressure, 0, ch);
+        unit_vtable[n++] = (sd_bus_vtable)SD_BUS_PROPERTY("Throttled", "b", property_get_throttled, 0, ch);
+        unit_vtable[n++] = (sd_bus_vtable)SD_BUS_VTABLE_END;
 }
 
-static int unit_object_find(sd_bus *bus, const char *path, const char *interface, void *userdata, void **found,
-                            sd_bus_error *error) {
+static int unit_object_find(sd_bus *bus, const char *path, const char *interface, void *userdata,
+                            void **found, sd_bus_error *error) {
         Manager *m = userdata;
         _cleanup_free_ char *name = NULL;
         Unit *u;
@@ -222,11 +226,12 @@ int bus_unit_setup(Manager *m) {
         int r;
 
         build_vtable();
-        r = sd_bus_add_fallback_vtable(m->bus, (sd_bus_slot **) &m->bus_data.slot_units, CGPOLICY_UNIT_PATH_PREFIX,
-                                       CGPOLICY_UNIT_INTERFACE, unit_vtable, unit_object_find, m);
+        r = sd_bus_add_fallback_vtable(m->bus, (sd_bus_slot **)&m->bus_data.slot_units,
+                                       CGPOLICY_UNIT_PATH_PREFIX, CGPOLICY_UNIT_INTERFACE, unit_vtable,
+                                       unit_object_find, m);
         if (r < 0)
                 return log_error_errno(r, "Failed to register unit objects: %m");
-        r = sd_bus_add_node_enumerator(m->bus, (sd_bus_slot **) &m->bus_data.slot_enumerator,
+        r = sd_bus_add_node_enumerator(m->bus, (sd_bus_slot **)&m->bus_data.slot_enumerator,
                                        CGPOLICY_UNIT_PATH_PREFIX, unit_node_enumerator, m);
         if (r < 0)
                 return log_error_errno(r, "Failed to register unit enumerator: %m");
@@ -333,8 +338,8 @@ void bus_emit_unit_removed(Manager *m, const char *name, const char *path) {
 
         if (!m || !m->bus || !name || !path)
                 return;
-        r = sd_bus_emit_signal(m->bus, CGPOLICY_MANAGER_PATH, CGPOLICY_MANAGER_INTERFACE, "UnitRemoved", "so",
-                               name, path);
+        r = sd_bus_emit_signal(m->bus, CGPOLICY_MANAGER_PATH, CGPOLICY_MANAGER_INTERFACE, "UnitRemoved",
+                               "so", name, path);
         if (r < 0)
                 log_debug_errno(r, "Failed to emit UnitRemoved for %s: %m", name);
 }
@@ -361,7 +366,7 @@ void bus_emit_unit_changed(Unit *u) {
         if (!changed[0] || !u->manager || !u->manager->bus || !u->object_path)
                 return;
         r = sd_bus_emit_properties_changed_strv(u->manager->bus, u->object_path, CGPOLICY_UNIT_INTERFACE,
-                                                (char **) changed);
+                                                (char **)changed);
         if (r < 0)
                 log_debug_errno(r, "Failed to emit PropertiesChanged for %s: %m", u->name);
 }
@@ -373,7 +378,7 @@ static void emit_pressure_now(Unit *u) {
         if (!m || !m->bus || !u->object_path)
                 return;
         r = sd_bus_emit_properties_changed_strv(m->bus, u->object_path, CGPOLICY_UNIT_INTERFACE,
-                                                (char **) pressure_props);
+                                                (char **)pressure_props);
         if (r < 0)
                 log_debug_errno(r, "Failed to emit pressure change for %s: %m", u->name);
 }
@@ -417,7 +422,7 @@ void bus_emit_pressure_changed(Unit *u) {
         }
         if (s->pressure_timer) {
                 int enabled = SD_EVENT_OFF;
-                (void) sd_event_source_get_enabled(s->pressure_timer, &enabled);
+                (void)sd_event_source_get_enabled(s->pressure_timer, &enabled);
                 if (enabled != SD_EVENT_OFF)
                         return;
                 r = sd_event_source_set_time(s->pressure_timer, next);
@@ -427,7 +432,7 @@ void bus_emit_pressure_changed(Unit *u) {
                 r = sd_event_add_time(u->manager->event, &s->pressure_timer, CLOCK_MONOTONIC, next, 0,
                                       on_pressure_timer, u);
                 if (r >= 0)
-                        (void) sd_event_source_set_description(s->pressure_timer, "bus-pressure-emit");
+                        (void)sd_event_source_set_description(s->pressure_timer, "bus-pressure-emit");
         }
         if (r < 0)
                 log_debug_errno(r, "Failed to arm pressure emit timer for %s: %m", u->name);

@@ -34,7 +34,7 @@ static uint64_t now_usec(void) {
         struct timespec ts;
 
         clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / 1000;
+        return (uint64_t)ts.tv_sec * USEC_PER_SEC + (uint64_t)ts.tv_nsec / 1000;
 }
 
 static void query_free(PolkitQuery *q) {
@@ -91,8 +91,7 @@ static int check_auth_reply(sd_bus_message *reply, void *userdata, sd_bus_error 
         if (e) {
                 /* No polkit on this bus (ServiceUnknown/NameHasNoOwner) or it failed:
                  * only root gets through, and root never gets here. */
-                log_debug("polkit query failed, denying: %s: %s", e->name,
-                                 strna(e->message));
+                log_debug("polkit query failed, denying: %s: %s", e->name, strna(e->message));
         } else {
                 int authorized = 0, challenge = 0;
 
@@ -111,8 +110,8 @@ static int check_auth_reply(sd_bus_message *reply, void *userdata, sd_bus_error 
         r = sd_bus_enqueue_for_read(sd_bus_message_get_bus(q->request), q->request);
         if (r < 0) {
                 log_warning("Failed to requeue authorized call: %s", strerror(-r));
-                (void) sd_bus_reply_method_errorf(q->request, SD_BUS_ERROR_FAILED,
-                                                  "Failed to process authorization: %s", strerror(-r));
+                (void)sd_bus_reply_method_errorf(q->request, SD_BUS_ERROR_FAILED,
+                                                 "Failed to process authorization: %s", strerror(-r));
                 registry_unlink(q->registry, q);
                 query_free(q);
         }
@@ -149,7 +148,7 @@ static int start_query(sd_bus_message *m, const char *action, const char *const 
         r = sd_bus_message_close_container(c);
         if (r < 0)
                 return r;
-        r = sd_bus_message_append(c, "us", (uint32_t) (interactive ? 1 : 0), "");
+        r = sd_bus_message_append(c, "us", (uint32_t)(interactive ? 1 : 0), "");
         if (r < 0)
                 return r;
 
@@ -172,8 +171,8 @@ static int start_query(sd_bus_message *m, const char *action, const char *const 
         return 0;
 }
 
-int polkit_verify(sd_bus_message *m, const char *action, const char *const *details, PolkitRegistry **registry,
-                  sd_bus_error *error) {
+int polkit_verify(sd_bus_message *m, const char *action, const char *const *details,
+                  PolkitRegistry **registry, sd_bus_error *error) {
         _cleanup_(sd_bus_creds_unrefp) sd_bus_creds *creds = NULL;
         uid_t uid;
         int r;
@@ -195,11 +194,12 @@ int polkit_verify(sd_bus_message *m, const char *action, const char *const *deta
                         if (result > 0)
                                 return 1;
                         if (challenge)
-                                (void) sd_bus_error_setf(error, SD_BUS_ERROR_INTERACTIVE_AUTHORIZATION_REQUIRED,
-                                                         "Interactive authentication required for %s.", action);
+                                (void)sd_bus_error_setf(
+                                        error, SD_BUS_ERROR_INTERACTIVE_AUTHORIZATION_REQUIRED,
+                                        "Interactive authentication required for %s.", action);
                         else
-                                (void) sd_bus_error_setf(error, BUS_ERROR_ACCESS_DENIED,
-                                                         "Access denied: not authorized for %s.", action);
+                                (void)sd_bus_error_setf(error, BUS_ERROR_ACCESS_DENIED,
+                                                        "Access denied: not authorized for %s.", action);
                         return -EACCES;
                 }
         }
@@ -224,8 +224,8 @@ int polkit_verify(sd_bus_message *m, const char *action, const char *const *deta
         if (r < 0) {
                 /* Could not even ask: that is a no. */
                 log_warning("Failed to query polkit: %s", strerror(-r));
-                (void) sd_bus_error_setf(error, BUS_ERROR_ACCESS_DENIED,
-                                         "Access denied: could not query polkit for %s.", action);
+                (void)sd_bus_error_setf(error, BUS_ERROR_ACCESS_DENIED,
+                                        "Access denied: could not query polkit for %s.", action);
                 return -EACCES;
         }
         return 0;

@@ -24,7 +24,7 @@ typedef struct PolkitRegistry PolkitRegistry;
 /* details: NULL or a NULL-terminated key, value, key, value, ... list.
  * Returns 1 allowed, 0 pending, -EACCES denied (error set to AccessDenied or
  * InteractiveAuthorizationRequired), other negative errno on failure. */
-int polkit_verify(sd_bus_message *m, const char *action, const char *const *details, PolkitRegistry **registry,
-                  sd_bus_error *error);
+int polkit_verify(sd_bus_message *m, const char *action, const char *const *details,
+                  PolkitRegistry **registry, sd_bus_error *error);
 
 PolkitRegistry *polkit_registry_free(PolkitRegistry *r);

@@ -15,7 +15,8 @@
 #include "value.h"
 
 static bool is_device_type(ValueType t) {
-        return t == VT_DEVICE_WEIGHT || t == VT_DEVICE_BYTES || t == VT_DEVICE_IOPS || t == VT_DEVICE_DURATION;
+        return t == VT_DEVICE_WEIGHT || t == VT_DEVICE_BYTES || t == VT_DEVICE_IOPS ||
+               t == VT_DEVICE_DURATION;
 }
 
 int bus_append_prop_value(sd_bus_message *m, const Property *p, const PropValue *v) {
@@ -26,7 +27,7 @@ int bus_append_prop_value(sd_bus_message *m, const Property *p, const PropValue 
 
         switch (p->type) {
         case VT_OOM:
-                return sd_bus_message_append(m, "i", v->reset ? (int32_t) 0 : v->i);
+                return sd_bus_message_append(m, "i", v->reset ? (int32_t)0 : v->i);
 
         case VT_CPUSET:
                 return sd_bus_message_append_array(m, 'y', v->reset ? NULL : v->mask,
@@ -88,14 +89,14 @@ static bool device_name_ok(const char *d) {
         if (n == 0 || n > BUS_NAME_MAX)
                 return false;
         for (const char *c = d; *c; c++)
-                if ((unsigned char) *c <= ' ' || *c == 0x7f)
+                if ((unsigned char)*c <= ' ' || *c == 0x7f)
                         return false;
         if (d[0] == '/')
                 return true;
 
         unsigned maj, min;
         int k = -1;
-        if (sscanf(d, "%u:%u%n", &maj, &min, &k) != 2 || k != (int) n || !isdigit((unsigned char) d[0]))
+        if (sscanf(d, "%u:%u%n", &maj, &min, &k) != 2 || k != (int)n || !isdigit((unsigned char)d[0]))
                 return false;
         return true;
 }
@@ -219,7 +220,7 @@ static int read_cpuset(sd_bus_message *m, const Property *p, BusReadFlags flags,
                 return -ERANGE;
         }
         /* Canonical form as parse_cpuset() makes it: trailing zero bytes trimmed. */
-        while (size > 0 && ((const uint8_t *) data)[size - 1] == 0)
+        while (size > 0 && ((const uint8_t *)data)[size - 1] == 0)
                 size--;
         if (size == 0) {
                 v->reset = flags & BUS_READ_STRICT;
@@ -248,8 +249,9 @@ int bus_read_prop_value(sd_bus_message *m, const Property *p, BusReadFlags flags
         r = sd_bus_message_peek_type(m, &type, &contents);
         if (r < 0)
                 return r;
-        bool match = r > 0 && (p->signature[1] == 0 ? type == p->signature[0]
-                                                     : type == 'a' && contents && streq(contents, p->signature + 1));
+        bool match = r > 0 &&
+                     (p->signature[1] == 0 ? type == p->signature[0]
+                                           : type == 'a' && contents && streq(contents, p->signature + 1));
         if (!match) {
                 set_error(ret_error, "Wrong D-Bus type for %s=: expected \"%s\", got \"%c%s\"", p->dbus_name,
                           p->signature, r > 0 ? type : '-', r > 0 && contents ? contents : "");
@@ -295,7 +297,7 @@ int bus_read_prop_value(sd_bus_message *m, const Property *p, BusReadFlags flags
         }
 
         *ret = v;
-        v = (PropValue) {};
+        v = (PropValue){};
         return 0;
 }
 
@@ -326,7 +328,7 @@ int bus_read_prop_variant(sd_bus_message *m, const Property *p, BusReadFlags fla
         if (r < 0)
                 return r;
         *ret = v;
-        v = (PropValue) {};
+        v = (PropValue){};
         return 0;
 }
 

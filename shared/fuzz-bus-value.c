@@ -64,8 +64,8 @@ static void take_string(const uint8_t **d, size_t *n, char *buf, size_t size) {
                 (*d)++;
                 (*n)--;
         }
-        for (i = 0; i < len && *n > 0; i++, (*d)++, (*n)--)
-                buf[i] = (char) (0x20 + (**d % 0x5f));
+        for (i = 0; i<len && * n> 0; i++, (*d)++, (*n)--)
+                buf[i] = (char)(0x20 + (**d % 0x5f));
         buf[i] = 0;
 }
 
@@ -77,7 +77,7 @@ static int append_fuzzed(sd_bus_message *m, uint8_t type, const uint8_t *d, size
         case 0:
                 return sd_bus_message_append(m, "v", "t", take_u64(&d, &n));
         case 1:
-                return sd_bus_message_append(m, "v", "i", (int32_t) take_u64(&d, &n));
+                return sd_bus_message_append(m, "v", "i", (int32_t)take_u64(&d, &n));
         case 2:
                 take_string(&d, &n, s, sizeof(s));
                 return sd_bus_message_append(m, "v", "s", s);

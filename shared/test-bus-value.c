@@ -38,36 +38,36 @@ static void test_round_trips(void) {
         static const struct {
                 const char *property, *text, *expect; /* expect: text after the trip */
         } cases[] = {
-                { "CPUWeight", "300", "300" },
-                { "CPUWeight", "idle", "idle" },
-                { "CPUWeight", "", "" },
-                { "IOWeight", "10000", "10000" },
-                { "CPUQuota", "50%", "50%" },
-                { "CPUQuota", "250%", "250%" },
-                { "CPUQuotaPeriodSec", "100ms", "100ms" },
-                { "CPUQuotaPeriodSec", "1s", "1s" },
-                { "AllowedCPUs", "0-3,8", "0-3,8" },
-                { "AllowedCPUs", "8191", "8191" },
-                { "AllowedCPUs", "", "" },
-                { "AllowedMemoryNodes", "1", "1" },
-                { "MemoryHigh", "1G", "1G" },
-                { "MemoryHigh", "1536M", "1536M" },
+                {"CPUWeight", "300", "300"},
+                {"CPUWeight", "idle", "idle"},
+                {"CPUWeight", "", ""},
+                {"IOWeight", "10000", "10000"},
+                {"CPUQuota", "50%", "50%"},
+                {"CPUQuota", "250%", "250%"},
+                {"CPUQuotaPeriodSec", "100ms", "100ms"},
+                {"CPUQuotaPeriodSec", "1s", "1s"},
+                {"AllowedCPUs", "0-3,8", "0-3,8"},
+                {"AllowedCPUs", "8191", "8191"},
+                {"AllowedCPUs", "", ""},
+                {"AllowedMemoryNodes", "1", "1"},
+                {"MemoryHigh", "1G", "1G"},
+                {"MemoryHigh", "1536M", "1536M"},
                 /* systemd's reset value for limits is UINT64_MAX: it reads back as a reset */
-                { "MemoryHigh", "infinity", "" },
-                { "MemoryLow", "8G", "8G" },
-                { "MemoryMin", "", "" },
-                { "MemorySwapMax", "0", "0" },
-                { "MemoryLow", "0", "" }, /* MemoryLow's reset is 0 */
-                { "TasksMax", "100", "100" },
-                { "OOMScoreAdjust", "-900", "-900" },
-                { "OOMScoreAdjust", "1000", "1000" },
-                { "IOReadBandwidthMax", "/dev/sda 10M", "/dev/sda 10M" },
-                { "IOWriteIOPSMax", "8:0 1000", "8:0 1K" }, /* IOPS are base 1000 */
-                { "IODeviceWeight", "8:16 200", "8:16 200" },
-                { "IODeviceLatencyTargetSec", "/dev/vda 25ms", "/dev/vda 25ms" },
-                { "IOReadBandwidthMax", "", "" },
+                {"MemoryHigh", "infinity", ""},
+                {"MemoryLow", "8G", "8G"},
+                {"MemoryMin", "", ""},
+                {"MemorySwapMax", "0", "0"},
+                {"MemoryLow", "0", ""}, /* MemoryLow's reset is 0 */
+                {"TasksMax", "100", "100"},
+                {"OOMScoreAdjust", "-900", "-900"},
+                {"OOMScoreAdjust", "1000", "1000"},
+                {"IOReadBandwidthMax", "/dev/sda 10M", "/dev/sda 10M"},
+                {"IOWriteIOPSMax", "8:0 1000", "8:0 1K"}, /* IOPS are base 1000 */
+                {"IODeviceWeight", "8:16 200", "8:16 200"},
+                {"IODeviceLatencyTargetSec", "/dev/vda 25ms", "/dev/vda 25ms"},
+                {"IOReadBandwidthMax", "", ""},
         };
-        const ParseContext ctx = { .ram_bytes = UINT64_C(8) << 30, .tasks_limit = 4194304 };
+        const ParseContext ctx = {.ram_bytes = UINT64_C(8) << 30, .tasks_limit = 4194304};
 
         for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
                 _cleanup_(prop_value_done) PropValue v = {}, back = {};
@@ -103,35 +103,35 @@ static void test_strict_rejects(void) {
                 int expect_errno;
                 const char *expect_message; /* NULL: accepted */
         } cases[] = {
-                { "CPUWeight", T, 10001, 0, NULL, -ERANGE, "Invalid CPUWeight= value 10001: out of range" },
-                { "CPUWeight", T, 0, 0, NULL, 0, NULL }, /* idle */
-                { "CPUWeight", T, 1, 0, NULL, 0, NULL },
-                { "IOWeight", T, 0, 0, NULL, -ERANGE, "IOWeight= value 0" },
-                { "IOWeight", T, 10000, 0, NULL, 0, NULL },
-                { "CPUQuotaPerSecUSec", T, 0, 0, NULL, -ERANGE, "CPUQuotaPerSecUSec= value 0" },
-                { "CPUQuotaPeriodUSec", T, 999, 0, NULL, -ERANGE, "CPUQuotaPeriodUSec= value 999" },
-                { "CPUQuotaPeriodUSec", T, 1000, 0, NULL, 0, NULL },
-                { "CPUQuotaPeriodUSec", T, 1000001, 0, NULL, -ERANGE, "1000001" },
-                { "TasksMax", T, 0, 0, NULL, -ERANGE, "TasksMax= value 0" },
-                { "MemoryHigh", T, 1, 0, NULL, 0, NULL },
-                { "OOMScoreAdjust", I, 0, 1001, NULL, -ERANGE, "OOMScoreAdjust= value 1001" },
-                { "OOMScoreAdjust", I, 0, -1001, NULL, -ERANGE, "-1001" },
-                { "OOMScoreAdjust", I, 0, -1000, NULL, 0, NULL },
-                { "CPUWeight", S, 0, 0, "300", -ENXIO, "Wrong D-Bus type for CPUWeight=" },
-                { "CPUWeight", I, 0, 300, NULL, -ENXIO, "expected variant of \"t\"" },
-                { "AllowedCPUs", T, 3, 0, NULL, -ENXIO, "AllowedCPUs" },
-                { "AllowedCPUs", AY, 1024, 0, NULL, 0, NULL },
-                { "AllowedCPUs", AY, 1025, 0, NULL, -ERANGE, "AllowedCPUs" },
-                { "IOReadBandwidthMax", T, 5, 0, NULL, -ENXIO, "IOReadBandwidthMax" },
-                { "IOReadBandwidthMax", AST, 5, 0, "sda", -EINVAL, "device \"sda\"" },
-                { "IOReadBandwidthMax", AST, 5, 0, "8:0x", -EINVAL, "8:0x" },
-                { "IOReadBandwidthMax", AST, 5, 0, "/dev/s da", -EINVAL, "/dev/s da" },
-                { "IOReadBandwidthMax", AST, 5, 0, "", -EINVAL, "device \"\"" },
-                { "IOReadBandwidthMax", AST, 0, 0, "8:0", -ERANGE, "\"8:0 0\"" },
-                { "IOReadBandwidthMax", AST, 1, 0, "259:3", 0, NULL },
-                { "IODeviceWeight", AST, 10001, 0, "/dev/sda", -ERANGE, "IODeviceWeight" },
-                { "IODeviceLatencyTargetUSec", AST, 0, 0, "/dev/sda", 0, NULL },
-                { "IOWriteIOPSMax", AST_MANY, 1, 0, "/dev/sd", -E2BIG, "Too many devices in IOWriteIOPSMax=" },
+                {"CPUWeight", T, 10001, 0, NULL, -ERANGE, "Invalid CPUWeight= value 10001: out of range"},
+                {"CPUWeight", T, 0, 0, NULL, 0, NULL}, /* idle */
+                {"CPUWeight", T, 1, 0, NULL, 0, NULL},
+                {"IOWeight", T, 0, 0, NULL, -ERANGE, "IOWeight= value 0"},
+                {"IOWeight", T, 10000, 0, NULL, 0, NULL},
+                {"CPUQuotaPerSecUSec", T, 0, 0, NULL, -ERANGE, "CPUQuotaPerSecUSec= value 0"},
+                {"CPUQuotaPeriodUSec", T, 999, 0, NULL, -ERANGE, "CPUQuotaPeriodUSec= value 999"},
+                {"CPUQuotaPeriodUSec", T, 1000, 0, NULL, 0, NULL},
+                {"CPUQuotaPeriodUSec", T, 1000001, 0, NULL, -ERANGE, "1000001"},
+                {"TasksMax", T, 0, 0, NULL, -ERANGE, "TasksMax= value 0"},
+                {"MemoryHigh", T, 1, 0, NULL, 0, NULL},
+                {"OOMScoreAdjust", I, 0, 1001, NULL, -ERANGE, "OOMScoreAdjust= value 1001"},
+                {"OOMScoreAdjust", I, 0, -1001, NULL, -ERANGE, "-1001"},
+                {"OOMScoreAdjust", I, 0, -1000, NULL, 0, NULL},
+                {"CPUWeight", S, 0, 0, "300", -ENXIO, "Wrong D-Bus type for CPUWeight="},
+                {"CPUWeight", I, 0, 300, NULL, -ENXIO, "expected variant of \"t\""},
+                {"AllowedCPUs", T, 3, 0, NULL, -ENXIO, "AllowedCPUs"},
+                {"AllowedCPUs", AY, 1024, 0, NULL, 0, NULL},
+                {"AllowedCPUs", AY, 1025, 0, NULL, -ERANGE, "AllowedCPUs"},
+                {"IOReadBandwidthMax", T, 5, 0, NULL, -ENXIO, "IOReadBandwidthMax"},
+                {"IOReadBandwidthMax", AST, 5, 0, "sda", -EINVAL, "device \"sda\""},
+                {"IOReadBandwidthMax", AST, 5, 0, "8:0x", -EINVAL, "8:0x"},
+                {"IOReadBandwidthMax", AST, 5, 0, "/dev/s da", -EINVAL, "/dev/s da"},
+                {"IOReadBandwidthMax", AST, 5, 0, "", -EINVAL, "device \"\""},
+                {"IOReadBandwidthMax", AST, 0, 0, "8:0", -ERANGE, "\"8:0 0\""},
+                {"IOReadBandwidthMax", AST, 1, 0, "259:3", 0, NULL},
+                {"IODeviceWeight", AST, 10001, 0, "/dev/sda", -ERANGE, "IODeviceWeight"},
+                {"IODeviceLatencyTargetUSec", AST, 0, 0, "/dev/sda", 0, NULL},
+                {"IOWriteIOPSMax", AST_MANY, 1, 0, "/dev/sd", -E2BIG, "Too many devices in IOWriteIOPSMax="},
         };
 
         for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
@@ -147,7 +147,7 @@ static void test_strict_rejects(void) {
                         r = sd_bus_message_append(m, "v", "t", cases[i].u);
                         break;
                 case I:
-                        r = sd_bus_message_append(m, "v", "i", (int32_t) cases[i].i);
+                        r = sd_bus_message_append(m, "v", "i", (int32_t)cases[i].i);
                         break;
                 case S:
                         r = sd_bus_message_append(m, "v", "s", cases[i].dev);
@@ -184,8 +184,8 @@ static void test_strict_rejects(void) {
                 seal(m);
                 r = bus_read_prop_variant(m, p, BUS_READ_STRICT, &v, &err);
                 if (r != cases[i].expect_errno || (cases[i].expect_message && !err)) {
-                        fprintf(stderr, "case %zu (%s): got %d \"%s\", expected %d\n", i, cases[i].property, r,
-                                strna(err), cases[i].expect_errno);
+                        fprintf(stderr, "case %zu (%s): got %d \"%s\", expected %d\n", i, cases[i].property,
+                                r, strna(err), cases[i].expect_errno);
                         abort();
                 }
                 if (cases[i].expect_message)
@@ -213,7 +213,7 @@ static void test_lenient(void) {
 }
 
 static void test_psi(void) {
-        const PsiStats s = { .avg10 = 123, .avg60 = 5, .avg300 = 10000, .total = 987654321 };
+        const PsiStats s = {.avg10 = 123, .avg60 = 5, .avg300 = 10000, .total = 987654321};
         sd_bus_message *m = new_message();
         double a, b, c;
         uint64_t t;
