@@ -3,11 +3,11 @@
 # after a set-property, let it restart: the same values come out, overrides are
 # kept, and the originals are not stacked — stopping the daemon afterwards gives
 # every unit its own unit-file values back, not values of a previous daemon.
-# cgtest-timeout: 800
+# cgtest-timeout: 900
 # shellcheck source=SCRIPTDIR/../lib.sh
 . "$CGTEST_LIB"
 
-n=16
+n=32
 policy=/etc/cgpolicyd/policies.d/60-cgtest-crash.json
 units=()
 for ((i = 1; i <= n; i++)); do units+=("cgtest-crash-$i.service"); done
@@ -60,38 +60,51 @@ restarted() { # OLDPID — systemd brought it back (Restart=on-failure), or we d
 	assert_eq "$(show cgpolicyd.service ActiveState)" active "cgpolicyd after the crash"
 }
 
-# 1. Killed in the middle of the first apply: right after READY=1, while the
-# units are still being discovered and set up.
+# 1. Killed right after READY=1, while the units are still being discovered.
 systemctl start cgpolicyd.service
 pid=$(show cgpolicyd.service MainPID)
 systemctl kill -s KILL cgpolicyd.service
 done_before=$(for u in "${units[@]}"; do weight "$u"; done | grep -cx 33 || true)
-log "killed PID $pid with $done_before of $n units done"
+log "crash 1: killed PID $pid right after READY, $done_before of $n units done"
 restarted "$pid"
 settle 180 "after the first crash" 33 209715200
-log "after crash 1: all $n units at the policy's values"
 
-# 2. Killed right after a persistent and a runtime set-property.
+# 2. Killed in the middle of applying a policy change to all units: as soon as
+# the first unit shows the new value.
+sed -i 's/"CPUWeight": 33/"CPUWeight": 34/' "$policy"
+pid=$(show cgpolicyd.service MainPID)
+cgpolicyctl reload
+end=$((SECONDS + 120)) # no sleep: the kill should land while the calls are in flight
+until grep -qsx 34 /sys/fs/cgroup/system.slice/cgtest-crash-*.service/cpu.weight; do
+	((SECONDS < end)) || fail "the reload changed no unit within 120 s"
+done
+systemctl kill -s KILL cgpolicyd.service
+done_before=$(for u in "${units[@]}"; do weight "$u"; done | grep -cx 34 || true)
+log "crash 2: killed PID $pid in the middle of a reload, $done_before of $n units done"
+restarted "$pid"
+settle 180 "after the second crash" 34 209715200
+
+# 3. Killed right after a persistent and a runtime set-property.
 cgpolicyctl set-property cgtest-crash-2.service CPUWeight=77
 cgpolicyctl set-property --runtime cgtest-crash-3.service CPUWeight=88
 pid=$(show cgpolicyd.service MainPID)
 systemctl kill -s KILL cgpolicyd.service
 restarted "$pid"
-settle 180 "after the second crash" 33 209715200 cgtest-crash-2.service=77 cgtest-crash-3.service=88
-log "after crash 2: overrides kept"
+settle 180 "after the set-property crash" 34 209715200 cgtest-crash-2.service=77 cgtest-crash-3.service=88
+log "crash 3 (right after set-property): overrides kept"
 
-# 3. A third crash with nothing to do: a restart reconciles, changes nothing.
+# 4. A crash with nothing to do: a restart reconciles, changes nothing.
 pid=$(show cgpolicyd.service MainPID)
 systemctl kill -s KILL cgpolicyd.service
 restarted "$pid"
-settle 180 "after the third crash" 33 209715200 cgtest-crash-2.service=77 cgtest-crash-3.service=88
+settle 180 "after the idle crash" 34 209715200 cgtest-crash-2.service=77 cgtest-crash-3.service=88
 
-# 4. Revert the overrides: back to the policy, not to a crashed daemon's value.
+# 5. Revert the overrides: back to the policy, not to a crashed daemon's value.
 cgpolicyctl revert cgtest-crash-2.service
 cgpolicyctl revert cgtest-crash-3.service
-settle 120 "after revert" 33 209715200
+settle 120 "after revert" 34 209715200
 
-# 5. The true originals: stopping the daemon gives back the unit files' values.
+# 6. The true originals: stopping the daemon gives back the unit files' values.
 systemctl stop cgpolicyd.service
 settle 120 "originals after stopping the daemon (stacked?)" 120 419430400
 log "after stop: every unit back at CPUWeight=120 MemoryHigh=400M"

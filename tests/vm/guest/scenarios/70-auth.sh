@@ -53,7 +53,7 @@ refused "cgpolicyctl reload" as_alice cgpolicyctl --no-ask-password reload
 refused "busctl SetUnitProperties" as_alice busctl call org.cgpolicy1 /org/cgpolicy1 org.cgpolicy1.Manager \
 	SetUnitProperties 'sba(sv)' "$unit" true 1 CPUWeight t 55
 refused "busctl RevertUnitProperties" as_alice busctl call org.cgpolicy1 /org/cgpolicy1 org.cgpolicy1.Manager \
-	RevertUnitProperties as "$unit" 0
+	RevertUnitProperties sas "$unit" 0
 
 # alice's reads
 for cmd in status list "show $unit" "explain $unit"; do
