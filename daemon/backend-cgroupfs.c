@@ -11,47 +11,68 @@
 #include "manager-private.h"
 #include "plan.h"
 
-static void enable_controller(Unit *u, Controller c) {
-        Manager *m = u->manager;
-        _cleanup_free_ char *parent = NULL, *path = NULL, *text = NULL;
-        char *slash;
+static bool has_word(char *text, const char *word) {
+        char *saveptr = NULL;
+
+        for (char *t = strtok_r(text, " \t\n", &saveptr); t; t = strtok_r(NULL, " \t\n", &saveptr))
+                if (streq(t, word))
+                        return true;
+        return false;
+}
+
+/* Turns controller c on in `dir`'s cgroup.subtree_control unless it is on. */
+static int enable_in(Unit *u, const char *dir, const char *name) {
+        _cleanup_close_ int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        _cleanup_free_ char *cur = NULL, *text = NULL;
         int r;
 
-        if (c == CTRL_NONE)
-                return;
-        parent = strdup(u->cgroup_path);
-        if (!parent)
-                return;
-        slash = strrchr(parent, '/');
-        if (!slash)
-                return;
-        slash[slash == parent ? 1 : 0] = 0;
-        path = path_join(m->cgroup_root, parent);
-        if (!path)
-                return;
-        if (asprintf(&text, "+%s", controller_to_string(c)) < 0)
-                return;
-        {
-                _cleanup_close_ int dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-                _cleanup_free_ char *cur = NULL;
-                char *saveptr = NULL;
-
-                if (dfd < 0)
-                        return;
-                /* already enabled: the file is missing for another reason */
-                if (read_full_file_at(dfd, "cgroup.subtree_control", &cur) >= 0)
-                        for (char *t = strtok_r(cur, " \t\n", &saveptr); t;
-                             t = strtok_r(NULL, " \t\n", &saveptr))
-                                if (streq(t, text + 1))
-                                        return;
-                r = write_one_at(dfd, "cgroup.subtree_control", text, false);
-        }
+        if (dfd < 0)
+                return -errno;
+        if (read_full_file_at(dfd, "cgroup.subtree_control", &cur) >= 0 && has_word(cur, name))
+                return 0;
+        if (asprintf(&text, "+%s", name) < 0)
+                return -ENOMEM;
+        r = write_one_at(dfd, "cgroup.subtree_control", text, false);
         if (r < 0)
-                log_debug_errno(r, "%s: enabling controller %s in %s failed: %m", u->name,
-                                controller_to_string(c), path);
-        else
-                log_info("%s: enabled controller %s in %s/cgroup.subtree_control", u->name,
-                         controller_to_string(c), path);
+                return log_debug_errno(r, "%s: enabling controller %s in %s failed: %m", u->name, name, dir);
+        log_info("%s: enabled controller %s in %s/cgroup.subtree_control", u->name, name, dir);
+        return 1;
+}
+
+/* A controller's files appear in a cgroup only when every ancestor passes the
+ * controller down (systemd enables them on demand, so on a real system
+ * system.slice often has only "memory pids"): enable it from the root down to
+ * the unit's parent. */
+static void enable_controller(Unit *u, Controller c) {
+        Manager *m = u->manager;
+        const char *name = controller_to_string(c);
+        _cleanup_free_ char *rel = NULL;
+        char *last;
+
+        if (c == CTRL_NONE || !name)
+                return;
+        rel = strdup(u->cgroup_path);
+        if (!rel)
+                return;
+        last = strrchr(rel, '/');
+        if (!last)
+                return;
+        *last = 0; /* rel is now the parent, "" for the root */
+
+        for (char *p = rel;; p++) {
+                if (*p == '/' || *p == 0) {
+                        _cleanup_free_ char *dir = NULL;
+                        char saved = *p;
+
+                        *p = 0;
+                        dir = path_join(m->cgroup_root, rel);
+                        *p = saved;
+                        if (!dir || enable_in(u, dir, name) < 0)
+                                return;
+                }
+                if (*p == 0)
+                        break;
+        }
 }
 
 static int cgroupfs_apply(Backend *b, Unit *u, const bool todo[_PROP_MAX], int errors[_PROP_MAX]) {

@@ -155,6 +155,8 @@ char *path_join(const char *a, const char *b) {
                 la--;
         while (*b == '/')
                 b++;
+        if (!*b) /* "a" + "" or "/" is just "a" */
+                return strndup(a, la);
         if (asprintf(&r, "%.*s/%s", (int)la, a, b) < 0)
                 return NULL;
         return r;

@@ -9,6 +9,7 @@ make_tree db.service web.service
 rm "$SLICE/db.service/cpuset.cpus"
 printf 'cpu io memory pids\n' >"$SLICE/db.service/cgroup.controllers"
 printf 'cpu io memory pids\n' >"$SLICE/cgroup.subtree_control"
+printf 'memory pids\n' >"$ROOT/cgroup.subtree_control"  # as systemd leaves it until asked
 # web.service: controller listed, but the file is gone (e.g. a kernel without it)
 rm "$SLICE/web.service/memory.swap.max"
 
@@ -24,6 +25,8 @@ wait_for $((2 * SLOW)) grep -q 'db.service: AllowedCPUs=0-1 not applied: control
 grep -q 'enabled controller cpuset in .*system.slice/cgroup.subtree_control' "$LOG" ||
         fail "the daemon did not try to enable cpuset in the parent"
 grep -q '+cpuset' "$SLICE/cgroup.subtree_control" || fail "+cpuset not written to the parent's subtree_control"
+# every ancestor must pass the controller down, from the root
+grep -q "enabled controller cpuset in $ROOT/cgroup.subtree_control" "$LOG" || fail "cpuset not enabled in the root first"
 grep -q 'web.service: MemorySwapMax=0 not applied: memory.swap.max absent' "$LOG" || fail "absent file not reported"
 [[ ! -e "$SLICE/web.service/memory.swap.max" ]] || fail "the daemon created a cgroup file"
 
