@@ -116,6 +116,13 @@ start_system_like_bus() {
     <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus.Properties"/>
     <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus.Monitoring"/>
   </policy>
+  <!-- What polkitd's own package installs, so a (fake) polkit can serve. -->
+  <policy user="root">
+    <allow own="org.freedesktop.PolicyKit1"/>
+  </policy>
+  <policy context="default">
+    <allow send_destination="org.freedesktop.PolicyKit1" send_interface="org.freedesktop.PolicyKit1.Authority"/>
+  </policy>
   <include>$PROJECT_SOURCE_ROOT/dbus/org.cgpolicy1.conf</include>
 </busconfig>
 EOC
@@ -124,4 +131,22 @@ EOC
         wait_for 5 test -s "$T/bus.address" || fail "private dbus-daemon did not start: $(cat "$T/bus.log")"
         BUS_ADDRESS=$(head -n1 "$T/bus.address")
         export DBUS_SESSION_BUS_ADDRESS=$BUS_ADDRESS
+}
+
+# start_fake_polkit MODE [DELAY]: tests/bus/fake-polkit.py answering MODE
+# (yes/no/challenge; change it later with set_polkit_mode); queries are logged
+# as JSON lines to $POLKIT_LOG.
+POLKIT_LOG=
+start_fake_polkit() {
+        POLKIT_LOG=$T/polkit-calls.jsonl
+        : >"$POLKIT_LOG"
+        set_polkit_mode "$1"
+        : >"$T/polkit.out"
+        /usr/bin/python3 "$(dirname "${BASH_SOURCE[0]}")/fake-polkit.py" "$BUS_ADDRESS" "$T/polkit-mode" \
+                "$POLKIT_LOG" "${2:-0}" >"$T/polkit.out" 2>&1 &
+        CHILD_PIDS+=($!)
+        wait_for 10 grep -q ready "$T/polkit.out" || fail "fake polkit did not start: $(cat "$T/polkit.out")"
+}
+set_polkit_mode() {
+        printf '%s\n' "$1" >"$T/polkit-mode"
 }

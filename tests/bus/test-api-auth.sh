@@ -80,5 +80,43 @@ expect_file "$SLICE/db.service/memory.high" max
 expect_ok gcall Reload
 echo "ok: writes as root"
 
+# With polkit on the bus (a fake one that takes a second to answer): the daemon
+# asks it with the caller's bus name, the action and the details, keeps serving
+# others while it waits, and does what polkit says.
+start_fake_polkit yes 1
+snapshot "$snap"
+as_nobody gdbus call --address "$BUS_ADDRESS" --dest org.cgpolicy1 --object-path /org/cgpolicy1 \
+        --method org.cgpolicy1.Manager.SetUnitProperties "'db.service'" false \
+        "[('CPUWeight', <@t 444>), ('TasksMax', <@t 44>)]" >"$T/nobody-set.out" 2>&1 &
+setter=$!
+wait_for 5 test -s "$POLKIT_LOG" || fail "the daemon did not ask polkit"
+start=$(now_ms)
+expect_ok bctl call org.cgpolicy1 /org/cgpolicy1 org.cgpolicy1.Manager ListUnits
+took=$(($(now_ms) - start))
+((took < 700 * SLOW)) || fail "ListUnits took ${took} ms while polkit was thinking: the daemon blocked"
+file_is "$SLICE/db.service/cpu.weight" 800 || fail "changed before polkit answered"
+wait "$setter" || fail "write allowed by polkit failed: $(cat "$T/nobody-set.out")"
+expect_file "$SLICE/db.service/cpu.weight" 444
+expect_file "$SLICE/db.service/pids.max" 44
+q=$(head -n1 "$POLKIT_LOG")
+[[ $(python3 -c 'import json,sys; q=json.loads(sys.argv[1]); print(q["kind"], q["action"], q["details"]["unit"], q["details"]["property"], q["subject"]["name"][:1], q["flags"])' "$q") == \
+        "system-bus-name org.cgpolicy1.manage db.service CPUWeight,TasksMax : 0" ]] || fail "polkit query: $q"
+echo "ok: polkit yes → allowed, asked with unit and properties, daemon not blocked (${took} ms)"
+
+set_polkit_mode no
+snapshot "$snap"
+expect_fail_with org.cgpolicy1.Error.AccessDenied nobody_gcall SetUnitProperties "'db.service'" false \
+        "[('CPUWeight', <@t 555>)]"
+expect_fail_with org.cgpolicy1.Error.AccessDenied nobody_gcall Reload
+set_polkit_mode challenge
+expect_fail_with org.freedesktop.DBus.Error.InteractiveAuthorizationRequired nobody_gcall RevertUnitProperties \
+        "'db.service'" "@as []"
+expect_unchanged "$snap"
+(($(wc -l <"$POLKIT_LOG") == 4)) || fail "expected 4 polkit queries: $(cat "$POLKIT_LOG")"
+# Root is never asked about.
+expect_ok gcall SetUnitProperties "'db.service'" false "[('CPUWeight', <@t 333>)]"
+(($(wc -l <"$POLKIT_LOG") == 4)) || fail "root's call went to polkit"
+echo "ok: polkit no/challenge → refused, nothing changed"
+
 daemon_alive || fail "daemon died"
 stop_daemon TERM || fail "daemon exited with $?"
