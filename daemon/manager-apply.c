@@ -246,7 +246,10 @@ int unit_apply(Unit *u) {
                 todo[id] = any = true;
         }
 
-        if (any && !u->priv->apply_in_flight) {
+        if (any && u->priv->apply_in_flight)
+                /* one call at a time per unit; what changed meanwhile goes out after the reply */
+                u->priv->reapply = true;
+        else if (any) {
                 r = m->backend->apply(m->backend, u, todo, errors);
                 if (r > 0) {
                         u->priv->apply_in_flight = true;
@@ -278,9 +281,14 @@ void manager_unit_apply_done(Manager *m, const char *unit, int error) {
         if (!u)
                 return;
         u->priv->apply_in_flight = false;
+        if (u->priv->reapply) {
+                u->priv->reapply = false;
+                (void)unit_apply(u);
+                return;
+        }
         for (PropertyId id = 0; id < _PROP_MAX; id++)
-                if (u->props[id].status == APPLY_PENDING)
-                        read_back_one(u, id, error);
+                if (u->priv->managed[id])
+                        read_back_one(u, id, u->props[id].status == APPLY_PENDING ? error : 0);
         bus_emit_unit_changed(u);
 }
 

@@ -18,6 +18,7 @@ struct UnitPrivate {
         bool dirty;              /* re-check for drift on the next defer run */
         bool procs_dirty;        /* cgroup.procs changed: OOMScoreAdjust for new PIDs */
         bool apply_in_flight;    /* systemd backend: SetUnitProperties pending */
+        bool reapply;            /* unit_apply() wanted to write while a call was in flight */
 };
 
 struct ManagerPrivate {
