@@ -174,7 +174,11 @@ int manager_add_unit(Manager *m, const char *name, const char *slice, const char
                 log_warning_errno(r, "%s: cannot watch %s, drift and new processes go unnoticed: %m", name,
                                   dir);
 
-        (void)state_check_cgroup_id(&m->priv->state, name, u->priv->cgroup_id);
+        /* With cgroupfs a new cgroup instance starts from the kernel's defaults, so
+         * originals of an earlier one are void. systemd re-applies our runtime
+         * drop-ins to every new instance: there the originals stay with the name. */
+        if (m->backend_type != BACKEND_SYSTEMD)
+                (void)state_check_cgroup_id(&m->priv->state, name, u->priv->cgroup_id);
         (void)state_get_layer(&m->priv->state, false, name, &m->parse_ctx, &u->persistent);
         (void)state_get_layer(&m->priv->state, true, name, &m->parse_ctx, &u->runtime);
         (void)unit_refresh_info(u);
@@ -201,8 +205,10 @@ void manager_remove_unit(Manager *m, const char *name) {
         m->n_units--;
 
         log_debug("Unit %s is gone", name);
-        /* the cgroup is gone: its originals belong to nothing any more */
-        (void)state_drop_unit_originals(&m->priv->state, name);
+        /* the cgroup is gone: its originals belong to nothing any more (with
+         * systemd they do: our runtime drop-ins outlive the cgroup, see above) */
+        if (m->backend_type != BACKEND_SYSTEMD)
+                (void)state_drop_unit_originals(&m->priv->state, name);
         discover_unit_unwatch(u);
         path = TAKE_PTR(u->object_path);
         bus_emit_unit_removed(m, u->name, path);
