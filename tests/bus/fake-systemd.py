@@ -13,6 +13,7 @@ UNITS_JSON: [{"name", "slice", "user", "main_pid", "unit_file": {"cpu.weight": "
 
 import json
 import os
+import shutil
 import sys
 
 import dbus
@@ -148,6 +149,17 @@ class Manager(dbus.service.Object):
         unit = self.fake.units.pop(str(name))
         unit.remove_from_connection()
         self.UnitRemoved(name, dbus.ObjectPath(unit.path))
+
+    @dbus.service.method("test.FakeSystemd", in_signature="s", out_signature="")
+    def RestartUnit(self, name):
+        # a new cgroup instance that starts with the unit's runtime drop-ins
+        # applied, i.e. with the values last set through SetUnitProperties
+        unit = self.fake.units[str(name)]
+        path = self.fake.root + unit.cgroup()
+        os.rename(path, path + ".old")
+        shutil.copytree(path + ".old", path)
+        shutil.rmtree(path + ".old")
+        self.JobRemoved(dbus.UInt32(2), dbus.ObjectPath(MANAGER_PATH + "/job/2"), unit.spec["name"], "done")
 
     @dbus.service.method("test.FakeSystemd", in_signature="", out_signature="")
     def DaemonReload(self):

@@ -80,6 +80,13 @@ wait_for $((3 * SLOW)) log_since "$mark" 'systemd reloaded' || fail "Reloading n
 expect_file "$SLICE/db.service/cpu.weight" 800
 [[ $(calls_for db.service) -ge 2 ]] || fail "no re-assertion call after daemon-reload"
 
+# a restart: new cgroup instance carrying our runtime drop-ins; the originals
+# must stay those of the first instance
+fake RestartUnit s db.service
+sleep 0.5
+expect_file "$SLICE/db.service/cpu.weight" 800
+grep -q '"cpu.weight": "100' "$RUNTIME_DIR/originals.json" || fail "originals lost or overwritten on restart: $(cat "$RUNTIME_DIR/originals.json")"
+
 # UnitRemoved
 fake RemoveUnit s web.service
 sleep 0.3
