@@ -614,7 +614,7 @@ void bus_done(Manager *m) {
 void bus_emit_policy_reloaded(Manager *m) {
         int r;
 
-        if (!m || !m->bus)
+        if (!m || !m->bus || !m->bus_data.slot_manager)
                 return;
         r = sd_bus_emit_signal(m->bus, CGPOLICY_MANAGER_PATH, CGPOLICY_MANAGER_INTERFACE, "PolicyReloaded",
                                "");
@@ -631,7 +631,7 @@ void bus_emit_rebalanced(Manager *m, const char *unit, const char *property, con
         static const char *last_state = NULL;
         int r;
 
-        if (!m || !m->bus)
+        if (!m || !m->bus || !m->bus_data.slot_manager)
                 return;
         r = sd_bus_emit_signal(m->bus, CGPOLICY_MANAGER_PATH, CGPOLICY_MANAGER_INTERFACE, "Rebalanced",
                                "sssss", strempty(unit), strempty(property), strempty(old_value),

@@ -32,6 +32,11 @@ static const char *const pressure_props[] = {
         "MemoryCurrent", "MemoryPressure", "CPUPressure", "IOPressure", "Throttled", NULL,
 };
 
+/* Before bus_setup() has registered the objects there is nothing to announce. */
+static bool bus_ready(const Manager *m) {
+        return m && m->bus && m->bus_data.slot_units;
+}
+
 /* Vtable built once from the property table: fixed members plus desired and
  * Effective* for every table row. */
 static sd_bus_vtable unit_vtable[16 + 2 * _PROP_MAX];
@@ -325,7 +330,7 @@ void bus_emit_unit_new(Manager *m, Unit *u) {
         s = unit_state(u);
         if (!s || state_update(s, u, NULL) < 0)
                 log_oom();
-        if (!m || !m->bus || !u->object_path)
+        if (!bus_ready(m) || !u->object_path)
                 return;
         r = sd_bus_emit_signal(m->bus, CGPOLICY_MANAGER_PATH, CGPOLICY_MANAGER_INTERFACE, "UnitNew", "so",
                                u->name, u->object_path);
@@ -336,7 +341,7 @@ void bus_emit_unit_new(Manager *m, Unit *u) {
 void bus_emit_unit_removed(Manager *m, const char *name, const char *path) {
         int r;
 
-        if (!m || !m->bus || !name || !path)
+        if (!bus_ready(m) || !name || !path)
                 return;
         r = sd_bus_emit_signal(m->bus, CGPOLICY_MANAGER_PATH, CGPOLICY_MANAGER_INTERFACE, "UnitRemoved",
                                "so", name, path);
@@ -363,7 +368,8 @@ void bus_emit_unit_changed(Unit *u) {
                 log_oom();
                 return;
         }
-        if (!changed[0] || !u->manager || !u->manager->bus || !u->object_path)
+        if (!changed[0] || !bus_ready(u->manager) || !u->object_path ||
+            manager_get_unit(u->manager, u->name) != u)
                 return;
         r = sd_bus_emit_properties_changed_strv(u->manager->bus, u->object_path, CGPOLICY_UNIT_INTERFACE,
                                                 (char **)changed);

@@ -63,6 +63,27 @@ grep 'PropertiesChanged db.service .*IOWeight=700' "$T/ctl-monitor.txt" | grep -
         fail "Policies not announced after reload"
 echo "ok: PolicyReloaded"
 
+# Memory use and pressure: announced at most once a second per unit, and the
+# latest value is not lost (a timer sends it when the second is over).
+for i in 1 2 3 4 5 6 7 8; do
+        printf '%s\n' $((i * 1048576)) >"$SLICE/db.service/memory.current"
+        expect_ok ctl set-property db.service CPUWeight=$((200 + 10 * i)) # read back reads memory.current too
+        sleep 0.1
+done
+wait_for 5 grep -q 'PropertiesChanged db.service MemoryCurrent=8388608' "$T/ctl-monitor.txt" ||
+        fail "latest MemoryCurrent never announced: $(grep MemoryCurrent "$T/ctl-monitor.txt")"
+grep 'PropertiesChanged db.service MemoryCurrent=' "$T/ctl-monitor.txt" | cut -d' ' -f1 >"$T/mc-times"
+python3 - "$T/mc-times" <<'PY' || fail "MemoryCurrent announced more than once a second: $(cat "$T/mc-times")"
+import sys
+def sec(t):
+    h, m, s = t.split(":")
+    return int(h) * 3600 + int(m) * 60 + float(s)
+ts = [sec(l.strip()) for l in open(sys.argv[1]) if l.strip()]
+assert len(ts) >= 2, ts
+assert all(b - a >= 0.95 for a, b in zip(ts, ts[1:])), ts
+PY
+echo "ok: pressure/memory announcements rate-limited ($(wc -l <"$T/mc-times") in $(head -c8 "$T/mc-times")..$(tail -n1 "$T/mc-times"))"
+
 # --json: one parseable object per line.
 wait_for 5 grep -q '"signal":"PolicyReloaded"' "$T/ctl-monitor.json" || fail "no JSON PolicyReloaded"
 grep -q '"signal":"PropertiesChanged".*"CPUWeight":"300"' "$T/ctl-monitor.json" ||
