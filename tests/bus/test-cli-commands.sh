@@ -32,6 +32,18 @@ expect_file "$SLICE/db.service/pids.max" 100
 expect_file "$SLICE/db.service/cpuset.cpus" 0-1
 expect_file "$SLICE/db.service/io.max" "8:0 rbps=10000000" # bandwidth is base 1000, as systemd
 
+# An empty value resets the property in that layer: a persistent reset over the
+# policy's IOWeight brings back the default, and MemoryHigh= drops to "max".
+expect_ok ctl set-property db.service IOWeight= MemoryHigh=
+expect_file "$SLICE/db.service/io.weight" "default 100"
+expect_file "$SLICE/db.service/memory.high" max
+expect_ok ctl explain db.service
+grep -Eq '^IOWeight +- +persistent ' <<<"$LAST_OUT" || fail "explain after reset: $LAST_OUT"
+expect_ok ctl revert db.service IOWeight
+expect_file "$SLICE/db.service/io.weight" "default 800"
+expect_ok ctl set-property db.service MemoryHigh=1G
+expect_file "$SLICE/db.service/memory.high" 1073741824
+
 # --dry-run: previews, changes nothing.
 snap=$T/before
 snapshot "$snap"
