@@ -166,10 +166,17 @@ static int parse_argv(int argc, char *argv[]) {
                                 return -EINVAL;
                         }
                         break;
-                case 'p':
-                        if (strv_push(&arg.properties, optarg) < 0)
+                case 'p': {
+                        /* "-p A,B" as systemctl takes it, or repeated. */
+                        _cleanup_free_ char *copy = strdup(optarg);
+                        char *save = NULL;
+                        if (!copy)
                                 return -ENOMEM;
+                        for (char *w = strtok_r(copy, ",", &save); w; w = strtok_r(NULL, ",", &save))
+                                if (strv_push(&arg.properties, w) < 0)
+                                        return -ENOMEM;
                         break;
+                }
                 case ARG_RUNTIME:
                         arg.runtime = true;
                         break;

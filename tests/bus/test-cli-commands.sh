@@ -76,6 +76,8 @@ for l in Id=db.service ControlGroup=/system.slice/db.service Class=protected Pol
 done
 expect_ok ctl show db.service -p MemoryHigh
 [[ $LAST_OUT == $'MemoryHigh=1G\nEffectiveMemoryHigh=1G' ]] || fail "show -p: $LAST_OUT"
+expect_ok ctl show db.service -p Id,TasksMax --property=Throttled
+[[ $LAST_OUT == $'Id=db.service\nTasksMax=100\nEffectiveTasksMax=100\nThrottled=no' ]] || fail "show -p A,B: $LAST_OUT"
 expect_ok ctl show db.service --json
 json_ok "$LAST_OUT"
 [[ $(json_get "$LAST_OUT" 'd["MemoryHigh"], d["EffectiveTasksMax"], d["Class"], d["Throttled"]') == \
