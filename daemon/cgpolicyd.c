@@ -421,6 +421,10 @@ static int run(int argc, char *argv[]) {
         if (r < 0)
                 return log_error_errno(r, "Failed to start unit discovery: %m");
 
+        r = pressure_loop_setup(m);
+        if (r < 0)
+                return r;
+
         r = bus_setup(m);
         if (r < 0)
                 return log_error_errno(r, "Failed to set up the D-Bus objects: %m");

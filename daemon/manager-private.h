@@ -21,8 +21,11 @@ struct UnitPrivate {
         bool reapply;            /* unit_apply() wanted to write while a call was in flight */
 };
 
+typedef struct PressureLoop PressureLoop;
+
 struct ManagerPrivate {
         State state;
+        PressureLoop *pressure;
         int inotify_fd;
         sd_event_source *inotify_source;
         sd_event_source *work_source; /* defer: dirty units; off while nothing is dirty */
@@ -66,6 +69,11 @@ int discover_inotify_setup(Manager *m); /* before any unit is added */
 int discover_cgroupfs_start(Manager *m);
 int discover_unit_watch(Unit *u);
 void discover_unit_unwatch(Unit *u);
+
+/* pressure-loop.c */
+int pressure_loop_setup(Manager *m); /* (re)arm PSI triggers for m->policies, then tick */
+void pressure_loop_kick(Manager *m, int resource, bool triggered); /* tick soon; resource -1: none */
+void pressure_loop_free(Manager *m);
 
 /* discover-systemd.c */
 int discover_systemd_start(Manager *m);

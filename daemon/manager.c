@@ -50,6 +50,7 @@ Manager *manager_free(Manager *m) {
                 return NULL;
         if (m->bus)
                 bus_done(m);
+        pressure_loop_free(m);
         for (size_t i = 0; i < m->n_units; i++) {
                 discover_unit_unwatch(m->units[i]);
                 unit_free(m->units[i]);
@@ -188,6 +189,7 @@ int manager_add_unit(Manager *m, const char *name, const char *slice, const char
         if (r == -ENOMEM)
                 return r;
         bus_emit_unit_new(m, u);
+        pressure_loop_kick(m, -1, false);
         if (ret)
                 *ret = u;
         return 1;
@@ -213,6 +215,7 @@ void manager_remove_unit(Manager *m, const char *name) {
         path = TAKE_PTR(u->object_path);
         bus_emit_unit_removed(m, u->name, path);
         unit_free(u);
+        pressure_loop_kick(m, -1, false);
 }
 
 static size_t strv_length(char **l) {
@@ -399,6 +402,8 @@ int manager_reload(Manager *m, Diags *ret_diags) {
         policy_set_free(old);
 
         log_info("Policies reloaded: %zu policies from %zu files", set->n_policies, strv_length(set->files));
+        if (m->priv->pressure)
+                (void)pressure_loop_setup(m);
         bus_emit_policy_reloaded(m);
         if (ret_diags)
                 *ret_diags = (Diags){};

@@ -1,0 +1,339 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+/* Drives the pure pressure controller (core/pressure.h) from the event loop:
+ * PSI trigger fds on the first watched slice wake it (EPOLLPRI), the controller
+ * says when it wants the next tick (a one-shot timer, off while idle: zero
+ * wake-ups when calm), and its decisions go into each unit's pressure layer,
+ * which the normal apply step writes. Every decision is logged and signalled
+ * (Rebalanced). A plain-file tree (tests) has no triggers: there a change to the
+ * slice's *.pressure file (inotify) stands in for one. */
+
+#include <fcntl.h>
+#include <stdio.h>
+
+#include "bus.h"
+#include "fileio.h"
+#include "log.h"
+#include "manager-private.h"
+#include "plan.h"
+#include "pressure.h"
+
+static const char *const psi_file[_RES_MAX] = {
+        [RES_MEMORY] = "memory.pressure",
+        [RES_CPU] = "cpu.pressure",
+        [RES_IO] = "io.pressure",
+};
+
+struct PressureLoop {
+        PressureController ctl;
+        int fd[_RES_MAX];
+        sd_event_source *trigger[_RES_MAX];
+        sd_event_source *timer; /* next tick the controller asked for */
+        sd_event_source *kick;  /* defer: tick soon */
+        bool triggered[_RES_MAX];
+};
+
+static Unit *pressure_slice(Manager *m) {
+        if (!m->watched_slices || !m->watched_slices[0])
+                return NULL;
+        return manager_get_unit(m, m->watched_slices[0]);
+}
+
+static void drop_triggers(PressureLoop *p) {
+        for (PressureResource r = 0; r < _RES_MAX; r++) {
+                p->trigger[r] = sd_event_source_disable_unref(p->trigger[r]);
+                if (p->fd[r] >= 0)
+                        (void)close(p->fd[r]);
+                p->fd[r] = -1;
+        }
+}
+
+void pressure_loop_free(Manager *m) {
+        PressureLoop *p = m->priv->pressure;
+
+        if (!p)
+                return;
+        drop_triggers(p);
+        sd_event_source_disable_unref(p->timer);
+        sd_event_source_disable_unref(p->kick);
+        free(p);
+        m->priv->pressure = NULL;
+}
+
+static int on_kick(sd_event_source *s, void *userdata);
+
+void pressure_loop_kick(Manager *m, int resource, bool triggered) {
+        PressureLoop *p = m->priv->pressure;
+
+        if (!p)
+                return;
+        if (resource >= 0 && resource < _RES_MAX && triggered)
+                p->triggered[resource] = true;
+        if (!p->kick) {
+                if (sd_event_add_defer(m->event, &p->kick, on_kick, m) < 0)
+                        return;
+                (void)sd_event_source_set_description(p->kick, "pressure-kick");
+        }
+        (void)sd_event_source_set_enabled(p->kick, SD_EVENT_ONESHOT);
+}
+
+static int on_trigger(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        Manager *m = userdata;
+        PressureLoop *p = m->priv->pressure;
+
+        for (PressureResource r = 0; r < _RES_MAX; r++)
+                if (p->trigger[r] == s) {
+                        if (revents & EPOLLERR) {
+                                /* the cgroup went away: its trigger is dead */
+                                log_warning("PSI trigger on %s failed, pressure handling stops for it",
+                                            psi_file[r]);
+                                p->trigger[r] = sd_event_source_disable_unref(p->trigger[r]);
+                                return 0;
+                        }
+                        log_debug("PSI trigger fired on %s", psi_file[r]);
+                        pressure_loop_kick(m, r, true);
+                }
+        return 0;
+}
+
+/* Opens <slice>/<res>.pressure and arms the configured trigger. Windows under 2 s
+ * need CAP_SYS_RESOURCE; without it fall back to 2 s, as DESIGN.md says. */
+static int arm_trigger(Manager *m, Unit *slice, PressureResource r, const PressureConfig *c) {
+        PressureLoop *p = m->priv->pressure;
+        _cleanup_close_ int fd = -1;
+        _cleanup_free_ char *spec = NULL;
+        uint64_t window = c->trigger_window_usec, stall = c->trigger_stall_usec;
+        int k;
+
+        fd = openat(slice->priv->dirfd, psi_file[r], O_RDWR | O_NONBLOCK | O_CLOEXEC);
+        if (fd < 0)
+                return log_warning_errno(-errno, "%s: cannot open %s for a PSI trigger: %m", slice->name,
+                                         psi_file[r]);
+        for (int attempt = 0; attempt < 2; attempt++) {
+                k = psi_format_trigger(c->trigger_kind, stall, window, &spec);
+                if (k < 0)
+                        return log_error_errno(k, "Cannot format PSI trigger: %m");
+                /* the kernel wants the trailing NUL */
+                if (write(fd, spec, strlen(spec) + 1) >= 0)
+                        break;
+                k = -errno;
+                if ((k == -EPERM || k == -EINVAL) && window < 2 * USEC_PER_SEC && attempt == 0) {
+                        log_notice("%s: PSI window %" PRIu64 "ms refused (%s), using 2s", psi_file[r],
+                                   window / USEC_PER_MSEC, strerror(-k));
+                        stall = stall * 2 * USEC_PER_SEC / window;
+                        window = 2 * USEC_PER_SEC;
+                        free(spec);
+                        spec = NULL;
+                        continue;
+                }
+                return log_warning_errno(k, "%s: writing PSI trigger \"%s\" to %s failed: %m", slice->name,
+                                         spec, psi_file[r]);
+        }
+        k = sd_event_add_io(m->event, &p->trigger[r], fd, EPOLLPRI, on_trigger, m);
+        if (k < 0)
+                /* a plain file (test tree): its inotify events stand in */
+                return log_debug_errno(k, "%s: %s cannot be polled (%m), relying on change events",
+                                       slice->name, psi_file[r]);
+        (void)sd_event_source_set_description(p->trigger[r], psi_file[r]);
+        p->fd[r] = TAKE_FD(fd);
+        log_info("%s: PSI trigger \"%s\" armed on %s", slice->name, spec, psi_file[r]);
+        return 0;
+}
+
+/* The unit's value of `id` without the pressure layer: what policies and
+ * overrides say, else what it had before we touched it, else the default. */
+static uint64_t configured_value(Unit *u, const Resolved *r, PropertyId id) {
+        const Property *p = property_get(id);
+        const char *orig;
+        PropValue v = {};
+        uint64_t x;
+
+        if (r->props[id].layer != LAYER_NONE)
+                return r->props[id].value.reset ? pressure_default_value(id) : r->props[id].value.u;
+        orig = state_get_original(&u->manager->priv->state, u->name, p->cgroup_file);
+        if (orig && property_parse_cgroup(p, orig, &v) >= 0) {
+                x = v.u;
+                prop_value_done(&v);
+                return x;
+        }
+        if (u->props[id].has_applied && u->priv->managed[id] == false)
+                return u->props[id].applied.u;
+        return pressure_default_value(id);
+}
+
+static char *value_text(PropertyId id, uint64_t v) {
+        PropValue pv = {.u = v};
+        char *s = NULL;
+
+        if (id < 0 || id >= _PROP_MAX) {
+                (void)asprintf(&s, "%" PRIu64, v);
+                return s;
+        }
+        if (prop_value_format(property_get(id), &pv, &s) < 0)
+                (void)asprintf(&s, "%" PRIu64, v);
+        return s;
+}
+
+static int on_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+        return on_kick(s, userdata);
+}
+
+static void set_timer(Manager *m, uint64_t when) {
+        PressureLoop *p = m->priv->pressure;
+
+        if (when == USEC_INFINITY) {
+                if (p->timer)
+                        (void)sd_event_source_set_enabled(p->timer, SD_EVENT_OFF);
+                return;
+        }
+        if (!p->timer) {
+                if (sd_event_add_time(m->event, &p->timer, CLOCK_MONOTONIC, when, 0, on_timer, m) < 0)
+                        return;
+                (void)sd_event_source_set_description(p->timer, "pressure-tick");
+                return;
+        }
+        (void)sd_event_source_set_time(p->timer, when);
+        (void)sd_event_source_set_enabled(p->timer, SD_EVENT_ONESHOT);
+}
+
+static int pressure_tick(Manager *m) {
+        PressureLoop *p = m->priv->pressure;
+        PressureConfig cfg[_RES_MAX];
+        PressureSignal sig[_RES_MAX] = {};
+        _cleanup_free_ PressureUnit *pu = NULL;
+        _cleanup_free_ Resolved *conf = NULL;
+        _cleanup_free_ bool *touched = NULL;
+        PressureResult res = {};
+        Unit *slice = pressure_slice(m);
+        uint64_t now = 0;
+        size_t n = m->n_units;
+        int r;
+
+        memcpy(cfg, m->policies->pressure, sizeof(cfg));
+        for (PressureResource k = 0; k < _RES_MAX; k++) {
+                _cleanup_free_ char *text = NULL;
+
+                /* --dry-run: decide and signal, write nothing */
+                if (m->dry_run && cfg[k].mode == PRESSURE_THROTTLE)
+                        cfg[k].mode = PRESSURE_DRY_RUN;
+                sig[k].triggered = p->triggered[k];
+                p->triggered[k] = false;
+                if (slice && read_full_file_at(slice->priv->dirfd, psi_file[k], &text) >= 0 &&
+                    psi_parse(text, &sig[k].psi) >= 0) {
+                        sig[k].has_psi = true;
+                        m->psi[k] = sig[k].psi;
+                }
+        }
+
+        pu = calloc(n + 1, sizeof(PressureUnit));
+        conf = calloc(n + 1, sizeof(Resolved));
+        touched = calloc(n + 1, sizeof(bool));
+        if (!pu || !conf || !touched)
+                return log_oom();
+        for (size_t i = 0; i < n; i++) {
+                Unit *u = m->units[i];
+                UnitInfo info = {.name = u->name, .slice = u->slice, .user = u->user, .exe = u->exe};
+
+                unit_read_back_all(u); /* fresh memory.current */
+                r = resolve_unit(m->policies, &info, &u->persistent, &u->runtime, NULL, &conf[i]);
+                if (r < 0) {
+                        for (size_t j = 0; j < i; j++)
+                                resolved_done(&conf[j]);
+                        return log_error_errno(r, "Resolving configured values failed: %m");
+                }
+                pressure_unit_init(&pu[i], u->name, u->class, u->memory_current);
+                pu[i].memory_high = configured_value(u, &conf[i], PROP_MEMORY_HIGH);
+                pu[i].memory_low = configured_value(u, &conf[i], PROP_MEMORY_LOW);
+                pu[i].cpu_weight = configured_value(u, &conf[i], PROP_CPU_WEIGHT);
+                pu[i].io_weight = configured_value(u, &conf[i], PROP_IO_WEIGHT);
+                pu[i].floor = &u->resolved.floor;
+                pu[i].adjustment = &u->pressure;
+        }
+
+        (void)sd_event_now(m->event, CLOCK_MONOTONIC, &now);
+        r = pressure_controller_tick(&p->ctl, now, cfg, sig, pu, n, &res);
+        for (size_t i = 0; i < n; i++)
+                resolved_done(&conf[i]);
+        if (r < 0)
+                return log_error_errno(r, "Pressure controller failed: %m");
+
+        for (size_t i = 0; i < res.n_decisions; i++) {
+                const PressureDecision *d = &res.decisions[i];
+                _cleanup_free_ char *old = value_text(d->property, d->old_value),
+                                    *new = value_text(d->property, d->new_value);
+                const char *pname = d->property >= 0 && d->property < _PROP_MAX
+                                            ? property_get(d->property)->name
+                                            : "Freeze";
+                Unit *u = d->unit_index < n ? m->units[d->unit_index] : NULL;
+
+                log_info("%s: %s %s → %s%s: %s", d->unit, pname, strna(old), strna(new),
+                         d->dry_run ? " (dry run, not written)" : "", strna(d->reason));
+                bus_emit_rebalanced(m, d->unit, pname, strna(old), strna(new), strna(d->reason));
+                if (d->dry_run || !u || !streq(u->name, d->unit) || d->property == _PROP_INVALID)
+                        continue;
+                if (pressure_decision_apply(d, &u->pressure) >= 0)
+                        touched[d->unit_index] = true;
+        }
+
+        for (size_t i = 0; i < n; i++) {
+                Unit *u = m->units[i];
+                bool any = false;
+
+                for (PropertyId id = 0; id < _PROP_MAX; id++)
+                        any = any || u->pressure.has[id];
+                u->throttled = any;
+                if (touched[i])
+                        (void)unit_apply(u);
+        }
+
+        m->rebalance_state = "idle";
+        for (PressureResource k = 0; k < _RES_MAX; k++)
+                if (res.phase[k] == PRESSURE_PHASE_THROTTLING)
+                        m->rebalance_state = "throttling";
+                else if (res.phase[k] == PRESSURE_PHASE_RELAXING && !streq(m->rebalance_state, "throttling"))
+                        m->rebalance_state = "relaxing";
+        set_timer(m, res.next_tick_usec);
+        pressure_result_done(&res);
+        return 0;
+}
+
+static int on_kick(sd_event_source *s, void *userdata) {
+        Manager *m = userdata;
+
+        (void)pressure_tick(m);
+        return 0;
+}
+
+int pressure_loop_setup(Manager *m) {
+        PressureLoop *p = m->priv->pressure;
+        Unit *slice = pressure_slice(m);
+        bool any = false;
+
+        if (!p) {
+                p = calloc(1, sizeof(*p));
+                if (!p)
+                        return log_oom();
+                for (PressureResource r = 0; r < _RES_MAX; r++)
+                        p->fd[r] = -1;
+                pressure_controller_init(&p->ctl, false);
+                m->priv->pressure = p;
+        }
+
+        /* (re)arm triggers for the current policy set */
+        drop_triggers(p);
+        for (PressureResource r = 0; r < _RES_MAX; r++) {
+                const PressureConfig *c = &m->policies->pressure[r];
+
+                if (!c->enabled || c->mode == PRESSURE_OFF)
+                        continue;
+                any = true;
+                if (slice)
+                        (void)arm_trigger(m, slice, r, c);
+        }
+        if (any && !slice)
+                log_warning("Pressure handling configured, but the watched slice %s is not present.",
+                            strna(m->watched_slices ? m->watched_slices[0] : NULL));
+        /* the controller drops adjustments that no longer make sense after a reload */
+        pressure_loop_kick(m, -1, false);
+        return 0;
+}

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# The pressure loop end to end: pressure on the watched slice squeezes the
+# sheddable unit's memory.high step by step down to its floor and raises the
+# protected unit's memory.low toward its usage; once calm for `hold`, both go
+# back to their configured values and the loop goes quiet. (A plain file tree
+# has no PSI triggers: rewriting the slice's memory.pressure stands in.)
+source "$(dirname "$0")/lib.sh"
+
+make_tree batch-1.service db.service
+printf '536870912\n' >"$SLICE/batch-1.service/memory.current" # 512M
+printf '314572800\n' >"$SLICE/db.service/memory.current"      # 300M
+policy 50-test.json '{ "policies": [
+  { "name": "batch", "class": "sheddable", "match": { "unit": "batch-*.service" },
+    "properties": { "CPUWeight": 20 }, "pressure": { "floor": { "MemoryHigh": "400M" } } },
+  { "name": "db", "class": "protected", "match": { "unit": "db.service" },
+    "properties": { "MemoryLow": "100M" } } ],
+  "pressure": { "memory": { "trigger": "some 150ms 1s", "calm": "some avg10<5", "hold": "1s",
+                            "interval": "200ms", "step": "10%", "mode": "throttle" } } }'
+
+psi() { # psi AVG10
+        printf 'some avg10=%s avg60=0.00 avg300=0.00 total=1000\nfull avg10=0.00 avg60=0.00 avg300=0.00 total=0\n' \
+                "$1" >"$SLICE/memory.pressure"
+}
+
+start_daemon
+expect_file "$SLICE/batch-1.service/cpu.weight" 20
+expect_file "$SLICE/db.service/memory.low" 104857600
+file_is "$SLICE/batch-1.service/memory.high" max || fail "squeezed without pressure"
+
+# pressure: 60% stalled, far above the trigger's 150ms/1s
+mark=$(log_lines)
+psi 60.00
+wait_for $((3 * SLOW)) bash -c "[[ \$(cat '$SLICE/batch-1.service/memory.high') =~ ^[0-9]+\$ ]]" ||
+        fail "memory.high not lowered under pressure"
+first=$(cat "$SLICE/batch-1.service/memory.high")
+((first < 536870912 && first % 4096 == 0)) || fail "first step $first not below usage or not page aligned"
+echo "first step: memory.high $first"
+# further steps each interval, never below the floor (400M = 419430400)
+wait_for $((5 * SLOW)) file_is "$SLICE/batch-1.service/memory.high" 419430400 || fail "floor not reached: $(cat "$SLICE/batch-1.service/memory.high")"
+sleep 0.6
+file_is "$SLICE/batch-1.service/memory.high" 419430400 || fail "went below the floor"
+low=$(cat "$SLICE/db.service/memory.low")
+((low > 104857600 && low <= 314572800)) || fail "protected memory.low $low not raised toward usage"
+log_since "$mark" 'batch-1.service: MemoryHigh .* → ' || fail "decision not logged"
+
+# calm for `hold`: relax back to the configured values, then idle
+mark=$(log_lines)
+psi 0.00
+wait_for $((8 * SLOW)) file_is "$SLICE/batch-1.service/memory.high" max || fail "memory.high not given back: $(cat "$SLICE/batch-1.service/memory.high")"
+expect_file "$SLICE/db.service/memory.low" 104857600 $((8 * SLOW))
+if [[ -z $CGPOLICYD_WRAPPER ]]; then
+        sleep 0.5
+        before=$(awk '/^voluntary_ctxt_switches/ { print $2 }' /proc/"$DAEMON_PID"/status)
+        sleep 1.5
+        after=$(awk '/^voluntary_ctxt_switches/ { print $2 }' /proc/"$DAEMON_PID"/status)
+        [[ $before == "$after" ]] || fail "pressure loop keeps waking up ($((after - before))) after relaxing"
+fi
+
+stop_daemon TERM || fail "daemon exited with $?"
+file_is "$SLICE/batch-1.service/memory.high" max || fail "memory.high not restored"
