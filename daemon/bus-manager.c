@@ -571,11 +571,11 @@ static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_METHOD_WITH_ARGS("CheckPolicy", SD_BUS_ARGS("s", json), SD_BUS_RESULT("as", diagnostics),
                                 method_check_policy, SD_BUS_VTABLE_UNPRIVILEGED),
 
-        SD_BUS_SIGNAL_WITH_ARGS("UnitNew", SD_BUS_ARGS("s", id, "o", unit), 0),
-        SD_BUS_SIGNAL_WITH_ARGS("UnitRemoved", SD_BUS_ARGS("s", id, "o", unit), 0),
+        SD_BUS_SIGNAL_WITH_ARGS("UnitNew", SD_BUS_ARGS("s", id, "o", path), 0),
+        SD_BUS_SIGNAL_WITH_ARGS("UnitRemoved", SD_BUS_ARGS("s", id, "o", path), 0),
         SD_BUS_SIGNAL_WITH_ARGS(
                 "Rebalanced",
-                SD_BUS_ARGS("s", unit, "s", property, "s", old_value, "s", new_value, "s", reason), 0),
+                SD_BUS_ARGS("s", unit, "s", property, "s", old, "s", new, "s", reason), 0),
         SD_BUS_SIGNAL("PolicyReloaded", "", 0),
         SD_BUS_VTABLE_END,
 };
