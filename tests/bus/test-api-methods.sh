@@ -23,6 +23,18 @@ expect_ok bctl call org.cgpolicy1 /org/cgpolicy1 org.cgpolicy1.Manager ListUnits
 expect_ok bctl call org.cgpolicy1 /org/cgpolicy1 org.cgpolicy1.Manager GetUnit s db.service
 [[ $LAST_OUT == "o \"$DB\"" ]] || fail "GetUnit: $LAST_OUT"
 
+# Names with characters outside [A-Za-z0-9] are escaped as sd_bus_path_encode() does.
+add_unit 'getty@tty1.service'
+wait_for 5 bctl get-property org.cgpolicy1 /org/cgpolicy1/unit/getty_40tty1_2eservice org.cgpolicy1.Unit Id \
+        >/dev/null 2>&1 || fail "no object for getty@tty1.service"
+expect_ok bctl call org.cgpolicy1 /org/cgpolicy1 org.cgpolicy1.Manager GetUnit s getty@tty1.service
+[[ $LAST_OUT == 'o "/org/cgpolicy1/unit/getty_40tty1_2eservice"' ]] || fail "GetUnit of an instance: $LAST_OUT"
+expect_ok bctl get-property org.cgpolicy1 /org/cgpolicy1/unit/getty_40tty1_2eservice org.cgpolicy1.Unit Id
+[[ $LAST_OUT == 's "getty@tty1.service"' ]] || fail "Id of an instance: $LAST_OUT"
+rm -rf "$SLICE/getty@tty1.service"
+wait_for 5 bash -c "! busctl --address='$BUS_ADDRESS' get-property org.cgpolicy1 /org/cgpolicy1/unit/getty_40tty1_2eservice org.cgpolicy1.Unit Id >/dev/null 2>&1" ||
+        fail "object of a removed unit still answers"
+
 # busctl tree shows one object per unit (node enumerator).
 expect_ok bctl tree org.cgpolicy1
 for p in $DB /org/cgpolicy1/unit/web_2eservice /org/cgpolicy1/unit/system_2eslice; do
