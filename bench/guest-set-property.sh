@@ -80,7 +80,7 @@ for half in 1 2; do
 	done
 done
 calls=$((n / 2 * 2))
-last=$((200 + n / 2 - 1))
+last=$((300 + n / 2 - 1)) # the value of the last call of the second half
 wait_for 30 grep -qx "$last" "/sys/fs/cgroup/$slice/$target/cpu.weight" ||
 	die "cpu.weight of $target is $(cat "/sys/fs/cgroup/$slice/$target/cpu.weight"), expected $last"
 [[ $(systemctl show -P CPUWeight "$base") == "$last" ]] || die "systemctl baseline did not take"

@@ -11,7 +11,7 @@ policy=/etc/cgpolicyd/policies.d/critical-isolation.json
 unit=critical.service
 cleanup() {
 	set +e
-	systemctl stop cgpolicyd.service "$unit" 2>/dev/null
+	systemctl stop cgpolicyd.service "$unit" cgtest-critical-ctl.service 2>/dev/null
 	rm -f "$policy" "/run/systemd/system/$unit"
 	rm -rf /var/lib/cgpolicyd/* /run/cgpolicyd/* "/run/systemd/system.control/$unit.d"
 	# whatever the daemon left on system.slice must not limit later scenarios
@@ -64,14 +64,30 @@ explain=$(cgpolicyctl explain "$unit" --no-pager)
 printf '%s\n' "$explain"
 assert_contains "$explain" critical "explain names the policy"
 
-# The daemon's stop puts back what it found.
+# The daemon's stop puts back what it found: the properties unset in systemd.
+# Kernel 6.1 refuses to empty the cpuset of a populated cgroup (ENOSPC), so PID 1
+# cannot widen a running unit's CPUs again; a control unit that systemctl itself
+# pins and unpins shows what systemd alone does, and the daemon must match it.
+ctl=cgtest-critical-ctl.service
+systemd-run --quiet --unit="$ctl" -p AllowedCPUs=1 -p AllowedMemoryNodes=1 sleep infinity
+ctl_pid=$(show "$ctl" MainPID)
+systemctl set-property --runtime "$ctl" AllowedCPUs= AllowedMemoryNodes=
 systemctl stop cgpolicyd.service
 # shellcheck disable=SC2016
 wait_until '[[ $(cgfile /system.slice memory.high) == max ]]' 60
-# AllowedCPUs= unset again: systemd turns the unit's cpuset controller off, the
-# process may run on both CPUs and every memory node again.
+assert_eq "$(show system.slice MemoryHigh)" infinity "systemctl show system.slice MemoryHigh after the daemon stopped"
 # shellcheck disable=SC2016
-wait_until '[[ $(show '"$unit"' AllowedCPUs) == "" && $(taskset -pc '"$pid"' | sed "s/.*: //") == 0-1 ]]' 60
-assert_eq "$(show "$unit" AllowedMemoryNodes)" "" "AllowedMemoryNodes after the daemon stopped"
-assert_eq "$(sed -n 's/^Mems_allowed_list:\s*//p' "/proc/$pid/status")" 0-1 "Mems_allowed_list after the daemon stopped"
+wait_until '[[ $(show '"$unit"' AllowedCPUs) == "" && $(show '"$unit"' AllowedMemoryNodes) == "" ]]' 60
 assert_eq "$(show "$unit" CPUWeight)" "[not set]" "CPUWeight after the daemon stopped"
+assert_eq "$(show "$unit" MemoryLow)" 0 "MemoryLow after the daemon stopped"
+assert_eq "$(cat "/proc/$pid/oom_score_adj")" 0 "oom_score_adj after the daemon stopped"
+cpus=$(taskset -pc "$pid" | sed 's/.*: //')
+ctl_cpus=$(taskset -pc "$ctl_pid" | sed 's/.*: //')
+log "running processes after unpinning: $unit on CPUs $cpus, systemctl's own $ctl on CPUs $ctl_cpus"
+assert_eq "$cpus" "$ctl_cpus" "CPUs of $unit vs a unit unpinned by systemctl alone"
+systemctl stop "$ctl"
+# A new process of the unit gets both CPUs and both nodes again.
+systemctl restart "$unit"
+pid=$(show "$unit" MainPID)
+assert_eq "$(taskset -pc "$pid" | sed 's/.*: //')" 0-1 "CPUs of $unit after a restart"
+assert_eq "$(sed -n 's/^Mems_allowed_list:\s*//p' "/proc/$pid/status")" 0-1 "memory nodes of $unit after a restart"
