@@ -576,7 +576,7 @@ static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_SIGNAL_WITH_ARGS(
                 "Rebalanced",
                 SD_BUS_ARGS("s", unit, "s", property, "s", old, "s", new, "s", reason), 0),
-        SD_BUS_SIGNAL("PolicyReloaded", "", 0),
+        SD_BUS_SIGNAL_WITH_ARGS("PolicyReloaded", SD_BUS_NO_ARGS, 0),
         SD_BUS_VTABLE_END,
 };
 
