@@ -55,6 +55,7 @@ org.freedesktop.DBus.Error.InvalidArgs|too long|$SET|"'$long.service'" false "[(
 org.freedesktop.DBus.Error.InvalidArgs|too long|$SET|"'db.service'" false "[('$long', <@t 300>)]"
 org.freedesktop.DBus.Error.InvalidArgs|too long|RevertUnitProperties|"'db.service'" "['$long']"
 org.freedesktop.DBus.Error.InvalidArgs|empty|$SET|"''" false "[('CPUWeight', <@t 300>)]"
+org.freedesktop.DBus.Error.LimitsExceeded|Too many properties|RevertUnitProperties|"'db.service'" "[$(printf "'MemoryHigh',%.0s" {1..256})'MemoryHigh']"
 org.freedesktop.DBus.Error.LimitsExceeded|Too many properties|$SET|"'db.service'" false "[$(printf "('CPUWeight', <@t 300>),%.0s" {1..256})('CPUWeight', <@t 300>)]"
 EOT
 
