@@ -95,7 +95,7 @@ static void read_back_one(Unit *u, PropertyId id, int write_error) {
 
 /* memory.current and the *.pressure files, read along with every read back:
  * no polling of our own, so values are as fresh as the last event. */
-static void read_usage(Unit *u) {
+void unit_read_usage(Unit *u) {
         static const char *const psi_files[_RES_MAX] = {
                 [RES_MEMORY] = "memory.pressure",
                 [RES_CPU] = "cpu.pressure",
@@ -138,7 +138,7 @@ static void read_usage(Unit *u) {
 void unit_read_back_all(Unit *u) {
         for (PropertyId id = 0; id < _PROP_MAX; id++)
                 read_back_one(u, id, 0);
-        read_usage(u);
+        unit_read_usage(u);
 }
 
 int manager_record_original(Unit *u, const char *file) {

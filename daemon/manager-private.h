@@ -57,6 +57,7 @@ bool unit_vanished(Unit *u);
 int unit_apply(Unit *u);        /* resolve + restore + write + read back + emit */
 void unit_restore_all(Unit *u); /* stop: put every original back */
 void unit_read_back_all(Unit *u);
+void unit_read_usage(Unit *u);  /* memory.current and *.pressure only */
 int unit_check_drift(Unit *u);  /* re-read managed files, re-assert changed ones */
 int unit_refresh_info(Unit *u); /* populated, exe from first PID */
 

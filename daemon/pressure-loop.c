@@ -234,7 +234,9 @@ static int pressure_tick(Manager *m) {
                 Unit *u = m->units[i];
                 UnitInfo info = {.name = u->name, .slice = u->slice, .user = u->user, .exe = u->exe};
 
-                unit_read_back_all(u); /* fresh memory.current */
+                /* fresh memory.current; not a full read back, which would hide drift
+                 * not yet seen by the drift check */
+                unit_read_usage(u);
                 r = resolve_unit(m->policies, &info, &u->persistent, &u->runtime, NULL, &conf[i]);
                 if (r < 0) {
                         for (size_t j = 0; j < i; j++)
