@@ -57,5 +57,17 @@ if [[ -z $CGPOLICYD_WRAPPER ]]; then
         [[ $before == "$after" ]] || fail "pressure loop keeps waking up ($((after - before))) after relaxing"
 fi
 
+# mode dry-run: decisions are made and announced, nothing is written
+sed -i 's/"mode": "throttle"/"mode": "dry-run"/' "$POLICY_DIR/50-test.json"
+kill -HUP "$DAEMON_PID"
+wait_for $((2 * SLOW)) log_since "$(($(log_lines) - 5))" 'Policies reloaded' || fail "reload failed"
+mark=$(log_lines)
+psi 70.00
+wait_for $((3 * SLOW)) log_since "$mark" 'batch-1.service: MemoryHigh .*dry run, not written' ||
+        fail "dry-run decision not announced"
+sleep 0.5
+file_is "$SLICE/batch-1.service/memory.high" max || fail "dry-run mode wrote memory.high"
+psi 0.00
+
 stop_daemon TERM || fail "daemon exited with $?"
 file_is "$SLICE/batch-1.service/memory.high" max || fail "memory.high not restored"
