@@ -42,3 +42,9 @@ fi
 
 stop_daemon TERM || fail "daemon exited with $?"
 grep -q 'STOPPING=1' "$MSGS" || fail "no STOPPING=1"
+
+# with a watchdog configured, pings come at least every half period
+: >"$MSGS"
+WATCHDOG_USEC=$((600000 * SLOW)) NOTIFY_SOCKET=$NOTIFY start_daemon
+wait_for $((3 * SLOW)) bash -c "[[ \$(grep -c '^WATCHDOG=1' '$MSGS') -ge 2 ]]" || fail "no watchdog pings: $(cat "$MSGS")"
+stop_daemon TERM || fail "daemon exited with $?"
