@@ -107,6 +107,9 @@ static int on_signal(sd_bus_message *m, void *userdata, sd_bus_error *error) {
 
         if (!member || !path)
                 return 0;
+        /* InterfacesAdded/Removed repeat UnitNew/UnitRemoved for ObjectManager clients. */
+        if (streq_ptr(sd_bus_message_get_interface(m), "org.freedesktop.DBus.ObjectManager"))
+                return 0;
         timestamp(ts, sizeof ts);
         if (sd_bus_path_decode(path, CGPOLICY_UNIT_PATH_PREFIX, &unit) <= 0)
                 unit = NULL;

@@ -573,9 +573,8 @@ static const sd_bus_vtable manager_vtable[] = {
 
         SD_BUS_SIGNAL_WITH_ARGS("UnitNew", SD_BUS_ARGS("s", id, "o", path), 0),
         SD_BUS_SIGNAL_WITH_ARGS("UnitRemoved", SD_BUS_ARGS("s", id, "o", path), 0),
-        SD_BUS_SIGNAL_WITH_ARGS(
-                "Rebalanced",
-                SD_BUS_ARGS("s", unit, "s", property, "s", old, "s", new, "s", reason), 0),
+        SD_BUS_SIGNAL_WITH_ARGS("Rebalanced",
+                                SD_BUS_ARGS("s", unit, "s", property, "s", old, "s", new, "s", reason), 0),
         SD_BUS_SIGNAL_WITH_ARGS("PolicyReloaded", SD_BUS_NO_ARGS, 0),
         SD_BUS_VTABLE_END,
 };
@@ -596,6 +595,12 @@ int bus_setup(Manager *m) {
         r = bus_unit_setup(m);
         if (r < 0)
                 return r;
+        /* org.freedesktop.DBus.ObjectManager: GetManagedObjects returns every unit
+         * with its properties, InterfacesAdded/Removed follow UnitNew/UnitRemoved.
+         * Floating: it lives as long as the connection. */
+        r = sd_bus_add_object_manager(m->bus, NULL, CGPOLICY_MANAGER_PATH);
+        if (r < 0)
+                return log_error_errno(r, "Failed to register object manager: %m");
         r = sd_bus_request_name(m->bus, CGPOLICY_BUS_NAME, 0);
         if (r < 0)
                 return log_error_errno(r, "Failed to acquire bus name %s: %m", CGPOLICY_BUS_NAME);

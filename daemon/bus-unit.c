@@ -336,6 +336,9 @@ void bus_emit_unit_new(Manager *m, Unit *u) {
                                u->name, u->object_path);
         if (r < 0)
                 log_debug_errno(r, "Failed to emit UnitNew for %s: %m", u->name);
+        r = sd_bus_emit_object_added(m->bus, u->object_path);
+        if (r < 0)
+                log_debug_errno(r, "Failed to emit InterfacesAdded for %s: %m", u->name);
 }
 
 void bus_emit_unit_removed(Manager *m, const char *name, const char *path) {
@@ -347,6 +350,10 @@ void bus_emit_unit_removed(Manager *m, const char *name, const char *path) {
                                "so", name, path);
         if (r < 0)
                 log_debug_errno(r, "Failed to emit UnitRemoved for %s: %m", name);
+        /* The unit can no longer be looked up: name the interface ourselves. */
+        r = sd_bus_emit_interfaces_removed(m->bus, path, CGPOLICY_UNIT_INTERFACE, NULL);
+        if (r < 0)
+                log_debug_errno(r, "Failed to emit InterfacesRemoved for %s: %m", name);
 }
 
 void bus_unit_done(Unit *u) {

@@ -35,6 +35,14 @@ rm -rf "$SLICE/getty@tty1.service"
 wait_for 5 bash -c "! busctl --address='$BUS_ADDRESS' get-property org.cgpolicy1 /org/cgpolicy1/unit/getty_40tty1_2eservice org.cgpolicy1.Unit Id >/dev/null 2>&1" ||
         fail "object of a removed unit still answers"
 
+# ObjectManager: every unit with its properties in one call.
+expect_ok gdbus call --address "$BUS_ADDRESS" --dest org.cgpolicy1 --object-path /org/cgpolicy1 \
+        --method org.freedesktop.DBus.ObjectManager.GetManagedObjects
+for want in "objectpath '$DB'" "'Id': <'db.service'>" "'Class': <'protected'>" "'EffectiveCPUWeight': <uint64 800>" \
+        "'/org/cgpolicy1/unit/web_2eservice': {"; do
+        [[ $LAST_OUT == *"$want"* ]] || fail "GetManagedObjects lacks $want"
+done
+
 # busctl tree shows one object per unit (node enumerator).
 expect_ok bctl tree org.cgpolicy1
 for p in $DB /org/cgpolicy1/unit/web_2eservice /org/cgpolicy1/unit/system_2eslice; do

@@ -48,10 +48,12 @@ add_unit web.service
 wait_for 5 grep -q 'UnitNew web.service /org/cgpolicy1/unit/web_2eservice' "$T/ctl-monitor.txt" ||
         fail "no UnitNew: $(cat "$T/ctl-monitor.txt")"
 wait_for 5 grep -q 'Member=UnitNew' "$T/busctl-monitor.txt" || fail "busctl monitor: no UnitNew"
+wait_for 5 grep -q 'Member=InterfacesAdded' "$T/busctl-monitor.txt" || fail "busctl monitor: no InterfacesAdded"
 rm -rf "$SLICE/web.service"
 wait_for 5 grep -q 'UnitRemoved web.service' "$T/ctl-monitor.txt" ||
         fail "no UnitRemoved: $(cat "$T/ctl-monitor.txt")"
-echo "ok: UnitNew/UnitRemoved"
+wait_for 5 grep -q 'Member=InterfacesRemoved' "$T/busctl-monitor.txt" || fail "busctl monitor: no InterfacesRemoved"
+echo "ok: UnitNew/UnitRemoved (and ObjectManager's InterfacesAdded/Removed)"
 
 # PolicyReloaded.
 policy 50-test.json '{ "policies": [ { "name": "db", "match": { "unit": "db.service" }, "properties": { "IOWeight": 700 } } ] }'
