@@ -215,6 +215,23 @@ static int find_cgroup_root(char **ret) {
         return *ret ? 0 : -ENOMEM;
 }
 
+/* The tmpfs of a v1 or hybrid layout holds cgroup mounts ("unified", "systemd",
+ * "memory", ...): an explicit --cgroup-root pointing there is no v2 tree either. */
+static bool has_cgroup_mounts_below(const char *root) {
+        static const char *const names[] = {"unified", "systemd", "memory", "cpu,cpuacct", "pids"};
+
+        for (size_t i = 0; i < ELEMENTSOF(names); i++) {
+                _cleanup_free_ char *p = path_join(root, names[i]);
+                struct statfs fs;
+
+                if (p && statfs(p, &fs) >= 0 &&
+                    ((uint64_t)fs.f_type == CGROUP_SUPER_MAGIC ||
+                     (uint64_t)fs.f_type == CGROUP2_SUPER_MAGIC))
+                        return true;
+        }
+        return false;
+}
+
 /* A v1 or hybrid host cannot be managed: the v2 files we write do not exist there. */
 static int check_cgroup_root(const char *root, bool explicit) {
         struct statfs fs;
@@ -228,7 +245,7 @@ static int check_cgroup_root(const char *root, bool explicit) {
                 return log_error_errno(-errno, "Cannot statfs cgroup root %s: %m", root);
         if ((uint64_t)fs.f_type == CGROUP2_SUPER_MAGIC)
                 return 0;
-        if ((uint64_t)fs.f_type == CGROUP_SUPER_MAGIC || !explicit)
+        if ((uint64_t)fs.f_type == CGROUP_SUPER_MAGIC || !explicit || has_cgroup_mounts_below(root))
                 return log_error_errno(
                         -EMEDIUMTYPE,
                         "%s is not a cgroup v2 (unified) hierarchy: this host uses cgroup v1 or "

@@ -49,6 +49,11 @@ rm "$POLICY_DIR/10-bad.json"
 if [[ "$(stat -fc %T /sys/fs/cgroup 2>/dev/null)" != cgroup2fs ]]; then
         expect_reject 'cgroup v1 or the hybrid layout' --state-dir="$STATE_DIR" --runtime-dir="$RUNTIME_DIR" \
                 --policy-dir="$POLICY_DIR" --bus="$BUS_ADDRESS"
+        # named explicitly, the hybrid/v1 tmpfs is refused too (it is only looked at:
+        # dry run and a slice that does not exist, in case the check ever fails)
+        expect_reject 'cgroup v1 or the hybrid layout' --cgroup-root=/sys/fs/cgroup --dry-run --backend=cgroupfs \
+                --watch=cgpolicyd-test-none.slice --state-dir="$STATE_DIR" --runtime-dir="$RUNTIME_DIR" \
+                --policy-dir="$POLICY_DIR" --bus="$BUS_ADDRESS"
 else
         echo "host has cgroup2 at /sys/fs/cgroup: v1 refusal not testable here (VM suite covers it)"
 fi
