@@ -9,6 +9,19 @@
 #include "macro.h"
 #include "state.h"
 
+/* A hand-edited or damaged entry must not break the rest. */
+static void drop_non_objects(json_t *units, const char *path) {
+        const char *key;
+        json_t *v, *tmp;
+
+        json_object_foreach_safe(units, tmp, key, v) {
+                if (json_is_object(v))
+                        continue;
+                log_warning("Ignoring entry \"%s\" in %s: not an object", key, path);
+                (void)json_object_del(units, key);
+        }
+}
+
 static json_t *load_units(const char *path) {
         json_error_t err;
         json_t *root, *units;
@@ -28,6 +41,8 @@ static json_t *load_units(const char *path) {
         }
         json_incref(units);
         json_decref(root);
+
+        drop_non_objects(units, path);
         return units;
 }
 

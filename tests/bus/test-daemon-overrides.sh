@@ -12,7 +12,11 @@ cat >"$STATE_DIR/overrides.json" <<'EOJ'
              "db2.service": { "CPUWeight": "222", "Bogus": "1", "MemoryHigh": "12X" } } }
 EOJ
 cat >"$RUNTIME_DIR/overrides.json" <<'EOJ'
-{ "units": { "db.service": { "CPUWeight": "400" } } }
+{ "units": { "db.service": { "CPUWeight": "400" }, "broken.service": 7 } }
+EOJ
+# a damaged originals file: the good entry is used, the rest ignored
+cat >"$RUNTIME_DIR/originals.json" <<'EOJ'
+{ "units": { "junk.service": "x", "db.service": { "cgroup-id": "wrong type", "files": 3 } } }
 EOJ
 
 start_daemon
@@ -27,6 +31,7 @@ expect_file "$SLICE/db2.service/memory.high" 1073741824
 grep -q 'Ignoring stored override Bogus for db2.service' "$LOG" || fail "unknown stored property not reported"
 grep -q 'Ignoring stored override for db2.service: .*12X' "$LOG" || fail "bad stored value not reported"
 
+grep -q 'Ignoring entry "broken.service"' "$LOG" || fail "damaged runtime entry not reported"
 stop_daemon TERM || fail "daemon exited with $?"
 # stop restores values but keeps the overrides for next time
 grep -q '"CPUWeight": "300"' "$STATE_DIR/overrides.json" || fail "persistent overrides lost on stop"
