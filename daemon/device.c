@@ -9,7 +9,7 @@
 #include "macro.h"
 
 int device_resolve(const char *device, unsigned *ret_major, unsigned *ret_minor, void *userdata) {
-        _cleanup_free_ char *part = NULL, *dev = NULL;
+        _cleanup_free_ char *dev = NULL;
         unsigned maj, min;
         struct stat st;
         char path[128];
