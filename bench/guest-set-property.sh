@@ -9,11 +9,15 @@ set -euo pipefail
 share=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 n=${BENCH_N:-50}
 units=${BENCH_UNITS:-50}
-slice=cgtest-bench.slice
-base=cgtest-bench-base.service # in system.slice, not watched: systemctl's own baseline
+slice=cgbench.slice # no dash: "a-b.slice" would nest under a.slice
+base=cgtest-base.service # in system.slice, not watched: systemctl's own baseline
 target=cgtest-bench-1.service  # watched by cgpolicyd
 
-die() { echo "bench: $*" >&2; exit 1; }
+die() {
+	echo "bench: $*" >&2
+	journalctl -b --no-pager -o short-monotonic >"$share/journal.txt" 2>&1 # for the post-mortem on the host
+	exit 1
+}
 wait_for() { # SECONDS CMD...
 	local end=$((SECONDS + $1))
 	shift
@@ -55,8 +59,9 @@ has_units() { # N — cgpolicyd manages N bench units (the watched slice itself 
 		grep -o '"cgtest-bench-[0-9]*\.service"' | wc -l) >= $1))
 }
 wait_for 120 has_units 1 || die "cgpolicyd does not manage $target"
-wait_for 60 grep -qx 50 "/sys/fs/cgroup/$slice/$target/cpu.weight" || die "policy not applied to $target"
+wait_for 60 grep -qsx 50 "/sys/fs/cgroup/$slice/$target/cpu.weight" || die "policy not applied to $target"
 sleep 2
+echo "BENCH watched $(busctl get-property org.cgpolicy1 /org/cgpolicy1 org.cgpolicy1.Manager WatchedSlices | tr ' ' ',')"
 echo "BENCH managed_units_1 $(managed)"
 echo "BENCH rss_kib_1 $(rss_kib)"
 
@@ -81,7 +86,7 @@ for half in 1 2; do
 done
 calls=$((n / 2 * 2))
 last=$((300 + n / 2 - 1)) # the value of the last call of the second half
-wait_for 30 grep -qx "$last" "/sys/fs/cgroup/$slice/$target/cpu.weight" ||
+wait_for 30 grep -qsx "$last" "/sys/fs/cgroup/$slice/$target/cpu.weight" ||
 	die "cpu.weight of $target is $(cat "/sys/fs/cgroup/$slice/$target/cpu.weight"), expected $last"
 [[ $(systemctl show -P CPUWeight "$base") == "$last" ]] || die "systemctl baseline did not take"
 echo "BENCH calls $calls"

@@ -71,18 +71,19 @@ settle 180 "after the first crash" 33 209715200
 
 # 2. Killed in the middle of applying a policy change to all units: as soon as
 # the first unit shows the new value.
-sed -i 's/"CPUWeight": 33/"CPUWeight": 34/' "$policy"
+# (a step of 1 would not do: core/property.c takes cpu.weight ±1 as satisfied)
+sed -i 's/"CPUWeight": 33/"CPUWeight": 60/' "$policy"
 pid=$(show cgpolicyd.service MainPID)
 cgpolicyctl reload
 end=$((SECONDS + 120)) # no sleep: the kill should land while the calls are in flight
-until grep -qsx 34 /sys/fs/cgroup/system.slice/cgtest-crash-*.service/cpu.weight; do
+until grep -qsx 60 /sys/fs/cgroup/system.slice/cgtest-crash-*.service/cpu.weight; do
 	((SECONDS < end)) || fail "the reload changed no unit within 120 s"
 done
 systemctl kill -s KILL cgpolicyd.service
-done_before=$(for u in "${units[@]}"; do weight "$u"; done | grep -cx 34 || true)
+done_before=$(for u in "${units[@]}"; do weight "$u"; done | grep -cx 60 || true)
 log "crash 2: killed PID $pid in the middle of a reload, $done_before of $n units done"
 restarted "$pid"
-settle 180 "after the second crash" 34 209715200
+settle 180 "after the second crash" 60 209715200
 
 # 3. Killed right after a persistent and a runtime set-property.
 cgpolicyctl set-property cgtest-crash-2.service CPUWeight=77
@@ -90,19 +91,19 @@ cgpolicyctl set-property --runtime cgtest-crash-3.service CPUWeight=88
 pid=$(show cgpolicyd.service MainPID)
 systemctl kill -s KILL cgpolicyd.service
 restarted "$pid"
-settle 180 "after the set-property crash" 34 209715200 cgtest-crash-2.service=77 cgtest-crash-3.service=88
+settle 180 "after the set-property crash" 60 209715200 cgtest-crash-2.service=77 cgtest-crash-3.service=88
 log "crash 3 (right after set-property): overrides kept"
 
 # 4. A crash with nothing to do: a restart reconciles, changes nothing.
 pid=$(show cgpolicyd.service MainPID)
 systemctl kill -s KILL cgpolicyd.service
 restarted "$pid"
-settle 180 "after the idle crash" 34 209715200 cgtest-crash-2.service=77 cgtest-crash-3.service=88
+settle 180 "after the idle crash" 60 209715200 cgtest-crash-2.service=77 cgtest-crash-3.service=88
 
 # 5. Revert the overrides: back to the policy, not to a crashed daemon's value.
 cgpolicyctl revert cgtest-crash-2.service
 cgpolicyctl revert cgtest-crash-3.service
-settle 120 "after revert" 34 209715200
+settle 120 "after revert" 60 209715200
 
 # 6. The true originals: stopping the daemon gives back the unit files' values.
 systemctl stop cgpolicyd.service
