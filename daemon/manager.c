@@ -214,6 +214,22 @@ void manager_remove_unit(Manager *m, const char *name) {
         discover_unit_unwatch(u);
         path = TAKE_PTR(u->object_path);
         bus_emit_unit_removed(m, u->name, path);
+
+        /* a slice that went away took whatever was below it along */
+        if (u->priv->discover_children) {
+                size_t l = strlen(u->cgroup_path);
+
+                for (size_t j = 0; j < m->n_units;) {
+                        Unit *c = m->units[j];
+
+                        if (strncmp(c->cgroup_path, u->cgroup_path, l) == 0 && c->cgroup_path[l] == '/' &&
+                            l > 1) {
+                                manager_remove_unit(m, c->name);
+                                j = 0; /* the array changed under us */
+                        } else
+                                j++;
+                }
+        }
         unit_free(u);
         pressure_loop_kick(m, -1, false);
 }

@@ -29,6 +29,16 @@ daemon_alive || fail "daemon died during unit churn"
 ! grep -q '^<[0-3]>' "$LOG" || fail "vanishing units produced errors: $(grep '^<[0-3]>' "$LOG" | head -3)"
 ! grep -Eq '^<4>(churn|gone)' "$LOG" || fail "vanishing units produced warnings: $(grep -E '^<4>(churn|gone)' "$LOG" | head -3)"
 
+# a slice moved away with its units: all of them are gone, none left behind
+make_cgroup_dir "$STAGING/system-x.slice/inner.service"
+mv "$STAGING/system-x.slice" "$SLICE/system-x.slice"
+expect_file "$SLICE/system-x.slice/inner.service/cpu.weight" 700
+mv "$SLICE/system-x.slice" "$STAGING/system-x.slice"
+sleep 0.3
+echo 5 >"$STAGING/system-x.slice/inner.service/cpu.weight"
+sleep 0.3
+file_is "$STAGING/system-x.slice/inner.service/cpu.weight" 5 || fail "a unit of a removed slice is still managed"
+
 # still serving new units
 add_unit late.service
 expect_file "$SLICE/late.service/cpu.weight" 700
