@@ -4,6 +4,7 @@
  * write what the cgroup does not hold yet → read back and report. */
 
 #include <fcntl.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <sys/stat.h>
 
@@ -335,6 +336,26 @@ int unit_check_drift(Unit *u) {
         return unit_apply(u);
 }
 
+/* User name of a process's real uid; NULL for root (as systemd leaves User=
+ * empty for root services), unknown uids and vanished processes. */
+static char *process_user(int pid) {
+        _cleanup_free_ char *status = NULL;
+        char path[64], buf[1024];
+        struct passwd pw, *res = NULL;
+        const char *line;
+        unsigned uid;
+
+        snprintf(path, sizeof(path), "/proc/%d/status", pid);
+        if (read_full_file(path, &status) < 0)
+                return NULL;
+        line = strstr(status, "\nUid:");
+        if (!line || sscanf(line + strlen("\nUid:"), "%u", &uid) != 1 || uid == 0)
+                return NULL;
+        if (getpwuid_r((uid_t)uid, &pw, buf, sizeof(buf), &res) != 0 || !res)
+                return NULL;
+        return strdup(res->pw_name);
+}
+
 int unit_refresh_info(Unit *u) {
         _cleanup_free_ char *events = NULL, *procs = NULL, *exe = NULL;
         bool changed = false;
@@ -364,6 +385,18 @@ int unit_refresh_info(Unit *u) {
                 changed = true;
                 free(u->exe);
                 u->exe = TAKE_PTR(exe);
+        }
+
+        /* cgroupfs knows no User= either: the owner of that process stands in
+         * (systemd's value, when we have it, is left alone) */
+        if (pid > 0 && u->manager->backend_type != BACKEND_SYSTEMD) {
+                _cleanup_free_ char *user = process_user(pid);
+
+                if (!streq_ptr(user, u->user)) {
+                        changed = true;
+                        free(u->user);
+                        u->user = TAKE_PTR(user);
+                }
         }
         return changed;
 }

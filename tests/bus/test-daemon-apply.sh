@@ -10,7 +10,9 @@ policy 50-test.json '{ "policies": [
   { "name": "web", "match": { "unit": "web*.service" }, "properties": { "CPUWeight": 300, "TasksMax": 200 } },
   { "name": "slice", "match": { "unit": "system.slice" }, "properties": { "MemoryHigh": "2G" } },
   { "name": "getty", "match": { "slice": "system-getty.slice" }, "properties": { "TasksMax": 7 } },
-  { "name": "sub", "match": { "unit": "inner.scope" }, "properties": { "TasksMax": 3 } } ] }'
+  { "name": "sub", "match": { "unit": "inner.scope" }, "properties": { "TasksMax": 3 } },
+  { "name": "by-user", "match": { "unit": "job*.service", "user": "nobody" }, "properties": { "CPUWeight": 44 } },
+  { "name": "by-exe", "match": { "unit": "job*.service", "exe": "*/sleep" }, "properties": { "TasksMax": 33 } } ] }'
 
 start_daemon
 
@@ -38,6 +40,24 @@ mkdir "$SLICE/web2.service"
 make_cgroup_dir "$SLICE/web2.service"
 # the first apply finds no files yet; the files being written re-trigger it
 expect_file "$SLICE/web2.service/cpu.weight" 300
+
+# matching by user and exe: with cgroupfs, the first process of the cgroup
+# stands in for the main process (its owner for User=, its binary for exe)
+setpriv --reuid=65534 --regid=65534 --clear-groups sleep 1000 </dev/null >/dev/null 2>&1 &
+CHILD_PIDS+=($!)
+nobody_pid=$!
+wait_for 5 bash -c "[[ \$(readlink /proc/$nobody_pid/exe) == */sleep ]]" || fail "setpriv child did not exec sleep"
+make_cgroup_dir "$STAGING/job1.service"
+make_cgroup_dir "$STAGING/job2.service"
+printf '%s\n' "$nobody_pid" >"$STAGING/job1.service/cgroup.procs"
+mv "$STAGING/job1.service" "$SLICE/job1.service"
+mv "$STAGING/job2.service" "$SLICE/job2.service"
+expect_file "$SLICE/job1.service/cpu.weight" 44
+expect_file "$SLICE/job1.service/pids.max" 33
+file_is "$SLICE/job2.service/cpu.weight" 100 || fail "user policy matched a unit without processes"
+# a process of another user joins job2 later: matching follows
+printf '%s\n' "$nobody_pid" >"$SLICE/job2.service/cgroup.procs"
+expect_file "$SLICE/job2.service/cpu.weight" 44
 
 daemon_alive || fail "daemon died"
 grep -q 'web2.service: CPUWeight=300' "$LOG" || fail "no log line for web2.service"
