@@ -42,5 +42,6 @@ echo "set-property over D-Bus, same VM boot (TCG), $(sed -n 's/^BENCH calls //p'
 sed -n 's/^BENCH //p' "$share/guest.log" | awk '
 	/^ms_per_call_/ { sub("ms_per_call_", ""); printf "  %-12s %8s ms/call\n", $1, $2 }
 	/^ratio_/       { sub("ratio_", ""); printf "  %-28s %6s x\n", $1, $2 }
-	/^rss_/ || /^managed_/ { printf "  %-28s %8s\n", $1, $2 }'
+	/^rss_/ || /^managed_/ { printf "  %-28s %8s\n", $1, $2 }
+	/^watched/      { printf "  %-28s %s\n", "watched slices", $2 }'
 rm -rf "$share"
