@@ -16,7 +16,7 @@ failed=0
 # meson's summary lines look like "Ok:                 12".
 count() {
         local log=$1 key=$2
-        sed -n "s/^${key}: *\([0-9]\+\)\$/\1/p" "$log" | tail -n1
+        sed -n "s/^${key}: *\([0-9]\+\) *\$/\1/p" "$log" | tail -n1
 }
 
 run_suites() {
