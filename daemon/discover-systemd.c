@@ -81,8 +81,12 @@ static int on_getall(sd_bus_message *reply, void *userdata, sd_bus_error *ret_er
                 manager_remove_unit(m, f->name);
                 return 0;
         }
-        r = manager_add_unit(m, f->name, slice, cgroup, false, user && *user ? user : NULL, (pid_t)main_pid,
-                             NULL);
+        /* A service with an empty User= runs as root; say so, so that a policy's
+         * "user": "root" matches it as the administrator means. Slices and scopes
+         * have no User= (NULL: unknown). */
+        if (user && !*user)
+                user = "root";
+        r = manager_add_unit(m, f->name, slice, cgroup, false, user, (pid_t)main_pid, NULL);
         if (r == -ENOMEM)
                 log_oom();
         return 0;

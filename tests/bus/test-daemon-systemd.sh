@@ -34,6 +34,7 @@ policy 50-test.json '{ "policies": [
   { "name": "alice", "match": { "unit": "alice.service" }, "properties": { "CPUWeight": 5 } },
   { "name": "web", "match": { "unit": "web.service", "exe": "*/sleep" }, "properties": { "CPUWeight": 300 } },
   { "name": "web-wrong-user", "match": { "unit": "web.service", "user": "nobody" }, "properties": { "MemoryMax": "1M" } },
+  { "name": "web-root", "match": { "unit": "web.service", "user": "root" }, "properties": { "TasksMax": 77 } },
   { "name": "new", "match": { "unit": "new.service" }, "properties": { "CPUWeight": 555 } },
   { "name": "getty", "match": { "unit": "getty@*.service" }, "properties": { "TasksMax": 12 } } ] }'
 
@@ -58,6 +59,8 @@ expect_file /proc/"$DBPID"/oom_score_adj 222
 expect_file "$SLICE/web.service/cpu.weight" 300
 expect_file "$SLICE/system-getty.slice/getty@tty1.service/pids.max" 12
 file_is "$SLICE/web.service/memory.max" max || fail "policy for another User= applied to web.service"
+# an empty User= is root: "user": "root" matches it
+expect_file "$SLICE/web.service/pids.max" 77
 
 # one call per unit, all properties in it, runtime=true, OOMScoreAdjust never through systemd
 [[ $(calls_for db.service) == 1 ]] || fail "expected one SetUnitProperties for db.service: $(cat "$CALLS")"
