@@ -1565,7 +1565,9 @@ finish:
         strv_free_n(name_paths, set ? set->n_policies : 0);
         /* Report a file's problems in reading order, whatever order jansson's
          * hash table handed us the keys in. */
-        if (diags)
+        /* Only index the array when this file added something: items may still
+         * be NULL, and NULL + 0 is undefined behaviour in C. */
+        if (diags && diags->n > first_diag)
                 diags_sort_stable(diags->items + first_diag, diags->n - first_diag);
         if (r < 0)
                 return r;

@@ -824,6 +824,27 @@ static void test_prop_set(void) {
         prop_set_done(&b);
 }
 
+/* A clean file leaves an empty Diags empty (items still NULL): sorting this
+ * file's diagnostics must not index that NULL array (UBSan, with the default
+ * test setup halting on it, fails this test otherwise). */
+static void test_clean_parse_empty_diags(void) {
+        static const char *const good[] = {
+                "{\"policies\": []}",
+                "{\"policies\": [{\"name\": \"a\", \"match\": {\"unit\": \"a.service\"}, "
+                "\"properties\": {\"CPUWeight\": 100}}]}",
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(good); i++) {
+                _cleanup_(policy_set_freep) PolicySet *s = NULL;
+                Diags d = {};
+
+                ASSERT_EQ_INT(policy_set_parse_string(good[i], "clean.json", &ctx, &s, &d), 0);
+                ASSERT_EQ_INT(d.n, 0);
+                ASSERT_TRUE(d.items == NULL);
+                ASSERT_TRUE(s != NULL);
+        }
+}
+
 int main(void) {
         char tmp[] = "/tmp/test-policy-XXXXXX";
         ASSERT_TRUE(mkdtemp(tmp) != NULL);
@@ -834,6 +855,7 @@ int main(void) {
         test_multiple_errors_in_order();
         test_duplicate_across_files();
         test_good_full();
+        test_clean_parse_empty_diags();
         test_generated();
         test_messages();
         test_file_errors(tmp);
