@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <systemd/sd-bus.h>
 #include <systemd/sd-event.h>
@@ -384,45 +385,52 @@ void bus_emit_unit_changed(Unit *u) {
                 log_debug_errno(r, "Failed to emit PropertiesChanged for %s: %m", u->name);
 }
 
+/* The clock at the moment of sending, not the event loop's cached iteration
+ * time: a slow iteration (a method call before us) would otherwise make the
+ * next announcement look a second later than this one when it is not. */
+static uint64_t now_usec(void) {
+        struct timespec ts;
+
+        if (clock_gettime(CLOCK_MONOTONIC, &ts) < 0)
+                return 0;
+        return (uint64_t)ts.tv_sec * USEC_PER_SEC + (uint64_t)ts.tv_nsec / 1000;
+}
+
 static void emit_pressure_now(Unit *u) {
+        UnitBusState *s = u->bus.slot;
         Manager *m = u->manager;
         int r;
 
-        if (!m || !m->bus || !u->object_path)
+        /* What goes out now is the latest value: a pending late announcement
+         * would only repeat it, and too soon. */
+        if (s && s->pressure_timer)
+                (void)sd_event_source_set_enabled(s->pressure_timer, SD_EVENT_OFF);
+        /* Like bus_emit_unit_changed(): units found during start-up come before
+         * bus_setup(), and their objects are not findable yet (-ENOENT). Nobody
+         * can have asked for their values, so there is nothing to announce. */
+        if (!bus_ready(m) || !u->object_path || manager_get_unit(m, u->name) != u)
                 return;
+        u->bus.last_pressure_emit_usec = now_usec();
         r = sd_bus_emit_properties_changed_strv(m->bus, u->object_path, CGPOLICY_UNIT_INTERFACE,
                                                 (char **)pressure_props);
         if (r < 0)
                 log_debug_errno(r, "Failed to emit pressure change for %s: %m", u->name);
 }
 
-static uint64_t now_usec(Manager *m) {
-        uint64_t t = 0;
-
-        if (!m || !m->event || sd_event_now(m->event, CLOCK_MONOTONIC, &t) < 0)
-                return 0;
-        return t;
-}
-
 static int on_pressure_timer(sd_event_source *es, uint64_t usec, void *userdata) {
-        Unit *u = userdata;
-
-        u->bus.last_pressure_emit_usec = usec;
-        emit_pressure_now(u);
+        emit_pressure_now(userdata);
         return 0;
 }
 
 void bus_emit_pressure_changed(Unit *u) {
         UnitBusState *s;
-        uint64_t now, next;
+        uint64_t next;
         int r;
 
         if (!u || !u->manager)
                 return;
-        now = now_usec(u->manager);
         next = u->bus.last_pressure_emit_usec + PRESSURE_EMIT_INTERVAL_USEC;
-        if (u->bus.last_pressure_emit_usec == 0 || now >= next || !u->manager->event) {
-                u->bus.last_pressure_emit_usec = now;
+        if (u->bus.last_pressure_emit_usec == 0 || !u->manager->event || now_usec() >= next) {
                 emit_pressure_now(u);
                 return;
         }
