@@ -207,12 +207,23 @@ static int resolve(Unit *u) {
                 char *text = NULL;
 
                 u->priv->managed[id] = r.props[id].layer != LAYER_NONE;
+                /* unmanaged means restored: what we wrote before says nothing any more */
+                if (!u->priv->managed[id])
+                        set_text(&u->priv->written[id], NULL);
                 if (u->priv->managed[id] &&
                     prop_value_format(property_get(id), &r.props[id].value, &text) < 0)
                         text = NULL;
                 set_text(&up->desired_text, text);
         }
         return 0;
+}
+
+/* After a write of property id: on success its desired text is what the cgroup
+ * was told, the reference for deciding on later writes (plan_needs_write()). */
+static void remember_written(Unit *u, PropertyId id, int error) {
+        const char *d = u->props[id].desired_text;
+
+        set_text(&u->priv->written[id], error >= 0 && d ? strdup(d) : NULL);
 }
 
 int unit_apply(Unit *u) {
@@ -234,7 +245,12 @@ int unit_apply(Unit *u) {
         for (PropertyId id = 0; id < _PROP_MAX; id++) {
                 const Property *p = property_get(id);
 
-                if (!u->priv->managed[id] || !p->cgroup_file || u->props[id].status == APPLY_OK)
+                if (!u->priv->managed[id] || !p->cgroup_file)
+                        continue;
+                if (!plan_needs_write(p, &u->resolved.props[id].value,
+                                      u->props[id].has_applied ? &u->props[id].applied : NULL,
+                                      u->props[id].status == APPLY_OK, u->props[id].desired_text,
+                                      u->priv->written[id]))
                         continue;
                 if (m->dry_run) {
                         log_info("%s: would set %s=%s (%s%s%s), dry run", u->name, p->name,
@@ -259,8 +275,10 @@ int unit_apply(Unit *u) {
                                         u->props[id].status = APPLY_PENDING;
                 } else {
                         for (PropertyId id = 0; id < _PROP_MAX; id++)
-                                if (todo[id])
+                                if (todo[id]) {
+                                        remember_written(u, id, r < 0 ? r : errors[id]);
                                         read_back_one(u, id, r < 0 ? r : errors[id]);
+                                }
                 }
                 for (PropertyId id = 0; id < _PROP_MAX; id++)
                         if (todo[id] && u->props[id].status == APPLY_NOT_APPLIED)
@@ -282,6 +300,9 @@ void manager_unit_apply_done(Manager *m, const char *unit, int error) {
         if (!u)
                 return;
         u->priv->apply_in_flight = false;
+        for (PropertyId id = 0; id < _PROP_MAX; id++)
+                if (u->priv->managed[id] && u->props[id].status == APPLY_PENDING)
+                        remember_written(u, id, error);
         if (u->priv->reapply) {
                 u->priv->reapply = false;
                 (void)unit_apply(u);

@@ -15,6 +15,7 @@ struct UnitPrivate {
         bool discover_children;  /* a (watched) slice: its child cgroups are units too */
         bool managed[_PROP_MAX]; /* some layer set it at the last apply */
         char *seen[_PROP_MAX];   /* file contents at the last read back (drift detection) */
+        char *written[_PROP_MAX]; /* desired text of our last successful write (NULL: none) */
         bool dirty;              /* re-check for drift on the next defer run */
         bool procs_dirty;        /* cgroup.procs changed: OOMScoreAdjust for new PIDs */
         bool apply_in_flight;    /* systemd backend: SetUnitProperties pending */

@@ -66,6 +66,28 @@ void plan_cpu_max(const Resolved *r, uint64_t *ret_period_usec, uint64_t *ret_qu
         *ret_quota_per_sec_usec = q->layer != LAYER_NONE && !q->value.reset ? q->value.u : USEC_INFINITY;
 }
 
+bool plan_needs_write(const Property *p, const PropValue *desired, const PropValue *applied, bool satisfied,
+                      const char *desired_text, const char *written_text) {
+        if (!p || !desired || !applied || !satisfied)
+                return true;
+        /* We wrote before: what the cgroup holds is what that write left (maybe
+         * rounded); write again only when something else is wanted now. */
+        if (written_text)
+                return !streq_ptr(written_text, desired_text);
+        /* Nothing written by us yet: only the exact value is good enough. Device
+         * entries read back as MAJ:MIN and cannot be compared by text; for them
+         * satisfied is exact already. */
+        switch (p->type) {
+        case VT_DEVICE_WEIGHT:
+        case VT_DEVICE_BYTES:
+        case VT_DEVICE_IOPS:
+        case VT_DEVICE_DURATION:
+                return false;
+        default:
+                return !prop_value_equal(p, desired, applied);
+        }
+}
+
 char *plan_reason(const Property *p, int write_error, bool file_present, bool controller_available,
                   const char *effective, const char *desired) {
         char *s = NULL;

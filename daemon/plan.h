@@ -39,6 +39,18 @@ void plan_cpu_max(const Resolved *r, uint64_t *ret_period_usec, uint64_t *ret_qu
 char *plan_reason(const Property *p, int write_error, bool file_present, bool controller_available,
                   const char *effective, const char *desired);
 
+/* Whether unit_apply() must write property p:
+ *   desired       the resolved value, desired_text its canonical text
+ *   applied       the value read back from the cgroup (NULL when unreadable)
+ *   satisfied     property_cgroup_satisfies() of the two: the read back status,
+ *                 tolerant of the kernel's rounding (cpu.weight ±1, pages, ...)
+ *   written_text  desired_text of our last successful write (NULL if none)
+ * The tolerance is for judging what a write left behind, not for deciding to
+ * write: a change of desired value (100 → 101) is written even when the old
+ * value would "satisfy" the new one. */
+bool plan_needs_write(const Property *p, const PropValue *desired, const PropValue *applied, bool satisfied,
+                      const char *desired_text, const char *written_text);
+
 /* Unit names: "name.service", ".scope", ".slice"; no '/', not "." or "..". */
 bool plan_unit_name_valid(const char *name);
 

@@ -3,6 +3,7 @@
 /* The pure decisions of the apply step (daemon/plan.c). */
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "macro.h"
@@ -198,6 +199,62 @@ static void test_slice_path(void) {
         }
 }
 
+static void test_needs_write(void) {
+        static const struct {
+                PropertyId id;
+                const char *desired, *applied; /* policy syntax; applied NULL: unreadable */
+                const char *written;           /* desired text of our last write, or NULL */
+                bool expect;
+        } cases[] = {
+                /* ±1 is within the read back tolerance, but a new value is a new value */
+                {PROP_CPU_WEIGHT, "101", "100", NULL, true},
+                {PROP_CPU_WEIGHT, "101", "100", "100", true},
+                {PROP_CPU_WEIGHT, "99", "100", "100", true},
+                /* our write of 101 read back as 100 (kernel rounding): do not write again */
+                {PROP_CPU_WEIGHT, "101", "100", "101", false},
+                {PROP_CPU_WEIGHT, "100", "100", NULL, false},
+                {PROP_CPU_WEIGHT, "300", "100", "300", true}, /* not satisfied: re-assert */
+                {PROP_CPU_WEIGHT, "idle", "idle", NULL, false},
+                {PROP_CPU_WEIGHT, "idle", "100", NULL, true},
+                {PROP_CPU_WEIGHT, "100", NULL, NULL, true},
+                {PROP_IO_WEIGHT, "200", "200", NULL, false},
+                /* the kernel keeps pages: 1G+1 reads back as 1G */
+                {PROP_MEMORY_HIGH, "1073741825", "1073741824", NULL, true},
+                {PROP_MEMORY_HIGH, "1073741825", "1073741824", "1073741825", false},
+                {PROP_MEMORY_HIGH, "1G", "1G", NULL, false},
+                /* cpu.max conversion: 50.1% is not 50% */
+                {PROP_CPU_QUOTA, "50.1%", "50%", "50%", true},
+                {PROP_CPU_QUOTA, "50%", "50%", NULL, false},
+                {PROP_TASKS_MAX, "100", "100", "100", false},
+                {PROP_TASKS_MAX, "100", "99", "100", true},
+        };
+        static const ParseContext ctx = {.ram_bytes = 8ULL << 30, .tasks_limit = 4194304};
+
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                const Property *p = property_get(cases[i].id);
+                PropValue d = {}, a = {};
+                _cleanup_free_ char *dt = NULL;
+                bool sat = false;
+
+                ASSERT_EQ_INT(prop_value_parse(p, cases[i].desired, &ctx, &d, NULL), 0);
+                ASSERT_EQ_INT(prop_value_format(p, &d, &dt), 0);
+                if (cases[i].applied) {
+                        ASSERT_EQ_INT(prop_value_parse(p, cases[i].applied, &ctx, &a, NULL), 0);
+                        sat = property_cgroup_satisfies(p, &d, &a, NULL, NULL);
+                }
+                if (plan_needs_write(p, &d, cases[i].applied ? &a : NULL, sat, dt, cases[i].written) !=
+                    cases[i].expect)
+                        fprintf(stderr, "case %zu: %s=%s over %s (written %s): expected %s\n", i, p->name,
+                                cases[i].desired, strna(cases[i].applied), strna(cases[i].written),
+                                cases[i].expect ? "a write" : "no write");
+                ASSERT_EQ_INT(plan_needs_write(p, &d, cases[i].applied ? &a : NULL, sat, dt,
+                                               cases[i].written),
+                              cases[i].expect);
+                prop_value_done(&d);
+                prop_value_done(&a);
+        }
+}
+
 int main(void) {
         test_property_files();
         test_file_claimed();
@@ -206,6 +263,7 @@ int main(void) {
         test_reason();
         test_unit_names();
         test_slice_path();
+        test_needs_write();
         printf("test-plan: all passed\n");
         return 0;
 }

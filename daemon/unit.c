@@ -83,8 +83,10 @@ Unit *unit_free(Unit *u) {
         if (u->priv) {
                 if (u->priv->dirfd >= 0)
                         (void)close(u->priv->dirfd);
-                for (PropertyId id = 0; id < _PROP_MAX; id++)
+                for (PropertyId id = 0; id < _PROP_MAX; id++) {
                         free(u->priv->seen[id]);
+                        free(u->priv->written[id]);
+                }
                 free(u->priv);
         }
         for (PropertyId id = 0; id < _PROP_MAX; id++)

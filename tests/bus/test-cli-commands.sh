@@ -24,6 +24,14 @@ expect_ok bctl get-property org.cgpolicy1 /org/cgpolicy1/unit/db_2eservice org.c
 [[ $LAST_OUT == "t 300" ]] || fail "busctl get-property CPUWeight: $LAST_OUT"
 echo "ok: set-property db.service CPUWeight=300 MemoryHigh=1G → cpu.weight 300, memory.high 1073741824, busctl: $LAST_OUT"
 
+# A step of one is a change although the read back tolerates ±1 (kernel
+# rounding of cpu.weight): it must be written, not reported ok and skipped.
+expect_ok ctl set-property db.service CPUWeight=301
+expect_file "$SLICE/db.service/cpu.weight" 301
+expect_ok ctl set-property db.service CPUWeight=300
+expect_file "$SLICE/db.service/cpu.weight" 300
+echo "ok: CPUWeight 300 → 301 → 300 written each time"
+
 # --runtime lands in the runtime layer, on top.
 expect_ok ctl set-property --runtime db.service CPUWeight=50 TasksMax=100 AllowedCPUs=0-1 \
         "IOReadBandwidthMax=8:0 10M"
