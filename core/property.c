@@ -1107,6 +1107,30 @@ static bool devices_satisfied(const Property *p, const PropValue *desired, const
         return true;
 }
 
+int property_parse_cgroup_cpu_weight(const char *weight_content, const char *idle_content, PropValue *ret) {
+        const Property *p = property_get(PROP_CPU_WEIGHT);
+        bool idle = false;
+
+        if (!ret)
+                return -EINVAL;
+        if (idle_content) {
+                const char *b = idle_content + strspn(idle_content, " \t\n\r");
+                size_t n = strcspn(b, " \t\n\r");
+
+                /* the kernel prints 0 or 1 */
+                if (n != 1 || (b[0] != '0' && b[0] != '1') || b[n + strspn(b + n, " \t\n\r")] != 0)
+                        return -EINVAL;
+                idle = b[0] == '1';
+        }
+        if (idle) {
+                *ret = (PropValue){.u = 0};
+                return 0;
+        }
+        if (!weight_content)
+                return -EINVAL;
+        return property_parse_cgroup(p, weight_content, ret);
+}
+
 bool property_cgroup_satisfies(const Property *p, const PropValue *desired, const PropValue *applied,
                                DeviceResolver resolve, void *userdata) {
         if (!p || !desired || !applied)

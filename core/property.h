@@ -141,6 +141,13 @@ void cgroup_writes_free(CgroupWrite *w, size_t n);
  * converted to µs per second. Rejects malformed contents with -EINVAL. */
 int property_parse_cgroup(const Property *p, const char *content, PropValue *ret);
 
+/* CPUWeight read back from both files it lives in: cpu.idle reading 1 makes
+ * the group idle (weight 0, "idle") whatever cpu.weight still holds; otherwise
+ * it is cpu.weight. idle_content NULL means cpu.idle is absent (kernels before
+ * 5.15): not idle; weight_content may be NULL only when cpu.idle reads 1.
+ * Malformed contents of either file give -EINVAL. */
+int property_parse_cgroup_cpu_weight(const char *weight_content, const char *idle_content, PropValue *ret);
+
 /* Whether an applied (read back) value satisfies the desired one, resolving
  * desired devices through `resolve`. */
 bool property_cgroup_satisfies(const Property *p, const PropValue *desired, const PropValue *applied,

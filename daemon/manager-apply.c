@@ -34,11 +34,31 @@ static bool controller_available(Unit *u, Controller c) {
         return false;
 }
 
+/* Reads what property p is read back from: its file and, for CPUWeight, also
+ * cpu.idle (*ret_idle NULL when absent), as CPUWeight=idle lives there.
+ * Returns the result of reading the property's own file. */
+static int read_prop_files(Unit *u, const Property *p, char **ret_content, char **ret_idle) {
+        *ret_idle = NULL;
+        if (p->id == PROP_CPU_WEIGHT)
+                (void)read_full_file_at(u->priv->dirfd, "cpu.idle", ret_idle);
+        return read_full_file_at(u->priv->dirfd, p->cgroup_file, ret_content);
+}
+
+/* What the drift check compares: both files' contents, so that a change of
+ * either is noticed. */
+static char *seen_text(const char *content, const char *idle) {
+        char *s = NULL;
+
+        if (!idle)
+                return content ? strdup(content) : NULL;
+        return asprintf(&s, "%s\ncpu.idle=%s", content ?: "", idle) < 0 ? NULL : s;
+}
+
 static void read_back_one(Unit *u, PropertyId id, int write_error) {
         Manager *m = u->manager;
         const Property *p = property_get(id);
         UnitProp *up = &u->props[id];
-        _cleanup_free_ char *content = NULL;
+        _cleanup_free_ char *content = NULL, *idle = NULL;
         const char *files[PLAN_MAX_FILES];
         bool satisfied = false;
         int r;
@@ -46,22 +66,23 @@ static void read_back_one(Unit *u, PropertyId id, int write_error) {
         if (!p || !p->cgroup_file)
                 return; /* OOMScoreAdjust: oom.c */
 
-        r = read_full_file_at(u->priv->dirfd, p->cgroup_file, &content);
-        set_text(&u->priv->seen[id], content ? strdup(content) : NULL);
+        r = read_prop_files(u, p, &content, &idle);
+        set_text(&u->priv->seen[id], seen_text(content, idle));
 
         prop_value_done(&up->applied);
         up->has_applied = false;
         set_text(&up->effective_text, NULL);
-        if (r >= 0) {
+        if (r >= 0 || idle) {
                 PropValue a = {};
 
-                if (property_parse_cgroup(p, content, &a) >= 0) {
+                if ((p->id == PROP_CPU_WEIGHT ? property_parse_cgroup_cpu_weight(content, idle, &a)
+                                              : property_parse_cgroup(p, content, &a)) >= 0) {
                         up->applied = a;
                         up->has_applied = true;
                         if (prop_value_format(p, &up->applied, &up->effective_text) < 0)
                                 up->effective_text = NULL;
                 }
-                if (!up->effective_text)
+                if (!up->effective_text && content)
                         up->effective_text = strdup(strstrip_trailing(content));
         }
 
@@ -327,13 +348,14 @@ int unit_check_drift(Unit *u) {
 
         for (PropertyId id = 0; id < _PROP_MAX; id++) {
                 const Property *p = property_get(id);
-                _cleanup_free_ char *content = NULL;
+                _cleanup_free_ char *content = NULL, *idle = NULL, *seen = NULL;
 
                 if (!u->priv->managed[id] || !p->cgroup_file)
                         continue;
-                if (read_full_file_at(u->priv->dirfd, p->cgroup_file, &content) < 0)
+                if (read_prop_files(u, p, &content, &idle) < 0)
                         continue;
-                if (streq_ptr(content, u->priv->seen[id]))
+                seen = seen_text(content, idle);
+                if (!seen || streq_ptr(seen, u->priv->seen[id]))
                         continue; /* our own write, or nothing new */
                 /* a change that holds what we want: an async (systemd) apply landing */
                 read_back_one(u, id, 0);

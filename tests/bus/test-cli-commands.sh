@@ -32,6 +32,21 @@ expect_ok ctl set-property db.service CPUWeight=300
 expect_file "$SLICE/db.service/cpu.weight" 300
 echo "ok: CPUWeight 300 → 301 → 300 written each time"
 
+# CPUWeight=idle lives in cpu.idle; cpu.weight keeps its number meanwhile. The
+# effective value is read from both: idle, and the set counts as applied.
+expect_ok ctl set-property db.service CPUWeight=idle
+expect_file "$SLICE/db.service/cpu.idle" 1
+expect_file "$SLICE/db.service/cpu.weight" 300
+expect_ok ctl show db.service -p CPUWeight
+[[ $LAST_OUT == $'CPUWeight=idle\nEffectiveCPUWeight=idle' ]] || fail "show after CPUWeight=idle: $LAST_OUT"
+expect_ok ctl explain db.service
+grep -Eq '^CPUWeight +idle +persistent +ok +idle$' <<<"$LAST_OUT" || fail "explain CPUWeight=idle: $LAST_OUT"
+expect_ok ctl set-property db.service CPUWeight=300
+expect_file "$SLICE/db.service/cpu.idle" 0
+expect_ok ctl show db.service -p CPUWeight
+[[ $LAST_OUT == $'CPUWeight=300\nEffectiveCPUWeight=300' ]] || fail "show after idle → 300: $LAST_OUT"
+echo "ok: CPUWeight=idle reads back idle from cpu.idle (cpu.weight still 300), and back to 300"
+
 # --runtime lands in the runtime layer, on top.
 expect_ok ctl set-property --runtime db.service CPUWeight=50 TasksMax=100 AllowedCPUs=0-1 \
         "IOReadBandwidthMax=8:0 10M"

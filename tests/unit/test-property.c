@@ -764,6 +764,68 @@ static void test_docs(void) {
         free(buf);
 }
 
+static void test_parse_cgroup_cpu_weight(void) {
+        static const struct {
+                const char *weight, *idle;
+                int r;
+                const char *canon;
+        } cases[] = {
+                /* cpu.idle=1 wins over the weight the kernel keeps for later */
+                { "300\n", "1\n", 0, "idle" },
+                { "100\n", "1\n", 0, "idle" },
+                { NULL, "1\n", 0, "idle" },
+                { "300\n", "0\n", 0, "300" },
+                { "300\n", NULL, 0, "300" }, /* no cpu.idle (before 5.15) */
+                { "1\n", "0\n", 0, "1" },
+                { NULL, "0\n", -EINVAL, NULL },
+                { NULL, NULL, -EINVAL, NULL },
+                { "300\n", "2\n", -EINVAL, NULL },
+                { "300\n", "\n", -EINVAL, NULL },
+                { "300\n", "1 x\n", -EINVAL, NULL },
+                { "300\n", "11\n", -EINVAL, NULL },
+                { "abc\n", "0\n", -EINVAL, NULL },
+                { "abc\n", "1\n", 0, "idle" },
+        };
+        const Property *p = property_get(PROP_CPU_WEIGHT);
+
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                PropValue v = { .u = 77 };
+                _cleanup_free_ char *s = NULL;
+                int r = property_parse_cgroup_cpu_weight(cases[i].weight, cases[i].idle, &v);
+
+                if (r != cases[i].r)
+                        fprintf(stderr, "cpu.weight \"%s\" cpu.idle \"%s\": %d\n", strna(cases[i].weight),
+                                strna(cases[i].idle), r);
+                ASSERT_EQ_INT(r, cases[i].r);
+                if (r < 0) {
+                        ASSERT_EQ_U64(v.u, 77);
+                        continue;
+                }
+                ASSERT_EQ_INT(prop_value_format(p, &v, &s), 0);
+                ASSERT_STREQ(s, cases[i].canon);
+        }
+
+        /* what CPUWeight=idle writes reads back as satisfying it */
+        PropValue idle = {}, back = {};
+        CgroupWrite *w = NULL;
+        size_t n = 0;
+        const char *weight = "100\n", *idle_file = NULL;
+
+        ASSERT_EQ_INT(prop_value_parse(p, "idle", &ctx, &idle, NULL), 0);
+        ASSERT_EQ_INT(property_cgroup_writes(p, &idle, NULL, 0, 0, NULL, NULL, &w, &n, NULL), 0);
+        for (size_t i = 0; i < n; i++)
+                if (streq(w[i].file, "cpu.idle"))
+                        idle_file = w[i].content;
+                else if (streq(w[i].file, "cpu.weight"))
+                        weight = w[i].content;
+        ASSERT_TRUE(idle_file != NULL);
+        ASSERT_EQ_INT(property_parse_cgroup_cpu_weight(weight, idle_file, &back), 0);
+        ASSERT_TRUE(property_cgroup_satisfies(p, &idle, &back, NULL, NULL));
+        cgroup_writes_free(w, n);
+        prop_value_done(&idle);
+        prop_value_done(&back);
+}
+
 int main(void) {
         test_table();
         test_parse_good();
@@ -771,6 +833,7 @@ int main(void) {
         test_parse_bad();
         test_cgroup_writes();
         test_parse_cgroup();
+        test_parse_cgroup_cpu_weight();
         test_satisfies();
         test_write_then_read();
         test_docs();
