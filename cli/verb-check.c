@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 
 #include "macro.h"
+#include "parse-context.h"
 #include "policy.h"
 #include "resolve.h"
 #include "verbs.h"
@@ -40,37 +41,6 @@ static void help(void) {
                "                       (short: one line, the default; pretty; off)\n"
                "     --no-legend       Do not print the table headers\n"
                "     --no-pager        Accepted for symmetry; check never pages\n");
-}
-
-/* MemTotal for "N%" sizes; the daemon uses the same source. */
-static uint64_t read_ram_bytes(void) {
-        _cleanup_fclose_ FILE *f = fopen("/proc/meminfo", "re");
-        char line[256];
-        uint64_t kb;
-
-        if (f)
-                while (fgets(line, sizeof(line), f))
-                        if (sscanf(line, "MemTotal: %" SCNu64 " kB", &kb) == 1)
-                                return kb * 1024;
-        long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGESIZE);
-        return pages > 0 && size > 0 ? (uint64_t)pages * (uint64_t)size : 0;
-}
-
-static uint64_t read_u64_file(const char *path) {
-        _cleanup_fclose_ FILE *f = fopen(path, "re");
-        uint64_t v = 0;
-        if (!f || fscanf(f, "%" SCNu64, &v) != 1)
-                return 0;
-        return v;
-}
-
-/* TasksMax "N%" is relative to the smaller of pid_max and threads-max, as in systemd. */
-static uint64_t read_tasks_limit(void) {
-        uint64_t a = read_u64_file("/proc/sys/kernel/pid_max");
-        uint64_t b = read_u64_file("/proc/sys/kernel/threads-max");
-        if (a == 0)
-                return b ?: 4194304;
-        return b > 0 && b < a ? b : a;
 }
 
 static int parse_args(int argc, char *argv[], Args *a) {
@@ -418,7 +388,9 @@ int verb_check(int argc, char *argv[]) {
         if (r <= 0)
                 return r == 0 ? 0 : 1;
 
-        const ParseContext ctx = {.ram_bytes = read_ram_bytes(), .tasks_limit = read_tasks_limit()};
+        ParseContext ctx;
+
+        parse_context_from_system(&ctx);
         r = load_all(argv + optind, (size_t)(argc - optind), &ctx, &set, &diags);
         if (r == -ENOMEM) {
                 fprintf(stderr, "Out of memory.\n");

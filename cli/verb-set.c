@@ -6,39 +6,15 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/sysinfo.h>
 
 #include "bus-errors.h"
 #include "bus-value.h"
+#include "parse-context.h"
 #include "ctl.h"
 #include "policy.h"
 #include "property.h"
 #include "resolve.h"
 #include "verbs.h"
-
-static uint64_t read_proc_u64(const char *path) {
-        _cleanup_fclose_ FILE *f = fopen(path, "re");
-        uint64_t v;
-
-        if (!f || fscanf(f, "%" SCNu64, &v) != 1)
-                return 0;
-        return v;
-}
-
-/* What "N%" means for sizes and TasksMax: this machine's RAM and pid limit,
- * as systemctl resolves them locally. */
-static void parse_context(ParseContext *ctx) {
-        struct sysinfo si;
-        uint64_t pid_max, threads_max;
-
-        *ctx = (ParseContext){};
-        if (sysinfo(&si) == 0)
-                ctx->ram_bytes = (uint64_t)si.totalram * si.mem_unit;
-        pid_max = read_proc_u64("/proc/sys/kernel/pid_max");
-        threads_max = read_proc_u64("/proc/sys/kernel/threads-max");
-        ctx->tasks_limit = pid_max && threads_max ? (pid_max < threads_max ? pid_max : threads_max)
-                                                  : (pid_max ?: threads_max);
-}
 
 static bool relative_value(const Property *p, const char *text) {
         return (p->type == VT_SIZE || p->type == VT_TASKS) && strchr(text, '%');
@@ -112,7 +88,7 @@ int verb_set_property(int argc, char *argv[]) {
                 return CTL_EXIT_FAILURE;
 
         /* Everything is checked here first, so a typo never reaches the daemon. */
-        parse_context(&ctx);
+        parse_context_from_system(&ctx);
         for (size_t i = 0; i < n; i++) {
                 _cleanup_(prop_value_done) PropValue v = {};
                 _cleanup_free_ char *name = NULL, *err = NULL;

@@ -11,6 +11,7 @@
 #include <linux/magic.h>
 #include <systemd/sd-daemon.h>
 
+#include "parse-context.h"
 #include "bus.h"
 #include "config.h"
 #include "fileio.h"
@@ -313,15 +314,6 @@ static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void
         return 0;
 }
 
-static uint64_t read_pid_max(void) {
-        _cleanup_free_ char *s = NULL;
-        uint64_t v;
-
-        if (read_full_file("/proc/sys/kernel/pid_max", &s) < 0 || sscanf(s, "%" SCNu64, &v) != 1)
-                return 4194304;
-        return v;
-}
-
 static int run(int argc, char *argv[]) {
         _cleanup_(manager_freep) Manager *m = NULL;
         _cleanup_(args_done) Args a = {};
@@ -362,8 +354,7 @@ static int run(int argc, char *argv[]) {
         if (!m->state_dir || !m->runtime_dir)
                 return log_oom();
         m->dry_run = a.dry_run;
-        m->parse_ctx.ram_bytes = (uint64_t)sysconf(_SC_PHYS_PAGES) * (uint64_t)sysconf(_SC_PAGESIZE);
-        m->parse_ctx.tasks_limit = read_pid_max();
+        parse_context_from_system(&m->parse_ctx);
 
         r = policy_set_load_dirs((const char *const *)m->policy_dirs, &m->parse_ctx, &m->policies, &diags);
         if (r < 0) {
