@@ -73,6 +73,8 @@ EX=$ROOT/policies
 
 # Valid files: exit 0, silent.
 run 0 "$EX/database-vs-batch.json" "$EX/critical-isolation.json" && { expect_empty out; expect_empty err; }
+# the and README's own command: every *.json in policies/ is a policy
+run 0 "$EX"/*.json && { expect_empty out; expect_empty err; }
 
 # One bad file: exit 1, one exact file:line:column line.
 run 1 policies/bad/unknown-property.json && {

@@ -27,7 +27,7 @@ static int name_cmp(const void *a, const void *b) {
         return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Every policies/NAME.json but the schema, merged in lexical order. */
+/* Every policies/NAME.json, merged in lexical order. */
 static PolicySet *load_examples(size_t *ret_n_files) {
         PolicySet *all = NULL;
         Diags d = {};
@@ -39,7 +39,7 @@ static PolicySet *load_examples(size_t *ret_n_files) {
         struct dirent *de;
         while ((de = readdir(dir))) {
                 size_t l = strlen(de->d_name);
-                if (l < 6 || !streq(de->d_name + l - 5, ".json") || streq(de->d_name, SCHEMA_NAME))
+                if (l < 6 || !streq(de->d_name + l - 5, ".json"))
                         continue;
                 ASSERT_TRUE(n < ELEMENTSOF(names));
                 names[n++] = strdup(de->d_name);
@@ -131,7 +131,7 @@ static void test_examples(void) {
 
 static json_t *load_schema(void) {
         json_error_t e;
-        json_t *j = json_load_file(EXAMPLES "/" SCHEMA_NAME, JSON_REJECT_DUPLICATES, &e);
+        json_t *j = json_load_file(EXAMPLES "/schema/" SCHEMA_NAME, JSON_REJECT_DUPLICATES, &e);
         if (!j)
                 fprintf(stderr, "%s:%d:%d: %s\n", SCHEMA_NAME, e.line, e.column, e.text);
         ASSERT_TRUE(j != NULL);
