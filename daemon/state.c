@@ -1,13 +1,26 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "fileio.h"
 #include "log.h"
 #include "macro.h"
 #include "state.h"
+
+/* mkostemp's XXXXXX alphabet */
+#define TEMP_CHARS "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+
+static void closedirp(DIR **d) {
+        if (*d)
+                (void)closedir(*d);
+}
 
 /* A hand-edited or damaged entry must not break the rest. */
 static void drop_non_objects(json_t *units, const char *path) {
@@ -22,21 +35,72 @@ static void drop_non_objects(json_t *units, const char *path) {
         }
 }
 
-static json_t *load_units(const char *path) {
+/* A state file we cannot use is moved out of the way rather than ignored: the
+ * next save would otherwise replace it, and with it every entry an admin could
+ * still recover by hand. Returns false when it could not be moved; the caller
+ * then must not write that file at all. */
+static bool keep_aside(const char *path, const char *why) {
+        _cleanup_free_ char *aside = NULL;
+        struct timespec ts;
+        struct tm tm;
+        char stamp[32];
+
+        (void)clock_gettime(CLOCK_REALTIME, &ts);
+        if (!gmtime_r(&ts.tv_sec, &tm) || strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%S", &tm) == 0)
+                stamp[0] = 0;
+        if (asprintf(&aside, "%s.corrupt-%s.%06ld", path, stamp, ts.tv_nsec / 1000) < 0)
+                aside = NULL;
+        if (!aside || renameat2(AT_FDCWD, path, AT_FDCWD, aside, RENAME_NOREPLACE) < 0) {
+                log_error_errno(aside ? -errno : -ENOMEM,
+                                "State file %s: %s; cannot move it aside (%m), so it will not be written "
+                                "until it is repaired or removed",
+                                path, why);
+                return false;
+        }
+        log_error("State file %s: %s; kept as %s, starting without its entries", path, why, aside);
+        return true;
+}
+
+/* Loads the "units" object of path. Missing is empty. Anything else that is not a
+ * well-formed state file (syntax error, FIFO, symlink, directory) is kept aside;
+ * *ret_locked is set when it could not even be moved. Never blocks: a FIFO is opened
+ * non-blocking and refused before it is read. */
+static json_t *load_units(const char *path, bool *ret_locked) {
+        _cleanup_close_ int fd = -1;
+        _cleanup_free_ char *why = NULL;
         json_error_t err;
         json_t *root, *units;
+        struct stat st;
 
-        root = json_load_file(path, 0, &err);
+        *ret_locked = false;
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW | O_NONBLOCK);
+        if (fd < 0) {
+                if (errno == ENOENT)
+                        return json_object();
+                if (errno == ELOOP)
+                        *ret_locked = !keep_aside(path, "is a symbolic link, not a regular file");
+                else {
+                        log_error_errno(-errno, "State file %s cannot be opened (%m); it will not be written", path);
+                        *ret_locked = true;
+                }
+                return json_object();
+        }
+        if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+                *ret_locked = !keep_aside(path, "is not a regular file");
+                return json_object();
+        }
+
+        root = json_loadfd(fd, 0, &err);
         if (!root) {
-                if (access(path, F_OK) == 0)
-                        log_warning("Ignoring unreadable state file %s:%d:%d: %s", path, err.line,
-                                    err.column, err.text);
+                if (asprintf(&why, "%s:%d:%d: %s", path, err.line, err.column, err.text) < 0)
+                        why = NULL;
+                *ret_locked = !keep_aside(path, why ? why : "cannot be parsed");
                 return json_object();
         }
         units = json_object_get(root, "units");
         if (!json_is_object(units)) {
-                log_warning("Ignoring state file %s: no \"units\" object", path);
                 json_decref(root);
+                *ret_locked = !keep_aside(path, "has no \"units\" object");
                 return json_object();
         }
         json_incref(units);
@@ -46,12 +110,44 @@ static json_t *load_units(const char *path) {
         return units;
 }
 
-static int save_units(const char *path, json_t *units) {
+/* Temp files of atomic writes a kill interrupted ("overrides.json.AbC123"): the
+ * rename never happened, so they hold nothing the real file lacks. */
+static void remove_stale_temp_files(const char *dir) {
+        _cleanup_(closedirp) DIR *d = opendir(dir);
+        unsigned n = 0;
+        struct dirent *de;
+
+        if (!d)
+                return;
+        while ((de = readdir(d))) {
+                static const char *const bases[] = { "overrides.json.", "originals.json." };
+
+                for (size_t i = 0; i < ELEMENTSOF(bases); i++) {
+                        size_t l = strlen(bases[i]);
+
+                        if (strncmp(de->d_name, bases[i], l) != 0 || strlen(de->d_name + l) != 6 ||
+                            strspn(de->d_name + l, TEMP_CHARS) != 6)
+                                continue;
+                        if (unlinkat(dirfd(d), de->d_name, 0) == 0)
+                                n++;
+                        else
+                                log_warning_errno(-errno, "Cannot remove stale temporary file %s/%s: %m", dir,
+                                                  de->d_name);
+                }
+        }
+        if (n > 0)
+                log_info("Removed %u temporary file(s) left in %s by interrupted writes", n, dir);
+}
+
+static int save_units(const char *path, json_t *units, bool locked) {
         _cleanup_(json_decrefp) json_t *root = NULL;
         _cleanup_free_ char *text = NULL, *dir = NULL;
         char *slash;
         int r;
 
+        if (locked)
+                return log_error_errno(-EBADFD, "Not writing %s: the file there could not be read or moved aside",
+                                       path);
         root = json_pack("{sO}", "units", units);
         if (!root)
                 return -ENOMEM;
@@ -81,9 +177,11 @@ int state_load(State *s, const char *state_dir, const char *runtime_dir) {
                 state_done(s);
                 return -ENOMEM;
         }
-        s->persistent = load_units(s->persistent_path);
-        s->runtime = load_units(s->runtime_path);
-        s->originals = load_units(s->originals_path);
+        remove_stale_temp_files(state_dir);
+        remove_stale_temp_files(runtime_dir);
+        s->persistent = load_units(s->persistent_path, &s->persistent_locked);
+        s->runtime = load_units(s->runtime_path, &s->runtime_locked);
+        s->originals = load_units(s->originals_path, &s->originals_locked);
         if (!s->persistent || !s->runtime || !s->originals) {
                 state_done(s);
                 return -ENOMEM;
@@ -155,7 +253,7 @@ int state_set_layer(State *s, bool runtime, const char *unit, const PropSet *set
         if (r < 0)
                 return -ENOMEM;
 
-        r = save_units(path, units);
+        r = save_units(path, units, runtime ? s->runtime_locked : s->persistent_locked);
         if (r < 0) {
                 /* all or nothing: put the previous layer back in memory too */
                 if (old)
@@ -194,7 +292,7 @@ int state_put_original(State *s, const char *unit, uint64_t cgroup_id, const cha
         }
         if (json_object_set_new(files, file, json_string(content)) < 0)
                 return -ENOMEM;
-        r = save_units(s->originals_path, s->originals);
+        r = save_units(s->originals_path, s->originals, s->originals_locked);
         if (r < 0) {
                 /* a value we cannot restore later must not be changed now */
                 (void)json_object_del(files, file);
@@ -212,14 +310,14 @@ int state_drop_original(State *s, const char *unit, const char *file) {
         (void)json_object_del(files, file);
         if (json_object_size(files) == 0)
                 (void)json_object_del(s->originals, unit);
-        return save_units(s->originals_path, s->originals);
+        return save_units(s->originals_path, s->originals, s->originals_locked);
 }
 
 int state_drop_unit_originals(State *s, const char *unit) {
         if (!json_object_get(s->originals, unit))
                 return 0;
         (void)json_object_del(s->originals, unit);
-        return save_units(s->originals_path, s->originals);
+        return save_units(s->originals_path, s->originals, s->originals_locked);
 }
 
 int state_check_cgroup_id(State *s, const char *unit, uint64_t cgroup_id) {
@@ -267,5 +365,5 @@ int state_prune_originals(State *s, bool (*keep)(const char *unit, void *userdat
                 (void)json_object_del(s->originals, unit);
                 changed = true;
         }
-        return changed ? save_units(s->originals_path, s->originals) : 0;
+        return changed ? save_units(s->originals_path, s->originals, s->originals_locked) : 0;
 }

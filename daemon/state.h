@@ -18,10 +18,14 @@
 typedef struct State {
         char *persistent_path, *runtime_path, *originals_path;
         json_t *persistent, *runtime, *originals; /* the "units" objects */
+        /* set when the file on disk could be neither used nor moved aside: never overwrite it */
+        bool persistent_locked, runtime_locked, originals_locked;
 } State;
 
-/* Missing files are empty state; an unreadable or malformed file is logged and
- * treated as empty (it is replaced on the next save). */
+/* Missing files are empty state. A malformed file, or anything not a regular file,
+ * is moved aside to <file>.corrupt-<UTC time> with an error naming file:line:column,
+ * and the daemon goes on without its entries; one that cannot be moved is never
+ * written. Temp files of interrupted atomic writes are removed. */
 int state_load(State *s, const char *state_dir, const char *runtime_dir);
 void state_done(State *s);
 
