@@ -121,6 +121,22 @@ Controller controller_from_string(const char *s) {
         return CTRL_NONE;
 }
 
+bool property_u64_in_range(const Property *p, uint64_t u) {
+        switch (p->type) {
+        case VT_WEIGHT:
+                return (u >= 1 && u <= 10000) || (u == 0 && p->id == PROP_CPU_WEIGHT);
+        case VT_QUOTA: /* systemd refuses a zero quota */
+        case VT_TASKS: /* and TasksMax=0 */
+                return u > 0;
+        case VT_DURATION: /* the kernel's cpu.max period range */
+                return u >= USEC_PER_MSEC && u <= USEC_PER_SEC;
+        case VT_SIZE: /* systemd refuses 0 for the limits, not for the protections */
+                return u > 0 || (p->id != PROP_MEMORY_HIGH && p->id != PROP_MEMORY_MAX);
+        default:
+                return true;
+        }
+}
+
 const Property *property_get(PropertyId id) {
         if (id < 0 || id >= _PROP_MAX)
                 return NULL;
@@ -420,7 +436,7 @@ int prop_value_parse(const Property *p, const char *text, const ParseContext *ct
                 r = parse_duration(text, &v.u);
                 /* The kernel accepts periods of 1ms..1s; systemd would clamp silently,
                  * we say so instead. */
-                if (r >= 0 && v.u != UINT64_MAX && (v.u < USEC_PER_MSEC || v.u > USEC_PER_SEC))
+                if (r >= 0 && v.u != UINT64_MAX && !property_u64_in_range(p, v.u))
                         r = -ERANGE;
                 break;
         case VT_CPUSET:
@@ -430,8 +446,7 @@ int prop_value_parse(const Property *p, const char *text, const ParseContext *ct
                 break;
         case VT_SIZE:
                 r = parse_size(text, ram, &v.u);
-                /* systemd refuses 0 for the limits, not for the protections */
-                if (r >= 0 && v.u == 0 && (p->id == PROP_MEMORY_HIGH || p->id == PROP_MEMORY_MAX))
+                if (r >= 0 && !property_u64_in_range(p, v.u))
                         r = -ERANGE;
                 break;
         case VT_DEVICE_WEIGHT:

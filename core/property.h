@@ -97,6 +97,9 @@ const char *controller_to_string(Controller c);
 Controller controller_from_string(const char *s);
 
 const Property *property_get(PropertyId id);
+/* The one range check of a numeric value (VT_WEIGHT, VT_QUOTA, VT_DURATION, VT_SIZE,
+ * VT_TASKS), whether it came as text, JSON or D-Bus: what systemd 252 accepts. */
+bool property_u64_in_range(const Property *p, uint64_t u);
 /* Accepts the unit-file name ("CPUQuota") or systemd's D-Bus name ("CPUQuotaPerSecUSec"). */
 const Property *property_by_name(const char *name);
 const Property *property_by_dbus_name(const char *name);

@@ -102,23 +102,7 @@ static bool device_name_ok(const char *d) {
 }
 
 static int check_u64(const Property *p, uint64_t u, char **ret_error) {
-        bool ok;
-
-        switch (p->type) {
-        case VT_WEIGHT:
-                ok = (u >= 1 && u <= 10000) || (u == 0 && p->id == PROP_CPU_WEIGHT);
-                break;
-        case VT_QUOTA: /* systemd refuses a zero quota */
-        case VT_TASKS: /* and TasksMax=0 */
-                ok = u > 0;
-                break;
-        case VT_DURATION: /* the kernel's cpu.max period range */
-                ok = u >= USEC_PER_MSEC && u <= USEC_PER_SEC;
-                break;
-        default:
-                ok = true;
-        }
-        if (!ok) {
+        if (!property_u64_in_range(p, u)) {
                 set_error(ret_error, "Invalid %s= value %" PRIu64 ": out of range", p->dbus_name, u);
                 return -ERANGE;
         }

@@ -114,6 +114,12 @@ static void test_strict_rejects(void) {
                 {"CPUQuotaPeriodUSec", T, 1000001, 0, NULL, -ERANGE, "1000001"},
                 {"TasksMax", T, 0, 0, NULL, -ERANGE, "TasksMax= value 0"},
                 {"MemoryHigh", T, 1, 0, NULL, 0, NULL},
+                /* systemd refuses 0 for the limits; the text parser always did */
+                {"MemoryHigh", T, 0, 0, NULL, -ERANGE, "Invalid MemoryHigh= value 0: out of range"},
+                {"MemoryMax", T, 0, 0, NULL, -ERANGE, "Invalid MemoryMax= value 0: out of range"},
+                {"MemoryMin", T, 0, 0, NULL, 0, NULL},
+                {"MemoryLow", T, 0, 0, NULL, 0, NULL},
+                {"MemorySwapMax", T, 0, 0, NULL, 0, NULL},
                 {"OOMScoreAdjust", I, 0, 1001, NULL, -ERANGE, "OOMScoreAdjust= value 1001"},
                 {"OOMScoreAdjust", I, 0, -1001, NULL, -ERANGE, "-1001"},
                 {"OOMScoreAdjust", I, 0, -1000, NULL, 0, NULL},

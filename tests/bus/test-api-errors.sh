@@ -42,6 +42,8 @@ org.freedesktop.DBus.Error.InvalidArgs|IOReadBandwidthMax|$SET|"'db.service'" fa
 org.cgpolicy1.Error.InvalidValue|CPUWeight= value 10001|$SET|"'db.service'" false "[('CPUWeight', <@t 10001>)]"
 org.cgpolicy1.Error.InvalidValue|IOWeight= value 0|$SET|"'db.service'" false "[('IOWeight', <@t 0>)]"
 org.cgpolicy1.Error.InvalidValue|TasksMax= value 0|$SET|"'db.service'" false "[('TasksMax', <@t 0>)]"
+org.cgpolicy1.Error.InvalidValue|MemoryMax= value 0|$SET|"'db.service'" false "[('MemoryMax', <@t 0>)]"
+org.cgpolicy1.Error.InvalidValue|MemoryHigh= value 0|$SET|"'db.service'" true "[('MemoryHigh', <@t 0>)]"
 org.cgpolicy1.Error.InvalidValue|CPUQuotaPerSecUSec= value 0|$SET|"'db.service'" false "[('CPUQuotaPerSecUSec', <@t 0>)]"
 org.cgpolicy1.Error.InvalidValue|CPUQuotaPeriodUSec= value 10|$SET|"'db.service'" false "[('CPUQuotaPeriodUSec', <@t 10>)]"
 org.cgpolicy1.Error.InvalidValue|IODeviceWeight= value "8:0 0"|$SET|"'db.service'" false "[('IODeviceWeight', <[('8:0', @t 0)]>)]"
