@@ -200,9 +200,15 @@ static void restore_unclaimed(Unit *u, const bool managed[_PROP_MAX]) {
                         r = m->backend->restore(m->backend, u, *k, content);
                 if (r == -ENOENT || r == -ENODEV)
                         log_debug_errno(r, "%s: %s is gone, nothing to restore", u->name, *k);
-                else if (r < 0)
-                        log_warning_errno(r, "%s: restoring %s failed, giving up on it: %m", u->name, *k);
-                else {
+                else if (r < 0) {
+                        _cleanup_free_ char *c = strdup(content);
+
+                        /* Dropping it would leave our value in place for good; kept, it is
+                         * retried at the next apply of this unit or the next start. */
+                        log_warning_errno(r, "%s: restoring %s to \"%s\" failed, keeping the original to retry: %m",
+                                          u->name, *k, c ? strstrip_trailing(c) : "");
+                        continue;
+                } else {
                         _cleanup_free_ char *c = strdup(content);
                         log_info("%s: restored %s to \"%s\"", u->name, *k, c ? strstrip_trailing(c) : "");
                 }
