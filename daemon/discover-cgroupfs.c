@@ -33,11 +33,26 @@ static bool is_slice_name(const char *name) {
         return l > 6 && streq(name + l - 6, ".slice");
 }
 
+/* The name printed with every byte outside printable ASCII as \xNN. */
+static void log_unit_name_skipped(const char *dir, const char *name) {
+        _cleanup_free_ char *esc = malloc(strlen(name) * 4 + 1);
+        char *o = esc;
+
+        if (!esc)
+                return;
+        for (const unsigned char *c = (const unsigned char *)name; *c; c++)
+                o += (*c < 0x20 || *c >= 0x7f) ? sprintf(o, "\\x%02x", *c) : sprintf(o, "%c", *c);
+        log_warning("Skipping cgroup %s/%s: not a valid unit name", dir, esc);
+}
+
 static int add_child(Manager *m, Unit *parent, const char *name) {
         _cleanup_free_ char *path = NULL;
 
-        if (!plan_unit_name_valid(name))
+        if (!plan_unit_name_valid(name)) {
+                if (plan_unit_name_looks_like_unit(name))
+                        log_unit_name_skipped(parent->cgroup_path, name);
                 return 0;
+        }
         path = path_join(parent->cgroup_path, name);
         if (!path)
                 return -ENOMEM;

@@ -113,12 +113,20 @@ static bool has_suffix(const char *s, const char *suffix) {
         return a > b && streq(s + a - b, suffix);
 }
 
+/* systemd's unit name alphabet: anything else (non-UTF-8, control characters) is a
+ * cgroup we cannot name as a unit, and would break every D-Bus reply it is in. */
+#define UNIT_NAME_CHARS "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ:-_.\\@"
+
 bool plan_unit_name_valid(const char *name) {
-        if (!name || !*name || strlen(name) > 255 || strchr(name, '/'))
+        if (!name || !*name || strlen(name) > 255 || name[strspn(name, UNIT_NAME_CHARS)] != 0)
                 return false;
         if (name[0] == '.')
                 return false;
         return has_suffix(name, ".service") || has_suffix(name, ".scope") || has_suffix(name, ".slice");
+}
+
+bool plan_unit_name_looks_like_unit(const char *name) {
+        return name && (has_suffix(name, ".service") || has_suffix(name, ".scope") || has_suffix(name, ".slice"));
 }
 
 int plan_slice_path(const char *slice, char **ret) {

@@ -53,6 +53,8 @@ bool plan_needs_write(const Property *p, const PropValue *desired, const PropVal
 
 /* Unit names: "name.service", ".scope", ".slice"; no '/', not "." or "..". */
 bool plan_unit_name_valid(const char *name);
+/* Ends like a unit (.service/.scope/.slice): worth a warning when it is not valid. */
+bool plan_unit_name_looks_like_unit(const char *name);
 
 /* systemd's slice nesting: "a-b.slice" → "/a.slice/a-b.slice", "system.slice" →
  * "/system.slice", "-.slice" → "/". -EINVAL for anything else. */

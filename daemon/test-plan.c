@@ -156,6 +156,8 @@ static void test_unit_names(void) {
                 {"db.service", true}, {"system.slice", true}, {"session-1.scope", true}, {"a.socket", false},
                 {".service", false},  {"service", false},     {"a/b.service", false},    {"", false},
                 {"..slice", false},   {"x.service.d", false}, {"-.slice", true},
+                {"\xff.service", false}, {"a\nb.service", false}, {"a b.service", false},
+                {"caf\xc3\xa9.service", false}, {"getty@tty1.service", true}, {"a\\x2db.service", true},
         };
 
         for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
