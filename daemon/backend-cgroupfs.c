@@ -75,10 +75,35 @@ static void enable_controller(Unit *u, Controller c) {
         }
 }
 
+/* Records the originals of every file this apply will write, so that one save of
+ * originals.json covers the whole unit. Files that do not exist yet (controller off)
+ * are recorded, and saved, just before their write. */
+static void record_all_originals(Backend *b, Unit *u, const bool todo[_PROP_MAX], uint64_t period,
+                                 uint64_t quota) {
+        for (PropertyId id = 0; id < _PROP_MAX; id++) {
+                const Property *p = property_get(id);
+                const PropValue *old = u->props[id].has_applied ? &u->props[id].applied : NULL;
+                _cleanup_free_ char *err = NULL;
+                CgroupWrite *w = NULL;
+                size_t n = 0;
+
+                if (!todo[id] || !p->cgroup_file)
+                        continue;
+                if (property_cgroup_writes(p, &u->resolved.props[id].value, old, period, quota, device_resolve,
+                                           b->manager, &w, &n, &err) < 0)
+                        continue;
+                for (size_t i = 0; i < n; i++)
+                        (void)manager_record_original(u, w[i].file);
+                cgroup_writes_free(w, n);
+        }
+}
+
 static int cgroupfs_apply(Backend *b, Unit *u, const bool todo[_PROP_MAX], int errors[_PROP_MAX]) {
+        State *state = &b->manager->priv->state;
         uint64_t period, quota;
 
         plan_cpu_max(&u->resolved, &period, &quota);
+        record_all_originals(b, u, todo, period, quota);
         for (PropertyId id = 0; id < _PROP_MAX; id++) {
                 const Property *p = property_get(id);
                 const PropValue *v = &u->resolved.props[id].value;
@@ -102,6 +127,8 @@ static int cgroupfs_apply(Backend *b, Unit *u, const bool todo[_PROP_MAX], int e
                         if (faccessat(u->priv->dirfd, w[i].file, F_OK, 0) < 0 && errno == ENOENT)
                                 enable_controller(u, p->controller);
                         r = manager_record_original(u, w[i].file);
+                        if (r >= 0)
+                                r = state_flush_originals(state);
                         if (r < 0 && r != -ENOENT) {
                                 errors[id] = r;
                                 break;

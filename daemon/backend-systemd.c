@@ -151,6 +151,14 @@ static int systemd_apply(Backend *b, Unit *u, const bool todo[_PROP_MAX], int er
         }
         if (n == 0)
                 return 0;
+        /* one save covers every original of this call; without it nothing is sent */
+        r = state_flush_originals(&u->manager->priv->state);
+        if (r < 0) {
+                for (PropertyId id = 0; id < _PROP_MAX; id++)
+                        if (todo[id] && errors[id] == 0)
+                                errors[id] = r;
+                return 0;
+        }
         r = sd_bus_message_close_container(msg);
         if (r < 0)
                 return r;

@@ -316,6 +316,8 @@ int unit_apply(Unit *u) {
 
         if (u->priv->managed[PROP_OOM_SCORE_ADJUST] && !m->dry_run)
                 (void)oom_apply(u);
+        /* drops (restored or gone originals) are saved here, or by the next record */
+        (void)state_flush_originals(&m->priv->state);
 
         bus_emit_unit_changed(u);
         return 0;

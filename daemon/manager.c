@@ -454,4 +454,6 @@ void manager_shutdown(Manager *m) {
         m->priv->stopping = true;
         for (size_t i = 0; i < m->n_units; i++)
                 unit_restore_all(m->units[i]);
+        /* one save for all the originals dropped above, not one per file */
+        (void)state_flush_originals(&m->priv->state);
 }

@@ -28,6 +28,28 @@ int oom_restore(Unit *u, int pid, const char *content) {
         return r;
 }
 
+/* Records the original of every PID in procs that will be written, in memory, so
+ * that one save of originals.json covers the whole cgroup, not one per PID. */
+static void record_all(Unit *u, const char *procs, int32_t want) {
+        State *state = &u->manager->priv->state;
+
+        for (const char *line = procs; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
+                _cleanup_free_ char *cur = NULL, *key = NULL;
+                char path[64];
+                int pid = atoi(line);
+
+                if (pid <= 0)
+                        continue;
+                pid_file(pid, path);
+                if (read_full_file(path, &cur) < 0 || atoi(cur) == want)
+                        continue;
+                if (asprintf(&key, PLAN_OOM_PREFIX "%d", pid) < 0)
+                        return;
+                if (!state_get_original(state, u->name, key))
+                        (void)state_put_original(state, u->name, u->priv->cgroup_id, key, cur);
+        }
+}
+
 int oom_apply(Unit *u) {
         Manager *m = u->manager;
         UnitProp *up = &u->props[PROP_OOM_SCORE_ADJUST];
@@ -43,6 +65,11 @@ int oom_apply(Unit *u) {
         r = read_full_file_at(u->priv->dirfd, "cgroup.procs", &procs);
         if (r < 0)
                 return log_debug_errno(r, "%s: cannot read cgroup.procs: %m", u->name);
+        record_all(u, procs, want);
+        r = state_flush_originals(&m->priv->state);
+        if (r < 0)
+                return log_error_errno(r, "%s: cannot save original oom_score_adj values, not changing them: %m",
+                                       u->name);
 
         for (char *line = procs, *next; line && *line; line = next) {
                 _cleanup_free_ char *cur = NULL, *key = NULL;
@@ -67,6 +94,8 @@ int oom_apply(Unit *u) {
                         return log_oom();
                 if (!state_get_original(&m->priv->state, u->name, key)) {
                         r = state_put_original(&m->priv->state, u->name, u->priv->cgroup_id, key, cur);
+                        if (r >= 0) /* a PID the pre-pass did not see */
+                                r = state_flush_originals(&m->priv->state);
                         if (r < 0) {
                                 n_fail++;
                                 continue;

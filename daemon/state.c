@@ -274,7 +274,6 @@ const char *state_get_original(State *s, const char *unit, const char *file) {
 int state_put_original(State *s, const char *unit, uint64_t cgroup_id, const char *file,
                        const char *content) {
         json_t *u, *files;
-        int r;
 
         if (state_get_original(s, unit, file))
                 return 0;
@@ -292,12 +291,21 @@ int state_put_original(State *s, const char *unit, uint64_t cgroup_id, const cha
         }
         if (json_object_set_new(files, file, json_string(content)) < 0)
                 return -ENOMEM;
+        s->originals_dirty = true;
+        return 0;
+}
+
+int state_flush_originals(State *s) {
+        int r;
+
+        if (!s->originals_dirty)
+                return 0;
         r = save_units(s->originals_path, s->originals, s->originals_locked);
-        if (r < 0) {
-                /* a value we cannot restore later must not be changed now */
-                (void)json_object_del(files, file);
+        if (r < 0)
                 return r;
-        }
+        s->originals_dirty = false;
+        s->n_originals_saves++;
+        log_debug("Saved %s (%zu units)", s->originals_path, json_object_size(s->originals));
         return 0;
 }
 
@@ -310,14 +318,16 @@ int state_drop_original(State *s, const char *unit, const char *file) {
         (void)json_object_del(files, file);
         if (json_object_size(files) == 0)
                 (void)json_object_del(s->originals, unit);
-        return save_units(s->originals_path, s->originals, s->originals_locked);
+        s->originals_dirty = true;
+        return 0;
 }
 
 int state_drop_unit_originals(State *s, const char *unit) {
         if (!json_object_get(s->originals, unit))
                 return 0;
         (void)json_object_del(s->originals, unit);
-        return save_units(s->originals_path, s->originals, s->originals_locked);
+        s->originals_dirty = true;
+        return 0;
 }
 
 int state_check_cgroup_id(State *s, const char *unit, uint64_t cgroup_id) {
@@ -365,5 +375,7 @@ int state_prune_originals(State *s, bool (*keep)(const char *unit, void *userdat
                 (void)json_object_del(s->originals, unit);
                 changed = true;
         }
-        return changed ? save_units(s->originals_path, s->originals, s->originals_locked) : 0;
+        if (changed)
+                s->originals_dirty = true;
+        return state_flush_originals(s);
 }

@@ -20,6 +20,9 @@ typedef struct State {
         json_t *persistent, *runtime, *originals; /* the "units" objects */
         /* set when the file on disk could be neither used nor moved aside: never overwrite it */
         bool persistent_locked, runtime_locked, originals_locked;
+        /* originals changed in memory since the last save; n_originals_saves counts saves */
+        bool originals_dirty;
+        unsigned n_originals_saves;
 } State;
 
 /* Missing files are empty state. A malformed file, or anything not a regular file,
@@ -37,7 +40,13 @@ int state_set_layer(State *s, bool runtime, const char *unit, const PropSet *set
 
 /* Originals. get returns NULL when none recorded. */
 const char *state_get_original(State *s, const char *unit, const char *file);
-/* Records (if not yet recorded) and saves. cgroup_id identifies the cgroup
+/* Originals are changed in memory and saved by state_flush_originals(), so a unit's
+ * (or a pass's) originals cost one write, not one per file: whoever records an
+ * original must flush, and succeed, before changing the file it belongs to. A drop
+ * may wait for the next flush: a crash before it only restores a value that is
+ * already there. */
+int state_flush_originals(State *s);
+/* Records (if not yet recorded), in memory. cgroup_id identifies the cgroup
  * instance the originals belong to. */
 int state_put_original(State *s, const char *unit, uint64_t cgroup_id, const char *file,
                        const char *content);
