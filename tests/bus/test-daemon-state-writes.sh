@@ -9,6 +9,9 @@ source "$(dirname "$0")/lib.sh"
 command -v strace >/dev/null || { echo "strace missing (tests/install-deps.sh installs it)"; exit 77; }
 [[ -z $CGPOLICYD_WRAPPER ]] || { echo "skipped under $CGPOLICYD_WRAPPER"; exit 77; }
 
+# LeakSanitizer cannot run under ptrace; the other tests cover leaks
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
+
 N=40
 units=()
 for i in $(seq 1 $N); do units+=("u$i.service"); done
