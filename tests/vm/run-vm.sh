@@ -6,7 +6,8 @@
 # there, qemu writes console.log. Exit code: the guest script's, or non-zero when
 # the guest did not finish (timeout, crash, no guest.rc).
 # Environment: CGPOLICYD_VM_ACCEL=kvm|tcg skips the KVM probe;
-#              CGPOLICYD_VM_APPEND adds kernel command line arguments.
+#              CGPOLICYD_VM_APPEND adds kernel command line arguments;
+#              CGPOLICYD_VM_LOCK (default /tmp/cgpolicyd-vm.lock) serializes guests.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -81,6 +82,14 @@ qemu=(qemu-system-x86_64 -machine q35 "${accel[@]}" -smp "2,sockets=2,cores=1,th
 	-kernel "$img/vmlinuz" -initrd "$img/initrd.img" -append "$append"
 	-drive "file=$img/rootfs.img,if=virtio,format=raw,snapshot=on"
 	-virtfs "local,path=$share,mount_tag=host,security_model=none")
+
+# One guest at a time on this host (2 cores): wait for any other run-vm.sh.
+lock=${CGPOLICYD_VM_LOCK:-/tmp/cgpolicyd-vm.lock}
+exec {lockfd}>"$lock"
+if ! flock -n "$lockfd"; then
+	vm_log "another VM holds $lock, waiting"
+	flock "$lockfd"
+fi
 
 vm_log "booting ${img##*/} (${accel[1]}, numa=$numa, timeout ${timeout}s)"
 start=$SECONDS
