@@ -29,6 +29,15 @@ share=$(realpath -e "$1")
 [[ -f $share/run-in-guest.sh ]] || vm_die "$share/run-in-guest.sh does not exist"
 
 vm_need qemu-system-x86_64:qemu-system-x86
+# One guest at a time on this host (2 cores): wait for any other run-vm.sh
+# (also while the image is built: two builds of one cache key would collide).
+lock=${CGPOLICYD_VM_LOCK:-/tmp/cgpolicyd-vm.lock}
+exec {lockfd}>"$lock"
+if ! flock -n "$lockfd"; then
+	vm_log "another VM holds $lock, waiting"
+	flock "$lockfd"
+fi
+
 img=$("$here/build-image.sh")
 
 # KVM only if a kernel really boots with it: on some hosts /dev/kvm exists but
@@ -82,14 +91,6 @@ qemu=(qemu-system-x86_64 -machine q35 "${accel[@]}" -smp "2,sockets=2,cores=1,th
 	-kernel "$img/vmlinuz" -initrd "$img/initrd.img" -append "$append"
 	-drive "file=$img/rootfs.img,if=virtio,format=raw,snapshot=on"
 	-virtfs "local,path=$share,mount_tag=host,security_model=none")
-
-# One guest at a time on this host (2 cores): wait for any other run-vm.sh.
-lock=${CGPOLICYD_VM_LOCK:-/tmp/cgpolicyd-vm.lock}
-exec {lockfd}>"$lock"
-if ! flock -n "$lockfd"; then
-	vm_log "another VM holds $lock, waiting"
-	flock "$lockfd"
-fi
 
 vm_log "booting ${img##*/} (${accel[1]}, numa=$numa, timeout ${timeout}s)"
 start=$SECONDS
