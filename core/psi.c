@@ -228,3 +228,25 @@ int psi_format_trigger(int kind, uint64_t stall_usec, uint64_t window_usec, char
         *ret = t;
         return 0;
 }
+
+static void stats_max(PsiStats *acc, const PsiStats *s) {
+        acc->avg10 = acc->avg10 > s->avg10 ? acc->avg10 : s->avg10;
+        acc->avg60 = acc->avg60 > s->avg60 ? acc->avg60 : s->avg60;
+        acc->avg300 = acc->avg300 > s->avg300 ? acc->avg300 : s->avg300;
+        acc->total = acc->total > s->total ? acc->total : s->total;
+}
+
+void psi_merge_max(PsiPressure *acc, const PsiPressure *p) {
+        if (p->has_some) {
+                if (!acc->has_some)
+                        acc->some = p->some;
+                stats_max(&acc->some, &p->some);
+                acc->has_some = true;
+        }
+        if (p->has_full) {
+                if (!acc->has_full)
+                        acc->full = p->full;
+                stats_max(&acc->full, &p->full);
+                acc->has_full = true;
+        }
+}

@@ -22,6 +22,10 @@ typedef struct PsiPressure {
 /* Rejects missing/duplicate fields, junk, overflow with -EINVAL/-ERANGE. */
 int psi_parse(const char *text, PsiPressure *ret);
 
+/* Folds `p` into `acc`: each average and total becomes the larger of the two,
+ * has_some/has_full true if either has it. The worst of several cgroups. */
+void psi_merge_max(PsiPressure *acc, const PsiPressure *p);
+
 /* "some 150ms 1s" → kind (0 some, 1 full), stall and window in µs. Window must be
  * 500ms..10s, stall ≤ window (the kernel's rules). */
 int psi_parse_trigger(const char *s, int *ret_kind, uint64_t *ret_stall_usec, uint64_t *ret_window_usec);

@@ -20,11 +20,6 @@ static const char *startswith_dev(const char *device) {
         return name;
 }
 
-static inline void *mfree(void *p) {
-        free(p);
-        return NULL;
-}
-
 int device_resolve(const char *device, unsigned *ret_major, unsigned *ret_minor, void *userdata) {
         _cleanup_free_ char *dev = NULL;
         unsigned maj, min;

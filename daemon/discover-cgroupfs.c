@@ -152,7 +152,8 @@ static void handle_event(Manager *m, const struct inotify_event *e) {
                 return;
         if (streq(e->name, "cgroup.events") || streq(e->name, "cgroup.procs"))
                 u->priv->procs_dirty = true;
-        else if (endswith_pressure(e->name) && m->watched_slices && streq(u->name, m->watched_slices[0])) {
+        else if (endswith_pressure(e->name) && ((m->watched_slices && streq(u->name, m->watched_slices[0])) ||
+                                                 u->class == CLASS_PROTECTED)) {
                 /* kernel PSI files never change this way; a plain test tree's do,
                  * standing in for a trigger with fresh numbers */
                 pressure_loop_kick(m, -1, false);

@@ -76,6 +76,9 @@ void discover_unit_unwatch(Unit *u);
 int pressure_loop_setup(Manager *m); /* (re)arm PSI triggers for m->policies, then tick */
 void pressure_loop_kick(Manager *m, int resource, bool triggered); /* tick soon; resource -1: none */
 void pressure_loop_free(Manager *m);
+/* arm (or drop) the unit's PSI triggers when it is the watched slice or protected */
+void pressure_loop_unit_added(Manager *m, Unit *u);
+void pressure_loop_unit_removed(Manager *m, const char *name);
 
 /* discover-systemd.c */
 int discover_systemd_start(Manager *m);

@@ -189,7 +189,7 @@ int manager_add_unit(Manager *m, const char *name, const char *slice, const char
         if (r == -ENOMEM)
                 return r;
         bus_emit_unit_new(m, u);
-        pressure_loop_kick(m, -1, false);
+        pressure_loop_unit_added(m, u);
         if (ret)
                 *ret = u;
         return 1;
@@ -230,8 +230,8 @@ void manager_remove_unit(Manager *m, const char *name) {
                                 j++;
                 }
         }
+        pressure_loop_unit_removed(m, u->name);
         unit_free(u);
-        pressure_loop_kick(m, -1, false);
 }
 
 static size_t strv_length(char **l) {

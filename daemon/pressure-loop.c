@@ -24,10 +24,19 @@ static const char *const psi_file[_RES_MAX] = {
         [RES_IO] = "io.pressure",
 };
 
+/* One armed PSI trigger: a unit's <resource>.pressure opened for EPOLLPRI. */
+typedef struct Trigger {
+        char *unit;
+        PressureResource res;
+        bool protected; /* on a protected unit (else the watched slice) */
+        int fd;
+        sd_event_source *source;
+} Trigger;
+
 struct PressureLoop {
         PressureController ctl;
-        int fd[_RES_MAX];
-        sd_event_source *trigger[_RES_MAX];
+        Trigger *triggers;
+        size_t n_triggers;
         sd_event_source *timer; /* next tick the controller asked for */
         sd_event_source *kick;  /* defer: tick soon */
         bool triggered[_RES_MAX];
@@ -39,13 +48,28 @@ static Unit *pressure_slice(Manager *m) {
         return manager_get_unit(m, m->watched_slices[0]);
 }
 
-static void drop_triggers(PressureLoop *p) {
-        for (PressureResource r = 0; r < _RES_MAX; r++) {
-                p->trigger[r] = sd_event_source_disable_unref(p->trigger[r]);
-                if (p->fd[r] >= 0)
-                        (void)close(p->fd[r]);
-                p->fd[r] = -1;
-        }
+static bool is_watched_slice(Manager *m, const Unit *u) {
+        return m->watched_slices && m->watched_slices[0] && streq(u->name, m->watched_slices[0]);
+}
+
+static void trigger_done(Trigger *t) {
+        t->source = sd_event_source_disable_unref(t->source);
+        if (t->fd >= 0)
+                (void)close(t->fd);
+        t->fd = -1;
+        t->unit = mfree(t->unit);
+}
+
+/* Drops the triggers of `unit` (all of them when NULL). */
+static void drop_triggers(PressureLoop *p, const char *unit) {
+        size_t k = 0;
+
+        for (size_t i = 0; i < p->n_triggers; i++)
+                if (!unit || streq(p->triggers[i].unit, unit))
+                        trigger_done(&p->triggers[i]);
+                else
+                        p->triggers[k++] = p->triggers[i];
+        p->n_triggers = k;
 }
 
 void pressure_loop_free(Manager *m) {
@@ -53,7 +77,8 @@ void pressure_loop_free(Manager *m) {
 
         if (!p)
                 return;
-        drop_triggers(p);
+        drop_triggers(p, NULL);
+        free(p->triggers);
         sd_event_source_disable_unref(p->timer);
         sd_event_source_disable_unref(p->kick);
         free(p);
@@ -77,37 +102,68 @@ void pressure_loop_kick(Manager *m, int resource, bool triggered) {
         (void)sd_event_source_set_enabled(p->kick, SD_EVENT_ONESHOT);
 }
 
+static void arm_unit(Manager *m, Unit *u);
+
+/* A protected unit's trigger is the signal itself. The slice's counts as pressure
+ * only while no protected unit has one: otherwise it includes the stall of the
+ * units we throttle, and would have us squeeze harder the more we squeeze; then
+ * it only wakes the tick, which reads the protected units' own PSI. */
+static bool trigger_counts(PressureLoop *p, const Trigger *t) {
+        if (t->protected)
+                return true;
+        for (size_t i = 0; i < p->n_triggers; i++)
+                if (p->triggers[i].protected && p->triggers[i].res == t->res)
+                        return false;
+        return true;
+}
+
 static int on_trigger(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
         Manager *m = userdata;
         PressureLoop *p = m->priv->pressure;
 
-        for (PressureResource r = 0; r < _RES_MAX; r++)
-                if (p->trigger[r] == s) {
-                        if (revents & EPOLLERR) {
-                                /* the cgroup went away: its trigger is dead */
-                                log_warning("PSI trigger on %s failed, pressure handling stops for it",
-                                            psi_file[r]);
-                                p->trigger[r] = sd_event_source_disable_unref(p->trigger[r]);
-                                return 0;
-                        }
-                        log_debug("PSI trigger fired on %s", psi_file[r]);
-                        pressure_loop_kick(m, r, true);
+        for (size_t i = 0; i < p->n_triggers; i++) {
+                Trigger *t = &p->triggers[i];
+                _cleanup_free_ char *unit = NULL;
+                Unit *u;
+
+                if (t->source != s)
+                        continue;
+                if (revents & EPOLLERR) {
+                        /* The cgroup went away (or the kernel dropped the trigger).
+                         * Re-arm at once if the unit is still there; if its directory
+                         * is gone, arming fails and the unit's return arms it. */
+                        unit = strdup(t->unit);
+                        log_notice("%s: PSI trigger on %s failed (EPOLLERR), re-arming", t->unit,
+                                   psi_file[t->res]);
+                        if (!unit)
+                                return log_oom();
+                        drop_triggers(p, unit);
+                        u = manager_get_unit(m, unit);
+                        if (u)
+                                arm_unit(m, u);
+                        return 0;
                 }
+                log_debug("%s: PSI trigger fired on %s", t->unit, psi_file[t->res]);
+                pressure_loop_kick(m, t->res, trigger_counts(p, t));
+                return 0;
+        }
         return 0;
 }
 
-/* Opens <slice>/<res>.pressure and arms the configured trigger. Windows under 2 s
+/* Opens <unit>/<res>.pressure and arms the configured trigger. Windows under 2 s
  * need CAP_SYS_RESOURCE; without it fall back to 2 s, as DESIGN.md says. */
-static int arm_trigger(Manager *m, Unit *slice, PressureResource r, const PressureConfig *c) {
+static int arm_trigger(Manager *m, Unit *u, PressureResource r, const PressureConfig *c, bool protected) {
         PressureLoop *p = m->priv->pressure;
         _cleanup_close_ int fd = -1;
-        _cleanup_free_ char *spec = NULL;
+        _cleanup_free_ char *spec = NULL, *name = NULL;
         uint64_t window = c->trigger_window_usec, stall = c->trigger_stall_usec;
+        sd_event_source *source = NULL;
+        Trigger *a;
         int k;
 
-        fd = openat(slice->priv->dirfd, psi_file[r], O_RDWR | O_NONBLOCK | O_CLOEXEC);
+        fd = openat(u->priv->dirfd, psi_file[r], O_RDWR | O_NONBLOCK | O_CLOEXEC);
         if (fd < 0)
-                return log_warning_errno(-errno, "%s: cannot open %s for a PSI trigger: %m", slice->name,
+                return log_warning_errno(-errno, "%s: cannot open %s for a PSI trigger: %m", u->name,
                                          psi_file[r]);
         for (int attempt = 0; attempt < 2; attempt++) {
                 k = psi_format_trigger(c->trigger_kind, stall, window, &spec);
@@ -122,22 +178,66 @@ static int arm_trigger(Manager *m, Unit *slice, PressureResource r, const Pressu
                                    window / USEC_PER_MSEC, strerror(-k));
                         stall = stall * 2 * USEC_PER_SEC / window;
                         window = 2 * USEC_PER_SEC;
-                        free(spec);
-                        spec = NULL;
+                        spec = mfree(spec);
                         continue;
                 }
-                return log_warning_errno(k, "%s: writing PSI trigger \"%s\" to %s failed: %m", slice->name,
+                return log_warning_errno(k, "%s: writing PSI trigger \"%s\" to %s failed: %m", u->name,
                                          spec, psi_file[r]);
         }
-        k = sd_event_add_io(m->event, &p->trigger[r], fd, EPOLLPRI, on_trigger, m);
+        k = sd_event_add_io(m->event, &source, fd, EPOLLPRI, on_trigger, m);
         if (k < 0)
                 /* a plain file (test tree): its inotify events stand in */
-                return log_debug_errno(k, "%s: %s cannot be polled (%m), relying on change events",
-                                       slice->name, psi_file[r]);
-        (void)sd_event_source_set_description(p->trigger[r], psi_file[r]);
-        p->fd[r] = TAKE_FD(fd);
-        log_info("%s: PSI trigger \"%s\" armed on %s", slice->name, spec, psi_file[r]);
+                return log_debug_errno(k, "%s: %s cannot be polled (%m), relying on change events", u->name,
+                                       psi_file[r]);
+        (void)sd_event_source_set_description(source, psi_file[r]);
+        name = strdup(u->name);
+        a = reallocarray(p->triggers, p->n_triggers + 1, sizeof(Trigger));
+        if (a)
+                p->triggers = a;
+        if (!name || !a) {
+                sd_event_source_disable_unref(source);
+                return log_oom();
+        }
+        p->triggers[p->n_triggers++] = (Trigger){
+                .unit = TAKE_PTR(name), .res = r, .protected = protected, .fd = TAKE_FD(fd), .source = source};
+        log_info("%s: PSI trigger \"%s\" armed on %s", u->name, spec, psi_file[r]);
         return 0;
+}
+
+/* Arms the triggers `u` should have: the watched slice and every protected unit
+ * get one per resource whose pressure handling is on. */
+static void arm_unit(Manager *m, Unit *u) {
+        bool protected = u->class == CLASS_PROTECTED;
+
+        if (!protected && !is_watched_slice(m, u))
+                return;
+        if (u->priv->dirfd < 0)
+                return;
+        for (PressureResource r = 0; r < _RES_MAX; r++) {
+                const PressureConfig *c = &m->policies->pressure[r];
+
+                if (c->enabled && c->mode != PRESSURE_OFF)
+                        (void)arm_trigger(m, u, r, c, protected);
+        }
+}
+
+void pressure_loop_unit_added(Manager *m, Unit *u) {
+        PressureLoop *p = m->priv->pressure;
+
+        if (!p)
+                return;
+        drop_triggers(p, u->name);
+        arm_unit(m, u);
+        pressure_loop_kick(m, -1, false);
+}
+
+void pressure_loop_unit_removed(Manager *m, const char *name) {
+        PressureLoop *p = m->priv->pressure;
+
+        if (!p)
+                return;
+        drop_triggers(p, name);
+        pressure_loop_kick(m, -1, false);
 }
 
 /* The unit's value of `id` without the pressure layer: what policies and
@@ -209,6 +309,9 @@ static int pressure_tick(Manager *m) {
         size_t n = m->n_units;
         int r;
 
+        PsiPressure protected_psi[_RES_MAX] = {};
+        bool any_protected = false;
+
         memcpy(cfg, m->policies->pressure, sizeof(cfg));
         for (PressureResource k = 0; k < _RES_MAX; k++) {
                 _cleanup_free_ char *text = NULL;
@@ -250,7 +353,19 @@ static int pressure_tick(Manager *m) {
                 pu[i].io_weight = configured_value(u, &conf[i], PROP_IO_WEIGHT);
                 pu[i].floor = &u->resolved.floor;
                 pu[i].adjustment = &u->pressure;
+                if (u->class == CLASS_PROTECTED) {
+                        any_protected = true;
+                        for (PressureResource k = 0; k < _RES_MAX; k++)
+                                psi_merge_max(&protected_psi[k], &u->psi[k]);
+                }
         }
+        /* The protected units' own stall is what we aim at; the slice's includes
+         * the units we throttle (DESIGN.md "Pressure"). */
+        if (any_protected)
+                for (PressureResource k = 0; k < _RES_MAX; k++) {
+                        sig[k].psi = protected_psi[k];
+                        sig[k].has_psi = protected_psi[k].has_some || protected_psi[k].has_full;
+                }
 
         (void)sd_event_now(m->event, CLOCK_MONOTONIC, &now);
         r = pressure_controller_tick(&p->ctl, now, cfg, sig, pu, n, &res);
@@ -308,33 +423,28 @@ static int on_kick(sd_event_source *s, void *userdata) {
 
 int pressure_loop_setup(Manager *m) {
         PressureLoop *p = m->priv->pressure;
-        Unit *slice = pressure_slice(m);
         bool any = false;
 
         if (!p) {
                 p = calloc(1, sizeof(*p));
                 if (!p)
                         return log_oom();
-                for (PressureResource r = 0; r < _RES_MAX; r++)
-                        p->fd[r] = -1;
                 pressure_controller_init(&p->ctl, false);
                 m->priv->pressure = p;
         }
 
-        /* (re)arm triggers for the current policy set */
-        drop_triggers(p);
-        for (PressureResource r = 0; r < _RES_MAX; r++) {
-                const PressureConfig *c = &m->policies->pressure[r];
-
-                if (!c->enabled || c->mode == PRESSURE_OFF)
-                        continue;
-                any = true;
-                if (slice)
-                        (void)arm_trigger(m, slice, r, c);
-        }
-        if (any && !slice)
-                log_warning("Pressure handling configured, but the watched slice %s is not present.",
-                            strna(m->watched_slices ? m->watched_slices[0] : NULL));
+        /* (re)arm triggers for the current policy set; units that appear later
+         * (systemd's discovery is asynchronous) are armed as they come */
+        drop_triggers(p, NULL);
+        for (PressureResource r = 0; r < _RES_MAX; r++)
+                any = any || (m->policies->pressure[r].enabled && m->policies->pressure[r].mode != PRESSURE_OFF);
+        if (any)
+                for (size_t i = 0; i < m->n_units; i++)
+                        arm_unit(m, m->units[i]);
+        if (any && !pressure_slice(m))
+                log_notice("Pressure handling configured; the watched slice %s is not there yet, its "
+                           "triggers are armed when it appears.",
+                           strna(m->watched_slices ? m->watched_slices[0] : NULL));
         /* the controller drops adjustments that no longer make sense after a reload */
         pressure_loop_kick(m, -1, false);
         return 0;

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
-# The pressure loop end to end: pressure on the watched slice squeezes the
+# The pressure loop end to end: pressure on the protected unit squeezes the
 # sheddable unit's memory.high step by step down to its floor and raises the
 # protected unit's memory.low toward its usage; once calm for `hold`, both go
-# back to their configured values and the loop goes quiet. (A plain file tree
-# has no PSI triggers: rewriting the slice's memory.pressure stands in.)
+# back to their configured values and the loop goes quiet. Pressure on the
+# slice alone (the batch stalling on itself) squeezes nothing while the
+# protected unit is fine. (A plain file tree has no PSI triggers: rewriting a
+# memory.pressure file stands in.)
 source "$(dirname "$0")/lib.sh"
 
 make_tree batch-1.service db.service
@@ -18,9 +20,9 @@ policy 50-test.json '{ "policies": [
   "pressure": { "memory": { "trigger": "some 150ms 1s", "calm": "some avg10<5", "hold": "1s",
                             "interval": "200ms", "step": "10%", "mode": "throttle" } } }'
 
-psi() { # psi AVG10
+psi() { # psi AVG10 [DIR]: the protected unit's memory.pressure, or DIR's
         printf 'some avg10=%s avg60=0.00 avg300=0.00 total=1000\nfull avg10=0.00 avg60=0.00 avg300=0.00 total=0\n' \
-                "$1" >"$SLICE/memory.pressure"
+                "$1" >"${2:-$SLICE/db.service}/memory.pressure"
 }
 
 start_daemon
@@ -28,7 +30,15 @@ expect_file "$SLICE/batch-1.service/cpu.weight" 20
 expect_file "$SLICE/db.service/memory.low" 104857600
 file_is "$SLICE/batch-1.service/memory.high" max || fail "squeezed without pressure"
 
-# pressure: 60% stalled, far above the trigger's 150ms/1s
+# the slice stalls (as it does when the batch thrashes on itself) but the
+# protected unit does not: that is no reason to squeeze anyone
+psi 0.00
+psi 80.00 "$SLICE"
+sleep 1
+file_is "$SLICE/batch-1.service/memory.high" max || fail "squeezed on the slice's pressure while the protected unit was calm"
+psi 0.00 "$SLICE"
+
+# pressure on the protected unit: 60% stalled, far above the trigger's 150ms/1s
 mark=$(log_lines)
 psi 60.00
 wait_for $((3 * SLOW)) bash -c "[[ \$(cat '$SLICE/batch-1.service/memory.high') =~ ^[0-9]+\$ ]]" ||

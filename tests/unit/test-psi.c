@@ -135,7 +135,31 @@ static void test_psi_trigger(void) {
         ASSERT_TRUE(!s);
 }
 
+static void test_psi_merge_max(void) {
+        PsiPressure acc = {}, a = {}, b = {};
+
+        ASSERT_EQ_INT(psi_parse("some avg10=1.00 avg60=9.00 avg300=0.00 total=50\n", &a), 0);
+        ASSERT_EQ_INT(psi_parse("some avg10=7.50 avg60=2.00 avg300=0.10 total=40\n"
+                                "full avg10=3.00 avg60=0.00 avg300=0.00 total=30\n",
+                                &b),
+                      0);
+        psi_merge_max(&acc, &a);
+        ASSERT_TRUE(acc.has_some && !acc.has_full);
+        assert_stats(&acc.some, &a.some);
+        psi_merge_max(&acc, &b);
+        ASSERT_TRUE(acc.has_some && acc.has_full);
+        ASSERT_EQ_U64(acc.some.avg10, 750);
+        ASSERT_EQ_U64(acc.some.avg60, 900);
+        ASSERT_EQ_U64(acc.some.avg300, 10);
+        ASSERT_EQ_U64(acc.some.total, 50);
+        assert_stats(&acc.full, &b.full);
+        /* an empty read changes nothing */
+        psi_merge_max(&acc, &(PsiPressure){});
+        ASSERT_EQ_U64(acc.some.avg10, 750);
+}
+
 int main(void) {
+        test_psi_merge_max();
         test_psi_parse();
         test_psi_trigger();
         printf("test-psi: all passed\n");
