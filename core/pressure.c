@@ -73,6 +73,7 @@ void pressure_unit_init(PressureUnit *u, const char *name, PolicyClass class, ui
                 .name = name,
                 .class = class,
                 .memory_current = memory_current,
+                .memory_anon = UINT64_MAX,
                 .memory_high = pressure_default_value(PROP_MEMORY_HIGH),
                 .memory_low = pressure_default_value(PROP_MEMORY_LOW),
                 .cpu_weight = pressure_default_value(PROP_CPU_WEIGHT),
@@ -289,10 +290,22 @@ static uint64_t unit_configured(const PressureUnit *u, PropertyId id) {
         }
 }
 
+static uint64_t page_up(uint64_t v) {
+        return v > UINT64_MAX - (PRESSURE_PAGE_SIZE - 1) ? page_down(v) : page_down(v + PRESSURE_PAGE_SIZE - 1);
+}
+
 static uint64_t unit_floor(const PressureUnit *u, PropertyId id) {
         if (u->floor && u->floor->has[id] && !u->floor->v[id].reset)
                 return u->floor->v[id].u;
         return id == PROP_MEMORY_HIGH ? PRESSURE_DEFAULT_MEMORY_FLOOR : PRESSURE_DEFAULT_WEIGHT_FLOOR;
+}
+
+/* What a squeeze cannot take without swap: anonymous memory plus the margin. 0
+ * when there is swap or anon is unknown. */
+static uint64_t unit_unreclaimable(const PressureUnit *u, PropertyId id) {
+        if (id != PROP_MEMORY_HIGH || u->swap || u->memory_anon == UINT64_MAX)
+                return 0;
+        return page_up(sat_add(u->memory_anon, PRESSURE_ANON_MARGIN));
 }
 
 static bool unit_adjustment(const PressureUnit *u, PropertyId id, uint64_t *ret) {
@@ -392,7 +405,7 @@ static int decide(const Tick *x, const PressureUnit *units, size_t idx, Property
         uint64_t old = had ? adj : configured, cur = old;
         bool adjusted = had, exhausted = false;
         _cleanup_free_ char *reason = NULL;
-        ValueText a, b, c;
+        ValueText a, b, c, e;
         int r = 0;
 
         if (!x->active || role == ROLE_NONE) {
@@ -420,6 +433,7 @@ static int decide(const Tick *x, const PressureUnit *units, size_t idx, Property
         }
 
         uint64_t floor = role == ROLE_LOWER ? unit_floor(u, id) : 0;
+        uint64_t unshed = role == ROLE_LOWER ? unit_unreclaimable(u, id) : 0;
 
         /* Leftovers that the configuration has overtaken. */
         if (had && role == ROLE_LOWER) {
@@ -456,18 +470,30 @@ static int decide(const Tick *x, const PressureUnit *units, size_t idx, Property
                         if (id == PROP_MEMORY_HIGH)
                                 t = page_down(t);
                         t = u64_max(t, floor);
+                        if (t < unshed) {
+                                /* the rest is anonymous memory with nowhere to go */
+                                t = unshed;
+                                if (t < cur)
+                                        r = set_reason(&reason,
+                                                       "%s: step %s, held at anonymous usage %s + %s "
+                                                       "(no swap; floor %s)",
+                                                       x->cause, fmt_share(a, step),
+                                                       fmt_value(b, id, u->memory_anon),
+                                                       fmt_value(c, id, PRESSURE_ANON_MARGIN),
+                                                       fmt_value(e, id, floor));
+                        } else if (t < cur)
+                                r = set_reason(&reason, "%s: step %s (floor %s)", x->cause,
+                                               fmt_share(a, step), fmt_value(b, id, floor));
                         if (t < cur) {
                                 cur = t;
                                 adjusted = true;
-                                r = set_reason(&reason, "%s: step %s (floor %s)", x->cause,
-                                               fmt_share(a, step), fmt_value(b, id, floor));
                         }
                 }
         } else if (x->action == ACTION_SQUEEZE && role == ROLE_RAISE) {
                 /* Protect what the unit uses now, step-wise, never more. */
                 if (u->memory_current != UINT64_MAX) {
                         uint64_t bound = page_down(u->memory_current);
-                        if (cur < bound) {
+                        if (cur < bound && bound - cur >= PRESSURE_MIN_LOW_STEP) {
                                 cur = u64_min(bound, sat_add(cur, step_of(id, u->memory_current, step)));
                                 adjusted = true;
                                 r = set_reason(&reason, "%s: protect %s of usage %s (up to %s)", x->cause,
@@ -518,7 +544,7 @@ static int decide(const Tick *x, const PressureUnit *units, size_t idx, Property
                 return r;
 
         if (role == ROLE_LOWER)
-                exhausted = cur <= floor ||
+                exhausted = cur <= u64_max(floor, unshed) ||
                             (id == PROP_MEMORY_HIGH && u64_min(cur, u->memory_current) == UINT64_MAX);
 
         if (had != adjusted || (adjusted && cur != adj)) {

@@ -22,9 +22,11 @@
  * What is stepped:
  *   memory  sheddable: MemoryHigh down by `step` of min(limit in force, usage),
  *           page aligned, never below the floor (Resolved.floor MemoryHigh,
- *           default PRESSURE_DEFAULT_MEMORY_FLOOR) and never above the
- *           configured value; protected: MemoryLow up by `step` of usage, from
- *           the configured MemoryLow, never above the usage.
+ *           default PRESSURE_DEFAULT_MEMORY_FLOOR), never below anonymous
+ *           usage + PRESSURE_ANON_MARGIN when that cannot be swapped, and never
+ *           above the configured value; protected: MemoryLow up by `step` of
+ *           usage, from the configured MemoryLow, never above the usage, and
+ *           only in changes of at least PRESSURE_MIN_LOW_STEP.
  *   cpu     sheddable: CPUWeight down by `step` (at least 1), floor from
  *           Resolved.floor CPUWeight or 1.
  *   io      sheddable: IOWeight likewise.
@@ -74,6 +76,14 @@
  * of a batch job's page cache, high enough that the job can still make progress
  * instead of thrashing. */
 #define PRESSURE_DEFAULT_MEMORY_FLOOR (UINT64_C(64) << 20)
+/* Room above a unit's anonymous memory that a squeeze leaves it when there is no
+ * swap: below anon + this, memory.high reclaims nothing and only throttles (the
+ * unit freezes in reclaim and stalls everyone it shares a lock with); with this
+ * much room it can still run and keep a little page cache. */
+#define PRESSURE_ANON_MARGIN (UINT64_C(32) << 20)
+/* Smallest MemoryLow change worth a write: the protected unit's usage creeps,
+ * and following it page by page is a call through PID 1 per tick for nothing. */
+#define PRESSURE_MIN_LOW_STEP (UINT64_C(16) << 20)
 /* Floor for CPUWeight/IOWeight when no policy gives one: the smallest weight. */
 #define PRESSURE_DEFAULT_WEIGHT_FLOOR UINT64_C(1)
 
@@ -100,6 +110,10 @@ typedef struct PressureUnit {
         const char *name; /* required, non-empty */
         PolicyClass class;
         uint64_t memory_current; /* bytes; UINT64_MAX when unknown */
+        /* memory.stat anon, bytes; UINT64_MAX when unknown. Without swap it cannot be
+         * reclaimed: MemoryHigh is never stepped below it plus PRESSURE_ANON_MARGIN. */
+        uint64_t memory_anon;
+        bool swap; /* anonymous memory can go to swap (swap on, MemorySwapMax not 0) */
         /* Configured values: what policies and overrides resolve to without the
          * pressure layer (or the unit's own value when no layer sets it). */
         uint64_t memory_high; /* bytes; UINT64_MAX = infinity */
@@ -112,7 +126,8 @@ typedef struct PressureUnit {
 } PressureUnit;
 
 /* Name, class and usage as given; configured values at their defaults
- * (pressure_default_value()); no floor, adjustment or freeze. */
+ * (pressure_default_value()); anonymous usage unknown; no floor, adjustment or
+ * freeze. */
 void pressure_unit_init(PressureUnit *u, const char *name, PolicyClass class, uint64_t memory_current);
 
 /* Value of a property nobody set: MemoryHigh UINT64_MAX, MemoryLow 0,

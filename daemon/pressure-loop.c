@@ -16,6 +16,7 @@
 #include "log.h"
 #include "manager-private.h"
 #include "plan.h"
+#include "memstat.h"
 #include "pressure.h"
 
 static const char *const psi_file[_RES_MAX] = {
@@ -274,6 +275,33 @@ static char *value_text(PropertyId id, uint64_t v) {
         return s;
 }
 
+/* Whether the host has swap at all (/proc/meminfo SwapTotal); unknown counts as
+ * no swap, the cautious answer: a squeeze then stops at anonymous usage. */
+static bool host_has_swap(void) {
+        _cleanup_free_ char *text = NULL;
+        uint64_t total = 0;
+
+        if (read_full_file_at(AT_FDCWD, "/proc/meminfo", &text) < 0 ||
+            meminfo_get(text, "SwapTotal", &total) < 0)
+                return false;
+        return total > 0;
+}
+
+/* A sheddable unit's anonymous memory and whether it can be swapped: memory.stat
+ * anon, memory.swap.max not "0". */
+static void read_anon(Unit *u, bool host_swap, PressureUnit *pu) {
+        _cleanup_free_ char *stat = NULL, *swap_max = NULL;
+        uint64_t anon;
+
+        if (read_full_file_at(u->priv->dirfd, "memory.stat", &stat) >= 0 &&
+            memstat_get(stat, "anon", &anon) >= 0)
+                pu->memory_anon = anon;
+        pu->swap = host_swap;
+        if (host_swap && read_full_file_at(u->priv->dirfd, "memory.swap.max", &swap_max) >= 0 &&
+            streq(strstrip_trailing(swap_max), "0"))
+                pu->swap = false;
+}
+
 static int on_timer(sd_event_source *s, uint64_t usec, void *userdata) {
         return on_kick(s, userdata);
 }
@@ -310,7 +338,7 @@ static int pressure_tick(Manager *m) {
         int r;
 
         PsiPressure protected_psi[_RES_MAX] = {};
-        bool any_protected = false;
+        bool any_protected = false, host_swap = host_has_swap();
 
         memcpy(cfg, m->policies->pressure, sizeof(cfg));
         for (PressureResource k = 0; k < _RES_MAX; k++) {
@@ -353,6 +381,8 @@ static int pressure_tick(Manager *m) {
                 pu[i].io_weight = configured_value(u, &conf[i], PROP_IO_WEIGHT);
                 pu[i].floor = &u->resolved.floor;
                 pu[i].adjustment = &u->pressure;
+                if (u->class == CLASS_SHEDDABLE)
+                        read_anon(u, host_swap, &pu[i]);
                 if (u->class == CLASS_PROTECTED) {
                         any_protected = true;
                         for (PressureResource k = 0; k < _RES_MAX; k++)

@@ -9,8 +9,13 @@
 # memory.pressure file stands in.)
 source "$(dirname "$0")/lib.sh"
 
-make_tree batch-1.service db.service
+make_tree batch-1.service batch-2.service db.service
 printf '536870912\n' >"$SLICE/batch-1.service/memory.current" # 512M
+# batch-2: 480M of its 512M are anonymous and there is no swap for it: a squeeze
+# must stop at anon + 32M = 512M, where memory.high still reclaims something
+printf '536870912\n' >"$SLICE/batch-2.service/memory.current"
+printf 'anon 503316480\nfile 33554432\n' >"$SLICE/batch-2.service/memory.stat"
+printf '0\n' >"$SLICE/batch-2.service/memory.swap.max"
 printf '314572800\n' >"$SLICE/db.service/memory.current"      # 300M
 policy 50-test.json '{ "policies": [
   { "name": "batch", "class": "sheddable", "match": { "unit": "batch-*.service" },
@@ -50,6 +55,9 @@ echo "first step: memory.high $first"
 wait_for $((5 * SLOW)) file_is "$SLICE/batch-1.service/memory.high" 419430400 || fail "floor not reached: $(cat "$SLICE/batch-1.service/memory.high")"
 sleep 0.6
 file_is "$SLICE/batch-1.service/memory.high" 419430400 || fail "went below the floor"
+file_is "$SLICE/batch-2.service/memory.high" 536870912 ||
+        fail "batch-2 memory.high $(cat "$SLICE/batch-2.service/memory.high"), not held at its anonymous usage + 32M"
+log_since "$mark" 'batch-2.service: MemoryHigh .* held at anonymous usage 480M' || fail "anon hold not explained"
 low=$(cat "$SLICE/db.service/memory.low")
 ((low > 104857600 && low <= 314572800)) || fail "protected memory.low $low not raised toward usage"
 log_since "$mark" 'batch-1.service: MemoryHigh .* → ' || fail "decision not logged"
@@ -58,6 +66,7 @@ log_since "$mark" 'batch-1.service: MemoryHigh .* → ' || fail "decision not lo
 mark=$(log_lines)
 psi 0.00
 wait_for $((8 * SLOW)) file_is "$SLICE/batch-1.service/memory.high" max || fail "memory.high not given back: $(cat "$SLICE/batch-1.service/memory.high")"
+wait_for $((8 * SLOW)) file_is "$SLICE/batch-2.service/memory.high" max || fail "batch-2 memory.high not given back"
 expect_file "$SLICE/db.service/memory.low" 104857600 $((8 * SLOW))
 if [[ -z $CGPOLICYD_WRAPPER ]]; then
         sleep 0.5

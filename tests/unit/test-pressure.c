@@ -24,6 +24,8 @@ typedef struct SimUnit {
         uint64_t memory_high, memory_low, cpu_weight, io_weight;
         PropSet floor;
         PropSet adj;
+        uint64_t anon; /* memory.stat anon; INF = unknown */
+        bool swap;
         bool frozen;
         bool present;
 } SimUnit;
@@ -66,6 +68,7 @@ static SimUnit *sim_add(Sim *s, const char *name, PolicyClass class, uint64_t de
                 .memory_low = 0,
                 .cpu_weight = 100,
                 .io_weight = 100,
+                .anon = INF,
                 .present = true,
         };
         return u;
@@ -133,6 +136,8 @@ static void sim_tick(Sim *s, uint64_t now_ms) {
                 u->floor = &su->floor;
                 u->adjustment = &su->adj;
                 u->frozen = su->frozen;
+                u->memory_anon = su->anon;
+                u->swap = su->swap;
                 map[n++] = su;
         }
 
@@ -246,9 +251,9 @@ static const Step memory_episode[] = {
             { "db.service", LO, 272629760, 304087040 } } },    /* 290M */
         { __LINE__, 4000, true, 2340, T, 5000,
           { { "batch-a.service", HI, 764411904, 734003200 },   /* 729M - 72.9M < floor 700M */
-            { "batch-b.service", HI, 305766400, 275189760 },
-            { "db.service", LO, 304087040, 314572800 } } },    /* capped at usage 300M */
-        { __LINE__, 5000, true, 2340, T, 6000,                 /* a at floor, db at usage: only b moves */
+            { "batch-b.service", HI, 305766400, 275189760 } } }, /* db: 10M short of usage, under the 16M
+                                                                   minimum MemoryLow step: no write */
+        { __LINE__, 5000, true, 2340, T, 6000,                 /* a at floor, db within 16M of usage: only b moves */
           { { "batch-b.service", HI, 275189760, 247672832 } } },
         { __LINE__, 6000, false, 1000, T, 7000, {} },          /* 10%: between calm and trigger, hold */
         { __LINE__, 7000, false, 300, T, 8000, {} },           /* calm starts */
@@ -259,28 +264,27 @@ static const Step memory_episode[] = {
         { __LINE__, 21000, false, 300, R, 22000,
           { { "batch-a.service", HI, 734003200, 807403520 },   /* 700M + 70M */
             { "batch-b.service", HI, 247672832, 272437248 },
-            { "db.service", LO, 314572800, 283115520 } } },    /* 300M - 30M */
+            { "db.service", LO, 304087040, 272629760 } } },    /* 290M - 30M */
         { __LINE__, 21500, true, 300, T, 22500, /* pressure is back: squeeze at once */
           { { "batch-a.service", HI, 807403520, 734003200 },   /* 770M - 77M < floor */
             { "batch-b.service", HI, 272437248, 245194752 },
-            { "db.service", LO, 283115520, 314572800 } } },
+            { "db.service", LO, 272629760, 304087040 } } },    /* 260M + 30M */
         { __LINE__, 22000, false, 300, T, 23000, {} },         /* calm again */
         { __LINE__, 32000, false, 300, R, 33000,
           { { "batch-a.service", HI, 734003200, 807403520 },
             { "batch-b.service", HI, 245194752, 269713408 },
-            { "db.service", LO, 314572800, 283115520 } } },
+            { "db.service", LO, 304087040, 272629760 } } },
         { __LINE__, 33000, false, 300, R, 34000,
           { { "batch-a.service", HI, 807403520, 888143872 },   /* 847M */
             { "batch-b.service", HI, 269713408, 296681472 },
-            { "db.service", LO, 283115520, 251658240 } } },    /* 240M */
+            { "db.service", LO, 272629760, 241172480 } } },    /* 230M */
         { __LINE__, 34000, false, NO_PSI, R, 35000,            /* no PSI read: counts as calm */
           { { "batch-a.service", HI, 888143872, 976957440 },
             { "batch-b.service", HI, 296681472, 326348800 },
-            { "db.service", LO, 251658240, 220200960 } } },    /* 210M */
+            { "db.service", LO, 241172480, 200 * M, true } } }, /* within a step of configured: drop */
         { __LINE__, 35000, false, 300, R, 36000,
           { { "batch-a.service", HI, 976957440, 1074651136 },
-            { "batch-b.service", HI, 326348800, 358981632 },
-            { "db.service", LO, 220200960, 200 * M, true } } }, /* within a step of configured: drop */
+            { "batch-b.service", HI, 326348800, 358981632 } } },
         { __LINE__, 36000, false, 300, R, 37000,
           { { "batch-a.service", HI, 1074651136, 1182113792 }, /* usage 1000M still within a step */
             { "batch-b.service", HI, 358981632, 394878976 } } },
@@ -633,6 +637,53 @@ static void test_protected_bounds(void) {
         sim_tick(&s, 15000);
         ASSERT_EQ_INT(s.r.n_decisions, 1);
         ASSERT_EQ_U64(in_force(p, LO), 100 * M - 12 * M);
+        sim_done(&s);
+}
+
+/* Without swap a squeeze stops at anonymous usage + PRESSURE_ANON_MARGIN: below
+ * it memory.high reclaims nothing and only freezes the unit in reclaim. Held
+ * there, the unit counts as exhausted, so the (opt-in) freeze can follow. With
+ * swap the normal step applies. A protected unit within PRESSURE_MIN_LOW_STEP
+ * of its usage gets no MemoryLow write. */
+static void test_anon_floor(void) {
+        Sim s;
+        sim_init(&s, true);
+        SimUnit *b = sim_add(&s, "batch.service", CLASS_SHEDDABLE, 1000 * M);
+        b->anon = 900 * M;
+        SimUnit *w = sim_add(&s, "swapper.service", CLASS_SHEDDABLE, 500 * M);
+        w->anon = 500 * M;
+        w->swap = true;
+        SimUnit *db = sim_add(&s, "db.service", CLASS_PROTECTED, 300 * M);
+        db->memory_low = 290 * M;
+
+        sim_signal(&s, RES_MEMORY, true, 5000);
+        sim_tick(&s, 0);
+        ASSERT_EQ_INT(s.r.n_decisions, 2);
+        ASSERT_EQ_U64(in_force(b, HI), 932 * M); /* 1000M - 10% = 900M < 900M anon + 32M */
+        ASSERT_TRUE(strstr(s.r.decisions[0].reason, "anonymous usage 900M"));
+        ASSERT_EQ_U64(in_force(w, HI), 450 * M); /* swap takes anon: the normal step */
+        ASSERT_TRUE(!db->adj.has[LO]);           /* 10M short of usage: not worth a write */
+
+        /* held there while pressure lasts; then frozen (escalation is on) */
+        bool frozen = false;
+        for (uint64_t t = 1000; t <= 60000 && !frozen; t += 1000) {
+                sim_signal(&s, RES_MEMORY, true, 5000);
+                sim_tick(&s, t);
+                ASSERT_EQ_U64(in_force(b, HI), 932 * M);
+                frozen = b->frozen;
+        }
+        ASSERT_TRUE(frozen);
+
+        /* anon unknown: the old rule, down to the default floor */
+        Sim u;
+        sim_init(&u, false);
+        SimUnit *x = sim_add(&u, "x.service", CLASS_SHEDDABLE, 100 * M);
+        for (uint64_t t = 0; t < 30000; t += 1000) {
+                sim_signal(&u, RES_MEMORY, true, 5000);
+                sim_tick(&u, t);
+        }
+        ASSERT_EQ_U64(in_force(x, HI), PRESSURE_DEFAULT_MEMORY_FLOOR);
+        sim_done(&u);
         sim_done(&s);
 }
 
@@ -1021,6 +1072,7 @@ static void test_random_invariants(void) {
 
 int main(void) {
         test_memory_episode();
+        test_anon_floor();
         test_memory_dry_run();
         test_mode_off();
         test_cpu_loop();
