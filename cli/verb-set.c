@@ -21,7 +21,7 @@ static bool relative_value(const Property *p, const char *text) {
 }
 
 static int layer_rank(const char *layer) {
-        static const char *const names[] = {"none", "policy", "persistent", "runtime", "pressure"};
+        static const char *const names[] = {"none", "policy", "persistent", "runtime", "pressure", "hierarchy"};
         size_t n = strcspn(layer, ":");
 
         for (size_t i = 0; i < ELEMENTSOF(names); i++)

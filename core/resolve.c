@@ -9,7 +9,7 @@
 
 static const char *const layer_names[_LAYER_MAX] = {
         [LAYER_NONE] = "none",       [LAYER_POLICY] = "policy",     [LAYER_PERSISTENT] = "persistent",
-        [LAYER_RUNTIME] = "runtime", [LAYER_PRESSURE] = "pressure",
+        [LAYER_RUNTIME] = "runtime", [LAYER_PRESSURE] = "pressure", [LAYER_HIERARCHY] = "hierarchy",
 };
 
 const char *layer_to_string(Layer l) {
@@ -119,4 +119,19 @@ void resolved_done(Resolved *r) {
         free(r->matched);
         prop_set_done(&r->floor);
         *r = (Resolved){};
+}
+
+int resolve_cover_children(Resolved *r, PropertyId id, uint64_t claim, uint64_t own) {
+        ResolvedProp *rp;
+        uint64_t have;
+
+        if (!r || (id != PROP_MEMORY_LOW && id != PROP_MEMORY_MIN))
+                return -EINVAL;
+        rp = &r->props[id];
+        have = rp->layer == LAYER_NONE ? own : rp->value.reset ? 0 : rp->value.u;
+        if (claim <= have || claim <= own)
+                return 0;
+        prop_value_done(&rp->value);
+        *rp = (ResolvedProp){.layer = LAYER_HIERARCHY, .value = {.u = claim}};
+        return 1;
 }

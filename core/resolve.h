@@ -12,10 +12,12 @@ typedef enum Layer {
         LAYER_PERSISTENT, /* cgpolicyctl set-property (persistent) */
         LAYER_RUNTIME,    /* cgpolicyctl set-property --runtime */
         LAYER_PRESSURE,   /* pressure loop adjustment */
+        LAYER_HIERARCHY,  /* a slice's protection raised to cover the units below it */
         _LAYER_MAX,
 } Layer;
 
-const char *layer_to_string(Layer l); /* "none", "policy", "persistent", "runtime", "pressure" */
+/* "none", "policy", "persistent", "runtime", "pressure", "hierarchy" */
+const char *layer_to_string(Layer l);
 
 typedef struct ResolvedProp {
         Layer layer;
@@ -36,3 +38,11 @@ typedef struct Resolved {
 int resolve_unit(const PolicySet *set, const UnitInfo *unit, const PropSet *persistent, const PropSet *runtime,
                  const PropSet *pressure, Resolved *ret);
 void resolved_done(Resolved *r);
+
+/* cgroup v2 bounds a unit's memory protection by its parent's (a stock
+ * system.slice has memory.low 0, which voids every MemoryLow below it). For a
+ * slice: raises r's MemoryLow or MemoryMin (id) to `claim`, what the units below
+ * it are given, with layer "hierarchy", when claim is above both the resolved
+ * value and `own` (the slice's value when no layer sets it). Never lowers.
+ * Returns 1 when raised, 0 when not needed, -EINVAL for another property. */
+int resolve_cover_children(Resolved *r, PropertyId id, uint64_t claim, uint64_t own);

@@ -219,15 +219,18 @@ static void restore_unclaimed(Unit *u, const bool managed[_PROP_MAX]) {
 static int resolve(Unit *u) {
         Manager *m = u->manager;
         UnitInfo info = {.name = u->name, .slice = u->slice, .user = u->user, .exe = u->exe};
-        Resolved r = {};
+        Resolved r = {}, before;
         int k;
 
         k = resolve_unit(m->policies, &info, &u->persistent, &u->runtime, &u->pressure, &r);
         if (k < 0)
                 return log_error_errno(k, "%s: resolving desired values failed: %m", u->name);
-        resolved_done(&u->resolved);
+        hierarchy_cover(u, &r);
+        before = u->resolved;
         u->resolved = r;
         u->class = r.class;
+        hierarchy_child_changed(u, &before);
+        resolved_done(&before);
 
         for (PropertyId id = 0; id < _PROP_MAX; id++) {
                 UnitProp *up = &u->props[id];

@@ -20,6 +20,7 @@ struct UnitPrivate {
         bool procs_dirty;        /* cgroup.procs changed: OOMScoreAdjust for new PIDs */
         bool apply_in_flight;    /* systemd backend: SetUnitProperties pending */
         bool reapply;            /* unit_apply() wanted to write while a call was in flight */
+        bool cover_dirty;        /* a slice: protection given below it changed (hierarchy.c) */
 };
 
 typedef struct PressureLoop PressureLoop;
@@ -61,6 +62,13 @@ void unit_read_back_all(Unit *u);
 void unit_read_usage(Unit *u);  /* memory.current and *.pressure only */
 int unit_check_drift(Unit *u);  /* re-read managed files, re-assert changed ones */
 int unit_refresh_info(Unit *u); /* populated, exe from first PID */
+
+/* hierarchy.c */
+void hierarchy_cover(Unit *u, Resolved *r); /* a slice: raise MemoryLow/Min to what is below */
+/* after c's resolve: re-apply its slice if the protection c is given changed
+ * (before: the previous Resolved, NULL for a new unit) */
+void hierarchy_child_changed(Unit *c, const Resolved *before);
+void hierarchy_child_gone(Unit *c); /* c left: its slice's sum drops */
 
 /* oom.c */
 int oom_apply(Unit *u); /* every PID of the cgroup → desired oom_score_adj */

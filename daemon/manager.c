@@ -231,6 +231,7 @@ void manager_remove_unit(Manager *m, const char *name) {
                 }
         }
         pressure_loop_unit_removed(m, u->name);
+        hierarchy_child_gone(u);
         unit_free(u);
 }
 
@@ -250,6 +251,10 @@ static int on_work(sd_event_source *s, void *userdata) {
         for (size_t i = 0; i < m->n_units; i++) {
                 Unit *u = m->units[i];
 
+                if (u->priv->cover_dirty) {
+                        u->priv->cover_dirty = false;
+                        (void)unit_apply(u);
+                }
                 if (u->priv->dirty) {
                         u->priv->dirty = false;
                         (void)unit_check_drift(u);

@@ -211,14 +211,44 @@ static void test_ownership(void) {
 }
 
 static void test_layer_names(void) {
-        static const char *const want[] = {"none", "policy", "persistent", "runtime", "pressure"};
+        static const char *const want[] = {"none", "policy", "persistent", "runtime", "pressure", "hierarchy"};
         for (int l = 0; l < _LAYER_MAX; l++)
                 ASSERT_STREQ(layer_to_string(l), want[l]);
         ASSERT_TRUE(layer_to_string(_LAYER_MAX) == NULL);
         ASSERT_TRUE(layer_to_string(-1) == NULL);
 }
 
+/* A slice's protection is raised to what its units claim, never lowered, and
+ * not when its own (unmanaged) or configured value already covers it. */
+static void test_cover_children(void) {
+        Resolved r = {};
+        PropValue v = {.u = 100};
+
+        ASSERT_EQ_INT(resolve_cover_children(&r, PROP_MEMORY_LOW, 512, 0), 1);
+        ASSERT_EQ_INT(r.props[PROP_MEMORY_LOW].layer, LAYER_HIERARCHY);
+        ASSERT_EQ_U64(r.props[PROP_MEMORY_LOW].value.u, 512);
+        ASSERT_EQ_INT(resolve_cover_children(&r, PROP_MEMORY_LOW, 256, 0), 0); /* never lowers */
+        ASSERT_EQ_U64(r.props[PROP_MEMORY_LOW].value.u, 512);
+        ASSERT_EQ_INT(resolve_cover_children(&r, PROP_MEMORY_MIN, 64, 1000), 0); /* its own 1000 covers it */
+        ASSERT_EQ_INT(r.props[PROP_MEMORY_MIN].layer, LAYER_NONE);
+        ASSERT_EQ_INT(resolve_cover_children(&r, PROP_MEMORY_MIN, 0, 0), 0);
+        ASSERT_EQ_INT(resolve_cover_children(&r, PROP_MEMORY_HIGH, 64, 0), -EINVAL);
+        ASSERT_EQ_INT(resolve_cover_children(NULL, PROP_MEMORY_LOW, 64, 0), -EINVAL);
+        resolved_done(&r);
+
+        /* a policy's value above the claim stays; below it, the claim wins */
+        r = (Resolved){};
+        r.props[PROP_MEMORY_LOW] = (ResolvedProp){.layer = LAYER_POLICY, .source = "p", .value = v};
+        ASSERT_EQ_INT(resolve_cover_children(&r, PROP_MEMORY_LOW, 50, 0), 0);
+        ASSERT_EQ_INT(r.props[PROP_MEMORY_LOW].layer, LAYER_POLICY);
+        ASSERT_EQ_INT(resolve_cover_children(&r, PROP_MEMORY_LOW, 150, 0), 1);
+        ASSERT_EQ_INT(r.props[PROP_MEMORY_LOW].layer, LAYER_HIERARCHY);
+        ASSERT_TRUE(r.props[PROP_MEMORY_LOW].source == NULL);
+        resolved_done(&r);
+}
+
 int main(void) {
+        test_cover_children();
         test_layers_table();
         test_class_and_no_match();
         test_ownership();
