@@ -9,7 +9,9 @@
  * slice's *.pressure file (inotify) stands in for one. */
 
 #include <fcntl.h>
+#include <linux/magic.h>
 #include <stdio.h>
+#include <sys/vfs.h>
 
 #include "bus.h"
 #include "fileio.h"
@@ -162,10 +164,16 @@ static int arm_trigger(Manager *m, Unit *u, PressureResource r, const PressureCo
         Trigger *a;
         int k;
 
+        struct statfs sfs;
+
         fd = openat(u->priv->dirfd, psi_file[r], O_RDWR | O_NONBLOCK | O_CLOEXEC);
         if (fd < 0)
                 return log_warning_errno(-errno, "%s: cannot open %s for a PSI trigger: %m", u->name,
                                          psi_file[r]);
+        /* a plain file (test tree) would take the spec as its new contents */
+        if (fstatfs(fd, &sfs) < 0 || sfs.f_type != CGROUP2_SUPER_MAGIC)
+                return log_debug_errno(-EMEDIUMTYPE, "%s: %s is not a cgroup file, relying on change events",
+                                       u->name, psi_file[r]);
         for (int attempt = 0; attempt < 2; attempt++) {
                 k = psi_format_trigger(c->trigger_kind, stall, window, &spec);
                 if (k < 0)
@@ -302,6 +310,51 @@ static void read_anon(Unit *u, bool host_swap, PressureUnit *pu) {
                 pu->swap = false;
 }
 
+/* The resource whose loop decides property id; -1 for the others. */
+static int property_resource(PropertyId id) {
+        switch (id) {
+        case PROP_MEMORY_HIGH:
+        case PROP_MEMORY_LOW:
+                return RES_MEMORY;
+        case PROP_CPU_WEIGHT:
+                return RES_CPU;
+        case PROP_IO_WEIGHT:
+                return RES_IO;
+        default:
+                return -1;
+        }
+}
+
+/* Mode dry-run writes nothing, so an adjustment made before (in mode throttle)
+ * must not stay in force: release it. Its shadow (what dry-run would do) is
+ * what the controller sees instead, so a dry-run episode plays out step by step
+ * rather than repeating its first step. Out of dry-run the shadow goes. Returns
+ * whether a real adjustment was released. */
+static bool sync_dry_run(Unit *u, const PressureConfig cfg[_RES_MAX], PropSet *adjustment) {
+        bool released = false;
+
+        for (PropertyId id = 0; id < _PROP_MAX; id++) {
+                int res = property_resource(id);
+                bool dry = res >= 0 && cfg[res].mode == PRESSURE_DRY_RUN;
+
+                if (dry && u->pressure.has[id]) {
+                        log_info("%s: releasing the %s adjustment: %s pressure handling is in dry-run mode",
+                                 u->name, property_get(id)->name, pressure_resource_to_string(res));
+                        prop_set_unset(&u->pressure, id);
+                        released = true;
+                }
+                if (!dry && u->pressure_shadow.has[id])
+                        prop_set_unset(&u->pressure_shadow, id);
+                const PropSet *from = dry ? &u->pressure_shadow : &u->pressure;
+                if (from->has[id]) {
+                        PropValue v = {};
+                        if (prop_value_copy(&v, &from->v[id]) >= 0)
+                                prop_set_put(adjustment, id, &v);
+                }
+        }
+        return released;
+}
+
 static int on_timer(sd_event_source *s, uint64_t usec, void *userdata) {
         return on_kick(s, userdata);
 }
@@ -331,6 +384,7 @@ static int pressure_tick(Manager *m) {
         _cleanup_free_ PressureUnit *pu = NULL;
         _cleanup_free_ Resolved *conf = NULL;
         _cleanup_free_ bool *touched = NULL;
+        _cleanup_free_ PropSet *adj = NULL;
         PressureResult res = {};
         Unit *slice = pressure_slice(m);
         uint64_t now = 0;
@@ -359,7 +413,8 @@ static int pressure_tick(Manager *m) {
         pu = calloc(n + 1, sizeof(PressureUnit));
         conf = calloc(n + 1, sizeof(Resolved));
         touched = calloc(n + 1, sizeof(bool));
-        if (!pu || !conf || !touched)
+        adj = calloc(n + 1, sizeof(PropSet));
+        if (!pu || !conf || !touched || !adj)
                 return log_oom();
         for (size_t i = 0; i < n; i++) {
                 Unit *u = m->units[i];
@@ -370,8 +425,10 @@ static int pressure_tick(Manager *m) {
                 unit_read_usage(u);
                 r = resolve_unit(m->policies, &info, &u->persistent, &u->runtime, NULL, &conf[i]);
                 if (r < 0) {
-                        for (size_t j = 0; j < i; j++)
+                        for (size_t j = 0; j < i; j++) {
                                 resolved_done(&conf[j]);
+                                prop_set_done(&adj[j]);
+                        }
                         return log_error_errno(r, "Resolving configured values failed: %m");
                 }
                 pressure_unit_init(&pu[i], u->name, u->class, u->memory_current);
@@ -380,7 +437,8 @@ static int pressure_tick(Manager *m) {
                 pu[i].cpu_weight = configured_value(u, &conf[i], PROP_CPU_WEIGHT);
                 pu[i].io_weight = configured_value(u, &conf[i], PROP_IO_WEIGHT);
                 pu[i].floor = &u->resolved.floor;
-                pu[i].adjustment = &u->pressure;
+                touched[i] = sync_dry_run(u, cfg, &adj[i]);
+                pu[i].adjustment = &adj[i];
                 if (u->class == CLASS_SHEDDABLE)
                         read_anon(u, host_swap, &pu[i]);
                 if (u->class == CLASS_PROTECTED) {
@@ -399,8 +457,10 @@ static int pressure_tick(Manager *m) {
 
         (void)sd_event_now(m->event, CLOCK_MONOTONIC, &now);
         r = pressure_controller_tick(&p->ctl, now, cfg, sig, pu, n, &res);
-        for (size_t i = 0; i < n; i++)
+        for (size_t i = 0; i < n; i++) {
                 resolved_done(&conf[i]);
+                prop_set_done(&adj[i]);
+        }
         if (r < 0)
                 return log_error_errno(r, "Pressure controller failed: %m");
 
@@ -416,8 +476,13 @@ static int pressure_tick(Manager *m) {
                 log_info("%s: %s %s → %s%s: %s", d->unit, pname, strna(old), strna(new),
                          d->dry_run ? " (dry run, not written)" : "", strna(d->reason));
                 bus_emit_rebalanced(m, d->unit, pname, strna(old), strna(new), strna(d->reason));
-                if (d->dry_run || !u || !streq(u->name, d->unit) || d->property == _PROP_INVALID)
+                if (!u || !streq(u->name, d->unit) || d->property == _PROP_INVALID)
                         continue;
+                if (d->dry_run) {
+                        /* played out in the shadow, never written */
+                        (void)pressure_decision_apply(d, &u->pressure_shadow);
+                        continue;
+                }
                 if (pressure_decision_apply(d, &u->pressure) >= 0)
                         touched[d->unit_index] = true;
         }

@@ -95,6 +95,7 @@ Unit *unit_free(Unit *u) {
         prop_set_done(&u->persistent);
         prop_set_done(&u->runtime);
         prop_set_done(&u->pressure);
+        prop_set_done(&u->pressure_shadow);
         free(u->name);
         free(u->slice);
         free(u->user);

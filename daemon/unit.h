@@ -68,6 +68,7 @@ struct Unit {
         PropSet persistent;  /* cgpolicyctl set-property (persistent layer) */
         PropSet runtime;     /* cgpolicyctl set-property --runtime */
         PropSet pressure;    /* pressure loop adjustments (lowest-to-highest: top layer) */
+        PropSet pressure_shadow; /* what mode dry-run would have set: never written */
 
         UnitProp props[_PROP_MAX];
 
