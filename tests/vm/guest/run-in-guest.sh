@@ -57,7 +57,8 @@ for f in "$share"/scenarios/[0-9][0-9]-*.sh; do
 	echo "=== $name (${f##*/}, timeout ${tmo}s)"
 	t0=$SECONDS
 	rc=0
-	(cd "$work" && timeout -k 10 "$tmo" bash -euo pipefail "$f" </dev/null) || rc=$?
+	# stderr too: a scenario says why it failed there
+	(cd "$work" && timeout -k 10 "$tmo" bash -euo pipefail "$f" </dev/null 2>&1) || rc=$?
 	case $rc in
 	0) res=PASS ;;
 	77) res=SKIP ;;

@@ -39,6 +39,9 @@ id postgres >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sb
 mkdir -p /var/lib/cgtest-db
 dd if=/dev/zero of="$data" bs=1M count=384 status=none
 chown -R postgres: /var/lib/cgtest-db
+# out of the cache, so that the reader's reads charge it to the reader's cgroup
+sync
+echo 3 >/proc/sys/vm/drop_caches
 cat >/run/cgtest-reader.py <<'PY'
 import os, random, sys, time
 fd = os.open(sys.argv[1], os.O_RDONLY)
@@ -94,7 +97,8 @@ systemctl start cgtest-db.service
 wait_until '[[ -s /run/cgtest-db/reads ]]' 120
 log "reader warm: $(cgfile cgtest-db.service memory.current) bytes, system.slice memory.low $(cgfile /system.slice memory.low)"
 
-cursor() { journalctl -q -n0 --show-cursor -u cgpolicyd.service | sed -n 's/^-- cursor: //p'; }
+# the whole journal's cursor: the daemon may have no entries yet
+cursor() { journalctl -q -n0 --show-cursor | sed -n 's/^-- cursor: //p'; }
 journal_since() { journalctl -q --no-pager -o cat -u cgpolicyd.service --after-cursor="$1"; }
 c0=$(cursor)
 systemctl start cgpolicyd.service
