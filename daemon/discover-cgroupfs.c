@@ -21,10 +21,7 @@
          IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR)
 
 static Unit *unit_by_wd(Manager *m, int wd) {
-        for (size_t i = 0; i < m->n_units; i++)
-                if (m->units[i]->priv->wd == wd)
-                        return m->units[i];
-        return NULL;
+        return wd_index_get(&m->priv->wd_index, wd);
 }
 
 static bool is_slice_name(const char *name) {
@@ -125,8 +122,10 @@ static void handle_event(Manager *m, const struct inotify_event *e) {
                 return;
 
         if (e->mask & (IN_IGNORED | IN_DELETE_SELF | IN_MOVE_SELF)) {
-                if (e->mask & IN_IGNORED)
+                if (e->mask & IN_IGNORED) {
+                        wd_index_remove(&m->priv->wd_index, u->priv->wd);
                         u->priv->wd = -1;
+                }
                 manager_remove_unit(m, u->name);
                 return;
         }
@@ -227,6 +226,10 @@ int discover_unit_watch(Unit *u) {
         wd = inotify_add_watch(m->priv->inotify_fd, path, DIR_MASK);
         if (wd < 0)
                 return -errno;
+        if (wd_index_put(&m->priv->wd_index, wd, u) < 0) {
+                (void)inotify_rm_watch(m->priv->inotify_fd, wd);
+                return -ENOMEM;
+        }
         u->priv->wd = wd;
         if (u->priv->discover_children)
                 return scan_children(m, u);
@@ -238,6 +241,8 @@ void discover_unit_unwatch(Unit *u) {
 
         if (u->priv->wd >= 0 && m->priv->inotify_fd >= 0)
                 (void)inotify_rm_watch(m->priv->inotify_fd, u->priv->wd);
+        if (u->priv->wd >= 0 && wd_index_get(&m->priv->wd_index, u->priv->wd) == u)
+                wd_index_remove(&m->priv->wd_index, u->priv->wd);
         u->priv->wd = -1;
 }
 
