@@ -98,6 +98,13 @@ static void record_all_originals(Backend *b, Unit *u, const bool todo[_PROP_MAX]
         }
 }
 
+static void cgroupfs_record(Backend *b, Unit *u, const bool todo[_PROP_MAX]) {
+        uint64_t period, quota;
+
+        plan_cpu_max(&u->resolved, &period, &quota);
+        record_all_originals(b, u, todo, period, quota);
+}
+
 static int cgroupfs_apply(Backend *b, Unit *u, const bool todo[_PROP_MAX], int errors[_PROP_MAX]) {
         State *state = &b->manager->priv->state;
         uint64_t period, quota;
@@ -239,6 +246,7 @@ int backend_cgroupfs_new(Manager *m, Backend **ret) {
                 return -ENOMEM;
         b->name = "cgroupfs";
         b->apply = cgroupfs_apply;
+        b->record = cgroupfs_record;
         b->restore = cgroupfs_restore;
         b->free = cgroupfs_free;
         b->manager = m;

@@ -109,6 +109,30 @@ static int new_call(SystemdBackend *s, Unit *u, sd_bus_message **ret) {
         return 0;
 }
 
+static int record_file(Unit *u, const char *file) {
+        int r = manager_record_original(u, file);
+
+        if (r == -ENOENT)
+                /* No file yet: systemd turns the controller on only when a unit asks,
+                 * so the unit had the property unset; "" restores that. */
+                r = state_put_original(&u->manager->priv->state, u->name, u->priv->cgroup_id, file, "");
+        return r;
+}
+
+/* The originals of every file the SetUnitProperties for todo will change. */
+static void systemd_record(Backend *b, Unit *u, const bool todo[_PROP_MAX]) {
+        for (PropertyId id = 0; id < _PROP_MAX; id++) {
+                const char *files[PLAN_MAX_FILES];
+                size_t nf;
+
+                if (!todo[id] || id == PROP_OOM_SCORE_ADJUST)
+                        continue;
+                nf = plan_property_files(id, files);
+                for (size_t i = 0; i < nf; i++)
+                        (void)record_file(u, files[i]);
+        }
+}
+
 static int systemd_apply(Backend *b, Unit *u, const bool todo[_PROP_MAX], int errors[_PROP_MAX]) {
         SystemdBackend *s = (SystemdBackend *) b;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *msg = NULL;
@@ -128,12 +152,7 @@ static int systemd_apply(Backend *b, Unit *u, const bool todo[_PROP_MAX], int er
                         continue;
                 nf = plan_property_files(id, files);
                 for (size_t i = 0; i < nf; i++) {
-                        r = manager_record_original(u, files[i]);
-                        if (r == -ENOENT)
-                                /* No file yet: systemd turns the controller on only when a unit
-                                 * asks, so the unit had the property unset; "" restores that. */
-                                r = state_put_original(&u->manager->priv->state, u->name, u->priv->cgroup_id,
-                                                       files[i], "");
+                        r = record_file(u, files[i]);
                         if (r < 0) {
                                 errors[id] = r;
                                 ok = false;
@@ -255,6 +274,7 @@ int backend_systemd_new(Manager *m, Backend **ret) {
         s->backend = (Backend){
                 .name = "systemd",
                 .apply = systemd_apply,
+                .record = systemd_record,
                 .restore = systemd_restore,
                 .free = systemd_free,
                 .manager = m,

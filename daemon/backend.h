@@ -17,6 +17,9 @@ struct Backend {
          * Synchronous: fills errors[id] (0 or negative errno) and returns 0.
          * Asynchronous: returns 1 and calls manager_unit_apply_done() later. */
         int (*apply)(Backend *b, Unit *u, const bool todo[_PROP_MAX], int errors[_PROP_MAX]);
+        /* Records (in memory, see state_flush_originals()) the originals of every file
+         * apply() with this todo will change, so one save can cover many units. */
+        void (*record)(Backend *b, Unit *u, const bool todo[_PROP_MAX]);
         /* Puts back the original contents of one cgroup file of u. */
         int (*restore)(Backend *b, Unit *u, const char *file, const char *content);
         void (*free)(Backend *b);

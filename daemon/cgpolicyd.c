@@ -295,12 +295,6 @@ static int on_sigterm(sd_event_source *s, const struct signalfd_siginfo *si, voi
 }
 
 /* READY=1 and the status line in one message, so no reader sees one without the other. */
-static void notify_ready(Manager *m) {
-        (void)sd_notifyf(false, "READY=1\nSTATUS=Managing %zu units with %zu policies (%s backend)%s",
-                         m->n_units, m->policies->n_policies, m->backend_name,
-                         m->dry_run ? ", dry run" : "");
-}
-
 static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
         Manager *m = userdata;
         uint64_t now_usec = 0;
@@ -310,7 +304,7 @@ static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void
         (void)sd_notifyf(false, "RELOADING=1\nMONOTONIC_USEC=%llu\nSTATUS=Reloading policies...",
                          (unsigned long long)now_usec);
         (void)manager_reload(m, NULL);
-        notify_ready(m);
+        manager_notify_ready_when_applied(m);
         return 0;
 }
 
@@ -440,7 +434,7 @@ static int run(int argc, char *argv[]) {
         log_info("cgpolicyd %s running: %s backend, cgroup root %s, %zu units, %zu policies%s.",
                  PACKAGE_VERSION, m->backend_name, m->cgroup_root, m->n_units, m->policies->n_policies,
                  m->dry_run ? ", dry run" : "");
-        notify_ready(m);
+        manager_notify_ready_when_applied(m);
 
         r = sd_event_loop(m->event);
         if (r < 0)

@@ -204,7 +204,7 @@ static int on_reloading(sd_bus_message *msg, void *userdata, sd_bus_error *ret_e
         /* daemon-reload puts unit-file values back into the cgroups: re-assert */
         log_info("systemd reloaded, re-asserting all units.");
         for (size_t i = 0; i < m->n_units; i++)
-                (void)unit_apply(m->units[i]);
+                manager_queue_apply(m->units[i]);
         (void)list_units(m);
         return 0;
 }

@@ -248,6 +248,10 @@ static int resolve(Unit *u) {
         return 0;
 }
 
+int unit_resolve(Unit *u) {
+        return resolve(u);
+}
+
 /* After a write of property id: on success its desired text is what the cgroup
  * was told, the reference for deciding on later writes (plan_needs_write()). */
 static void remember_written(Unit *u, PropertyId id, int error) {
@@ -256,14 +260,13 @@ static void remember_written(Unit *u, PropertyId id, int error) {
         set_text(&u->priv->written[id], error >= 0 && d ? strdup(d) : NULL);
 }
 
-int unit_apply(Unit *u) {
+/* Decides what unit_apply_commit() will write: resolve, give back what is no
+ * longer ours, read back, plan. Stores the plan in u->priv->todo. */
+static int unit_plan(Unit *u) {
         Manager *m = u->manager;
-        bool todo[_PROP_MAX] = {}, any = false;
-        int errors[_PROP_MAX] = {};
         int r;
 
-        if (m->priv->stopping)
-                return 0;
+        memset(u->priv->todo, 0, sizeof(u->priv->todo));
         r = resolve(u);
         if (r < 0)
                 return r;
@@ -290,8 +293,39 @@ int unit_apply(Unit *u) {
                                  u->resolved.props[id].source ?: "");
                         continue;
                 }
-                todo[id] = any = true;
+                u->priv->todo[id] = true;
         }
+        return 0;
+}
+
+int unit_apply_prepare(Unit *u) {
+        Manager *m = u->manager;
+        int r;
+
+        u->priv->planned = false;
+        if (m->priv->stopping)
+                return 0;
+        r = unit_plan(u);
+        if (r < 0)
+                return r;
+        u->priv->planned = true;
+        /* originals of everything the commit will write, saved by the caller's flush */
+        if (!u->priv->apply_in_flight)
+                m->backend->record(m->backend, u, u->priv->todo);
+        return 0;
+}
+
+void unit_apply_commit(Unit *u) {
+        Manager *m = u->manager;
+        bool *todo = u->priv->todo, any = false;
+        int errors[_PROP_MAX] = {};
+        int r;
+
+        if (!u->priv->planned || m->priv->stopping)
+                return;
+        u->priv->planned = false;
+        for (PropertyId id = 0; id < _PROP_MAX; id++)
+                any = any || todo[id];
 
         if (any && u->priv->apply_in_flight)
                 /* one call at a time per unit; what changed meanwhile goes out after the reply */
@@ -319,10 +353,21 @@ int unit_apply(Unit *u) {
 
         if (u->priv->managed[PROP_OOM_SCORE_ADJUST] && !m->dry_run)
                 (void)oom_apply(u);
-        /* drops (restored or gone originals) are saved here, or by the next record */
-        (void)state_flush_originals(&m->priv->state);
-
         bus_emit_unit_changed(u);
+}
+
+int unit_apply(Unit *u) {
+        Manager *m = u->manager;
+        int r;
+
+        r = unit_apply_prepare(u);
+        if (r < 0)
+                return r;
+        /* one save for the recorded originals (and drops) before anything is written */
+        (void)state_flush_originals(&m->priv->state);
+        unit_apply_commit(u);
+        /* drops of restored or gone originals found on the way */
+        (void)state_flush_originals(&m->priv->state);
         return 0;
 }
 

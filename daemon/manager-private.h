@@ -7,6 +7,7 @@
 #include "backend.h"
 #include "manager.h"
 #include "state.h"
+#include "wd-index.h"
 
 struct UnitPrivate {
         int dirfd;               /* the unit's cgroup directory; -1 if not open */
@@ -21,6 +22,9 @@ struct UnitPrivate {
         bool apply_in_flight;    /* systemd backend: SetUnitProperties pending */
         bool reapply;            /* unit_apply() wanted to write while a call was in flight */
         bool cover_dirty;        /* a slice: protection given below it changed (hierarchy.c) */
+        bool todo[_PROP_MAX];    /* the plan of unit_apply_prepare() for unit_apply_commit() */
+        bool planned;            /* todo is fresh */
+        bool queued;             /* in ManagerPrivate.apply_queue */
 };
 
 typedef struct PressureLoop PressureLoop;
@@ -29,9 +33,14 @@ struct ManagerPrivate {
         State state;
         PressureLoop *pressure;
         int inotify_fd;
+        WdIndex wd_index; /* inotify watches → units */
         sd_event_source *inotify_source;
         sd_event_source *work_source; /* defer: dirty units; off while nothing is dirty */
+        Unit **apply_queue;           /* units waiting for their apply (manager_queue_apply) */
+        size_t n_apply_queue, apply_queue_alloc;
+        sd_event_source *apply_source; /* defer, low priority: works through apply_queue in slices */
         bool stopping;
+        bool ready_pending; /* READY=1 once the apply queue drains */
 };
 
 /* manager.c */
@@ -46,6 +55,17 @@ int manager_add_unit(Manager *m, const char *name, const char *slice, const char
                      bool discover_children, const char *user, pid_t main_pid, Unit **ret);
 void manager_remove_unit(Manager *m, const char *name);
 void manager_schedule_work(Manager *m);
+/* Applies u soon, in a batch with others (apply-queue.c): start-up, reload and
+ * discovery of many units at once save originals once per batch, and the bus is
+ * served between batches. */
+void manager_queue_apply(Unit *u);
+void manager_unqueue_apply(Unit *u); /* u is going away */
+bool manager_apply_pending(Manager *m);
+void manager_apply_queue_drained(Manager *m); /* called by the queue when it runs empty */
+void manager_notify_ready(Manager *m);        /* sd_notify READY=1 and STATUS= */
+/* READY=1 now, or once what is queued has been applied (start-up, reload) */
+void manager_notify_ready_when_applied(Manager *m);
+void manager_apply_queue_free(Manager *m);
 
 /* unit.c */
 int unit_new(Manager *m, const char *name, Unit **ret);
@@ -57,6 +77,12 @@ bool unit_vanished(Unit *u);
 
 /* manager-apply.c */
 int unit_apply(Unit *u);        /* resolve + restore + write + read back + emit */
+/* unit_apply() in two halves, so that many units share one save of originals.json:
+ * prepare (plan, record originals in memory) all, state_flush_originals(), commit
+ * all. Nothing may change a unit in between. */
+int unit_apply_prepare(Unit *u);
+int unit_resolve(Unit *u); /* desired values and class only, no I/O */
+void unit_apply_commit(Unit *u);
 void unit_restore_all(Unit *u); /* stop: put every original back */
 void unit_read_back_all(Unit *u);
 void unit_read_usage(Unit *u);  /* memory.current and *.pressure only */

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <stdio.h>
+#include <systemd/sd-daemon.h>
 #include <sys/stat.h>
 
 #include "bus.h"
@@ -51,6 +52,7 @@ Manager *manager_free(Manager *m) {
         if (m->bus)
                 bus_done(m);
         pressure_loop_free(m);
+        manager_apply_queue_free(m);
         for (size_t i = 0; i < m->n_units; i++) {
                 discover_unit_unwatch(m->units[i]);
                 unit_free(m->units[i]);
@@ -63,6 +65,7 @@ Manager *manager_free(Manager *m) {
         if (m->priv->inotify_fd >= 0)
                 (void)close(m->priv->inotify_fd);
         state_done(&m->priv->state);
+        wd_index_done(&m->priv->wd_index);
         free(m->priv);
         policy_set_free(m->policies);
         free(m->cgroup_root);
@@ -185,9 +188,12 @@ int manager_add_unit(Manager *m, const char *name, const char *slice, const char
         (void)unit_refresh_info(u);
 
         log_debug("New unit %s (%s)", name, cgroup_path);
-        r = unit_apply(u);
+        /* its class now (pressure triggers, the slice's protection), its writes in
+         * the next batch */
+        r = unit_resolve(u);
         if (r == -ENOMEM)
                 return r;
+        manager_queue_apply(u);
         bus_emit_unit_new(m, u);
         pressure_loop_unit_added(m, u);
         if (ret)
@@ -232,6 +238,7 @@ void manager_remove_unit(Manager *m, const char *name) {
         }
         pressure_loop_unit_removed(m, u->name);
         hierarchy_child_gone(u);
+        manager_unqueue_apply(u);
         unit_free(u);
 }
 
@@ -416,10 +423,13 @@ int manager_reload(Manager *m, Diags *ret_diags) {
         }
         diags_done(&diags);
 
-        /* re-resolve every unit before the old set (which Resolved points into) goes */
+        /* re-resolve every unit before the old set (which Resolved points into)
+         * goes; the writes follow in batches */
         m->policies = set;
-        for (size_t i = 0; i < m->n_units; i++)
-                (void)unit_apply(m->units[i]);
+        for (size_t i = 0; i < m->n_units; i++) {
+                (void)unit_resolve(m->units[i]);
+                manager_queue_apply(m->units[i]);
+        }
         policy_set_free(old);
 
         log_info("Policies reloaded: %zu policies from %zu files", set->n_policies, strv_length(set->files));
@@ -461,4 +471,24 @@ void manager_shutdown(Manager *m) {
                 unit_restore_all(m->units[i]);
         /* one save for all the originals dropped above, not one per file */
         (void)state_flush_originals(&m->priv->state);
+}
+
+void manager_apply_queue_drained(Manager *m) {
+        if (!m->priv->ready_pending)
+                return;
+        m->priv->ready_pending = false;
+        manager_notify_ready(m);
+}
+
+void manager_notify_ready(Manager *m) {
+        (void)sd_notifyf(false, "READY=1\nSTATUS=Managing %zu units with %zu policies (%s backend)%s",
+                         m->n_units, m->policies->n_policies, m->backend_name,
+                         m->dry_run ? ", dry run" : "");
+}
+
+void manager_notify_ready_when_applied(Manager *m) {
+        if (manager_apply_pending(m))
+                m->priv->ready_pending = true;
+        else
+                manager_notify_ready(m);
 }

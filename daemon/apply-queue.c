@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+/* Applying many units at once (start-up, a reload, a slice full of new units):
+ * instead of one unit_apply() each, which saves originals.json once per unit
+ * (quadratic bytes) and holds the event loop until all are done, units wait in a
+ * queue that a low-priority defer source works through in slices: prepare a
+ * slice, save the originals once, commit the slice, then let the bus and
+ * everything else run before the next one. */
+
+#include "log.h"
+#include "manager-private.h"
+
+/* Units per event-loop iteration: large enough that the save of originals.json
+ * is shared widely, small enough that a bus call waits at most one slice. */
+#define APPLY_SLICE 128
+
+static int on_apply(sd_event_source *s, void *userdata) {
+        Manager *m = userdata;
+        struct ManagerPrivate *p = m->priv;
+        Unit *batch[APPLY_SLICE];
+        size_t n = 0, taken = 0;
+
+        while (taken < p->n_apply_queue && n < APPLY_SLICE) {
+                Unit *u = p->apply_queue[taken++];
+
+                if (!u)
+                        continue; /* removed while queued */
+                u->priv->queued = false;
+                if (unit_apply_prepare(u) == -ENOMEM)
+                        log_oom();
+                batch[n++] = u;
+        }
+        memmove(p->apply_queue, p->apply_queue + taken, (p->n_apply_queue - taken) * sizeof(Unit *));
+        p->n_apply_queue -= taken;
+
+        (void)state_flush_originals(&p->state);
+        for (size_t i = 0; i < n; i++)
+                unit_apply_commit(batch[i]);
+        (void)state_flush_originals(&p->state);
+
+        if (p->n_apply_queue == 0) {
+                (void)sd_event_source_set_enabled(s, SD_EVENT_OFF);
+                manager_apply_queue_drained(m);
+        }
+        return 0;
+}
+
+void manager_queue_apply(Unit *u) {
+        Manager *m = u->manager;
+        struct ManagerPrivate *p = m->priv;
+        int r;
+
+        if (u->priv->queued || p->stopping)
+                return;
+        if (p->n_apply_queue == p->apply_queue_alloc) {
+                size_t k = p->apply_queue_alloc ? p->apply_queue_alloc * 2 : 64;
+                Unit **a = reallocarray(p->apply_queue, k, sizeof(Unit *));
+
+                if (!a) {
+                        /* no room to wait: apply it now */
+                        (void)unit_apply(u);
+                        return;
+                }
+                p->apply_queue = a;
+                p->apply_queue_alloc = k;
+        }
+        if (!p->apply_source) {
+                r = sd_event_add_defer(m->event, &p->apply_source, on_apply, m);
+                if (r < 0) {
+                        log_error_errno(r, "Failed to add the apply event source, applying at once: %m");
+                        (void)unit_apply(u);
+                        return;
+                }
+                (void)sd_event_source_set_priority(p->apply_source, SD_EVENT_PRIORITY_IDLE);
+                (void)sd_event_source_set_description(p->apply_source, "unit-apply");
+        }
+        p->apply_queue[p->n_apply_queue++] = u;
+        u->priv->queued = true;
+        (void)sd_event_source_set_enabled(p->apply_source, SD_EVENT_ON);
+}
+
+void manager_unqueue_apply(Unit *u) {
+        struct ManagerPrivate *p = u->manager->priv;
+
+        if (!u->priv->queued)
+                return;
+        for (size_t i = 0; i < p->n_apply_queue; i++)
+                if (p->apply_queue[i] == u)
+                        p->apply_queue[i] = NULL;
+        u->priv->queued = false;
+}
+
+bool manager_apply_pending(Manager *m) {
+        return m->priv->n_apply_queue > 0;
+}
+
+void manager_apply_queue_free(Manager *m) {
+        struct ManagerPrivate *p = m->priv;
+
+        p->apply_source = sd_event_source_disable_unref(p->apply_source);
+        p->apply_queue = mfree(p->apply_queue);
+        p->n_apply_queue = p->apply_queue_alloc = 0;
+}
