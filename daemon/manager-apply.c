@@ -478,6 +478,13 @@ int unit_refresh_info(Unit *u) {
                 if (n > 0) {
                         buf[n] = 0;
                         exe = strdup(buf);
+                } else if ((errno == EACCES || errno == EPERM) && !u->priv->exe_warned) {
+                        /* another user's process without CAP_SYS_PTRACE: say so once,
+                         * an "exe" match silently never matching is worse */
+                        u->priv->exe_warned = true;
+                        log_warning_errno(-errno, "%s: cannot read %s (%m): policies matching on \"exe\" "
+                                                  "cannot match this unit",
+                                          u->name, path);
                 }
         }
         if (exe && !streq_ptr(exe, u->exe)) {

@@ -25,6 +25,7 @@ struct UnitPrivate {
         bool todo[_PROP_MAX];    /* the plan of unit_apply_prepare() for unit_apply_commit() */
         bool planned;            /* todo is fresh */
         bool queued;             /* in ManagerPrivate.apply_queue */
+        bool exe_warned;         /* said once that /proc/PID/exe could not be read */
 };
 
 typedef struct PressureLoop PressureLoop;

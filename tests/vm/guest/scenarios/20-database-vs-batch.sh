@@ -1,22 +1,24 @@
 #!/bin/bash
-# The shipped database-vs-batch policy on real systemd: db.service and
-# batch-N.service (installed units in system.slice) get exactly the policy's
+# The shipped database-vs-batch policy on real systemd: db.service (User=postgres,
+# as PostgreSQL runs) and batch-N.service (User=nobody) get exactly the policy's
 # values, in their cgroup files and in `systemctl show`; a batch unit started
 # later gets them too; OOMScoreAdjust reaches every process of db, also ones
-# forked or moved in after the daemon applied it.
+# forked or moved in after the daemon applied it; an "exe" match works for a
+# service of another user.
 # cgtest-timeout: 600
 # shellcheck source=SCRIPTDIR/../lib.sh
 . "$CGTEST_LIB"
 
 policy=/etc/cgpolicyd/policies.d/database-vs-batch.json
+exe_policy=/etc/cgpolicyd/policies.d/60-cgtest-exe.json
 units=(db.service batch-1.service batch-2.service)
-fifo=/run/cgtest-db.fifo
+fifo=/run/cgtest-db/fifo
 cleanup() {
 	set +e
 	systemctl stop cgpolicyd.service 2>/dev/null || true
 	systemctl stop "${units[@]}" 2>/dev/null || true
 	[[ -n ${stray-} ]] && kill "$stray" 2>/dev/null
-	rm -f "$policy" "$fifo" /run/cgtest-db.child /run/cgtest-db.sh "${units[@]/#//run/systemd/system/}"
+	rm -f "$policy" "$exe_policy" /run/cgtest-db.sh "${units[@]/#//run/systemd/system/}"
 	rm -rf /var/lib/cgpolicyd/* /run/cgpolicyd/* /run/systemd/system.control/{db,batch-1,batch-2}.service.d
 	systemctl daemon-reload
 }
@@ -25,19 +27,25 @@ trap cleanup EXIT
 mkdir -p /etc/cgpolicyd/policies.d
 install -m 0644 /usr/share/doc/cgpolicyd/examples/database-vs-batch.json "$policy"
 cgpolicyctl check "$policy" || fail "shipped policy does not pass cgpolicyctl check"
+# matched by executable: /proc/PID/exe of another user's process needs CAP_SYS_PTRACE
+cat >"$exe_policy" <<'JSON'
+{ "policies": [ { "name": "sleepers", "match": { "unit": "batch-*.service", "exe": "/usr/bin/sleep" },
+                  "properties": { "TasksMax": 77 } } ] }
+JSON
+id postgres >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin postgres
 
-# db: a shell that forks a second process only when told to (through the FIFO),
-# i.e. after the daemon has already written oom_score_adj.
-mkfifo "$fifo"
+# db, as user postgres: a shell that forks a second process only when told to
+# (through the FIFO), i.e. after the daemon has already written oom_score_adj.
 cat >/run/cgtest-db.sh <<SH
+mkfifo $fifo
 sleep infinity &
 read -r _ <$fifo
-bash -c 'echo \$\$ >/run/cgtest-db.child; exec sleep infinity' &
+bash -c 'echo \$\$ >/run/cgtest-db/child; exec sleep infinity' &
 wait
 SH
-printf '[Service]\nExecStart=/bin/bash /run/cgtest-db.sh\n' >/run/systemd/system/db.service
+printf '[Service]\nUser=postgres\nRuntimeDirectory=cgtest-db\nExecStart=/bin/bash /run/cgtest-db.sh\n' >/run/systemd/system/db.service
 for b in batch-1 batch-2; do
-	printf '[Service]\nExecStart=/bin/sleep infinity\n' >"/run/systemd/system/$b.service"
+	printf '[Service]\nUser=nobody\nExecStart=/bin/sleep infinity\n' >"/run/systemd/system/$b.service"
 done
 systemctl daemon-reload
 systemctl start db.service batch-1.service
@@ -68,6 +76,7 @@ check_batch() { # UNIT
 	assert_eq "$(cgfile "$1" cpu.weight)" 20 "$1 cpu.weight"
 	assert_eq "$(cgfile "$1" io.weight)" "default 20" "$1 io.weight"
 	assert_eq "$(cgfile "$1" memory.max)" 1073741824 "$1 memory.max"
+	assert_eq "$(cgfile "$1" pids.max)" 77 "$1 pids.max (exe match on a User=nobody service)"
 	assert_eq "$(cgfile "$1" memory.low)" 0 "$1 memory.low (not in the policy)"
 	assert_eq "$(show "$1" CPUWeight)" 20 "$1 systemctl show CPUWeight"
 	assert_eq "$(show "$1" IOWeight)" 20 "$1 systemctl show IOWeight"
@@ -90,10 +99,17 @@ wait_until '[[ $(cat /proc/$(show db.service MainPID)/oom_score_adj) == -900 ]]'
 check_oom
 log "db and batch-1 hold the policy's values"
 
+assert_eq "$(show db.service User)" postgres "db.service User="
+for pid in $(cgfile db.service cgroup.procs); do
+	assert_eq "$(stat -c %U "/proc/$pid")" postgres "owner of db.service PID $pid"
+done
+
 # A process db forks now, after the daemon wrote oom_score_adj.
+# shellcheck disable=SC2016 # eval'ed by wait_until
+wait_until '[[ -p $fifo ]]' 30
 echo go >"$fifo"
-wait_until '[[ -s /run/cgtest-db.child ]]' 30
-child=$(cat /run/cgtest-db.child)
+wait_until '[[ -s /run/cgtest-db/child ]]' 30
+child=$(cat /run/cgtest-db/child)
 grep -qx "$child" /sys/fs/cgroup/system.slice/db.service/cgroup.procs || fail "forked child $child not in db.service"
 assert_eq "$(cat "/proc/$child/oom_score_adj")" -900 "oom_score_adj of db's later child $child"
 
