@@ -9,6 +9,7 @@ share=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # Host-side settings (CGTEST_SCENARIOS, CGTEST_SCENARIO_TIMEOUT), written by system-tests.sh.
 # shellcheck source=/dev/null
 [[ -f $share/env ]] && . "$share/env"
+export CGTEST_SCENARIOS # a scenario may run only when asked for by name
 
 nodes=(/sys/devices/system/node/node[0-9]*)
 export CGTEST_SHARE=$share
