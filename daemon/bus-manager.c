@@ -188,7 +188,47 @@ static bool layer_holds(const PropSet *layer, const PropSet *set) {
         return true;
 }
 
+/* What a SetUnitProperties call asks for, parsed: all that is kept while polkit thinks. */
+typedef struct SetRequest {
+        Manager *manager;
+        char *name;
+        bool runtime;
+        PropSet set;
+        char *names; /* D-Bus names, comma-separated, for polkit and the log */
+} SetRequest;
+
+static void set_request_free(void *p) {
+        SetRequest *req = p;
+
+        if (!req)
+                return;
+        free(req->name);
+        prop_set_done(&req->set);
+        free(req->names);
+        free(req);
+}
+
+static void set_request_freep(SetRequest **p) {
+        set_request_free(*p);
+}
+
+static int set_request_run(sd_bus_message *reply_to, void *userdata, sd_bus_error *error) {
+        SetRequest *req = userdata;
+        _cleanup_free_ char *err = NULL;
+        int r;
+
+        /* the unit may have gone while polkit thought: this looks it up again */
+        r = manager_set_unit_properties(req->manager, req->name, req->runtime, &req->set, &err);
+        if (r < 0) {
+                log_info("Setting properties on %s failed: %s", req->name, err ?: strerror(-r));
+                return error_from_errno(error, r, req->name, err, "set properties on");
+        }
+        log_info("Set %s%s on %s", req->names, req->runtime ? " (runtime)" : "", req->name);
+        return sd_bus_reply_method_return(reply_to, NULL);
+}
+
 static int method_set_unit_properties(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        _cleanup_(set_request_freep) SetRequest *req = NULL;
         _cleanup_(prop_set_done) PropSet set = {};
         _cleanup_free_ char *names = NULL, *err = NULL;
         size_t n = 0, names_len = 0;
@@ -197,10 +237,6 @@ static int method_set_unit_properties(sd_bus_message *msg, void *userdata, sd_bu
         int runtime, r;
         Unit *u;
 
-        /* Called again with the same message once polkit answered: start from the top. */
-        r = sd_bus_message_rewind(msg, true);
-        if (r < 0)
-                return r;
         r = sd_bus_message_read(msg, "sb", &name, &runtime);
         if (r < 0)
                 return r;
@@ -278,26 +314,66 @@ static int method_set_unit_properties(sd_bus_message *msg, void *userdata, sd_bu
         if (layer_holds(runtime ? &u->runtime : &u->persistent, &set))
                 return sd_bus_reply_method_return(msg, NULL);
 
-        const char *details[] = {"unit", name, "property", names, NULL};
-        r = polkit_verify(msg, POLKIT_ACTION_MANAGE, details, polkit_registry(m), error);
+        req = calloc(1, sizeof(*req));
+        if (!req)
+                return -ENOMEM;
+        req->manager = m;
+        req->runtime = runtime;
+        req->set = set;
+        set = (PropSet){};
+        req->name = strdup(name);
+        if (!req->name)
+                return -ENOMEM;
+        req->names = TAKE_PTR(names);
+
+        const char *details[] = {"unit", req->name, "property", req->names, NULL};
+        r = polkit_authorize(msg, POLKIT_ACTION_MANAGE, details, polkit_registry(m), set_request_run, req,
+                             set_request_free, error);
         if (r < 0)
                 return r;
-        if (r == 0)
+        if (r == 0) {
+                req = NULL; /* the registry's now */
                 return 1;
-
-        /* polkit_verify() may have run the loop: look the unit up again. */
-        free(err);
-        err = NULL;
-        r = manager_set_unit_properties(m, name, runtime, &set, &err);
-        if (r < 0) {
-                log_info("Setting properties on %s failed: %s", name, err ?: strerror(-r));
-                return error_from_errno(error, r, name, err, "set properties on");
         }
-        log_info("Set %s%s on %s", names, runtime ? " (runtime)" : "", name);
-        return sd_bus_reply_method_return(msg, NULL);
+        return set_request_run(msg, req, error);
+}
+
+typedef struct RevertRequest {
+        Manager *manager;
+        char *name;
+        char **props; /* NULL: every override */
+        char *names;
+} RevertRequest;
+
+static void revert_request_free(void *p) {
+        RevertRequest *req = p;
+
+        if (!req)
+                return;
+        free(req->name);
+        strv_freep(&req->props);
+        free(req->names);
+        free(req);
+}
+
+static void revert_request_freep(RevertRequest **p) {
+        revert_request_free(*p);
+}
+
+static int revert_request_run(sd_bus_message *reply_to, void *userdata, sd_bus_error *error) {
+        RevertRequest *req = userdata;
+        _cleanup_free_ char *err = NULL;
+        int r;
+
+        r = manager_revert_unit_properties(req->manager, req->name, req->props, &err);
+        if (r < 0)
+                return error_from_errno(error, r, req->name, err, "revert properties of");
+        log_info("Reverted %s on %s", req->props ? req->names : "all overrides", req->name);
+        return sd_bus_reply_method_return(reply_to, NULL);
 }
 
 static int method_revert_unit_properties(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        _cleanup_(revert_request_freep) RevertRequest *req = NULL;
         _cleanup_strv_free_ char **props = NULL;
         _cleanup_free_ char *err = NULL, *names = NULL;
         Manager *m = userdata;
@@ -307,9 +383,6 @@ static int method_revert_unit_properties(sd_bus_message *msg, void *userdata, sd
         Unit *u;
         int r;
 
-        r = sd_bus_message_rewind(msg, true);
-        if (r < 0)
-                return r;
         r = sd_bus_message_read(msg, "s", &name);
         if (r < 0)
                 return r;
@@ -368,18 +441,27 @@ static int method_revert_unit_properties(sd_bus_message *msg, void *userdata, sd
         if (!any)
                 return sd_bus_reply_method_return(msg, NULL);
 
-        const char *details[] = {"unit", name, "property", names ?: "", NULL};
-        r = polkit_verify(msg, POLKIT_ACTION_MANAGE, details, polkit_registry(m), error);
+        req = calloc(1, sizeof(*req));
+        if (!req)
+                return -ENOMEM;
+        req->manager = m;
+        req->name = strdup(name);
+        req->names = strdup(names ?: "");
+        if (!req->name || !req->names)
+                return -ENOMEM;
+        if (n > 0)
+                req->props = TAKE_PTR(props);
+
+        const char *details[] = {"unit", req->name, "property", req->names, NULL};
+        r = polkit_authorize(msg, POLKIT_ACTION_MANAGE, details, polkit_registry(m), revert_request_run, req,
+                             revert_request_free, error);
         if (r < 0)
                 return r;
-        if (r == 0)
+        if (r == 0) {
+                req = NULL;
                 return 1;
-
-        r = manager_revert_unit_properties(m, name, n > 0 ? props : NULL, &err);
-        if (r < 0)
-                return error_from_errno(error, r, name, err, "revert properties of");
-        log_info("Reverted %s on %s", n > 0 ? names : "all overrides", name);
-        return sd_bus_reply_method_return(msg, NULL);
+        }
+        return revert_request_run(msg, req, error);
 }
 
 static int join_diags(const Diags *d, char **ret) {
@@ -411,17 +493,10 @@ static int join_diags(const Diags *d, char **ret) {
         return 0;
 }
 
-static int method_reload(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+static int reload_run(sd_bus_message *reply_to, void *userdata, sd_bus_error *error) {
         _cleanup_(diags_done) Diags diags = {};
         Manager *m = userdata;
         int r;
-
-        const char *details[] = {"unit", "", "property", "", NULL};
-        r = polkit_verify(msg, POLKIT_ACTION_MANAGE, details, polkit_registry(m), error);
-        if (r < 0)
-                return r;
-        if (r == 0)
-                return 1;
 
         r = manager_reload(m, &diags);
         if (r < 0) {
@@ -434,7 +509,19 @@ static int method_reload(sd_bus_message *msg, void *userdata, sd_bus_error *erro
                 return sd_bus_error_setf(error, SD_BUS_ERROR_FAILED, "Failed to reload policies: %s",
                                          strerror(-r));
         }
-        return sd_bus_reply_method_return(msg, NULL);
+        return sd_bus_reply_method_return(reply_to, NULL);
+}
+
+static int method_reload(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        int r;
+
+        const char *details[] = {"unit", "", "property", "", NULL};
+        r = polkit_authorize(msg, POLKIT_ACTION_MANAGE, details, polkit_registry(m), reload_run, m, NULL,
+                             error);
+        if (r <= 0)
+                return r < 0 ? r : 1;
+        return reload_run(msg, m, error);
 }
 
 static int method_check_policy(sd_bus_message *msg, void *userdata, sd_bus_error *error) {

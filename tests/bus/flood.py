@@ -1,0 +1,57 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""Sends COUNT calls of org.cgpolicy1.Manager.METHOD at once on one connection
+(with the allow-interactive-authorization flag, as cgpolicyctl on a terminal
+does) and keeps OUTFILE up to date with how they were answered, as JSON:
+{"sent": N, "answered": N, "ok": N, "errors": {"NAME": N, ...}}.
+Exits when all are answered or after WAIT seconds.
+
+usage: flood.py BUS_ADDRESS COUNT WAIT OUTFILE METHOD ARGS
+  ARGS: the call's arguments as one GVariant tuple text, e.g. "('db.service', false, [('CPUWeight', <@t 444>)])"
+"""
+
+import json
+import os
+import sys
+
+from gi.repository import Gio, GLib
+
+address, count, wait, outfile, method, args = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), \
+    sys.argv[4], sys.argv[5], sys.argv[6]
+
+conn = Gio.DBusConnection.new_for_address_sync(
+    address, Gio.DBusConnectionFlags.AUTHENTICATION_CLIENT | Gio.DBusConnectionFlags.MESSAGE_BUS_CONNECTION,
+    None, None)
+params = GLib.Variant.parse(None, args, None, None)
+state = {"sent": 0, "answered": 0, "ok": 0, "errors": {}}
+loop = GLib.MainLoop()
+
+
+def save():
+    tmp = outfile + ".tmp"
+    with open(tmp, "w") as f:
+        json.dump(state, f)
+    os.rename(tmp, outfile)
+
+
+def done(c, res, _):
+    try:
+        c.call_finish(res)
+        state["ok"] += 1
+    except GLib.Error as e:
+        name = Gio.DBusError.get_remote_error(e) or e.message
+        state["errors"][name] = state["errors"].get(name, 0) + 1
+    state["answered"] += 1
+    save()
+    if state["answered"] == count:
+        loop.quit()
+
+
+for _ in range(count):
+    conn.call("org.cgpolicy1", "/org/cgpolicy1", "org.cgpolicy1.Manager", method, params, None,
+              Gio.DBusCallFlags.ALLOW_INTERACTIVE_AUTHORIZATION, 600 * 1000, None, done, None)
+    state["sent"] += 1
+save()
+GLib.timeout_add(int(wait * 1000), loop.quit)
+loop.run()
+save()
