@@ -5,6 +5,8 @@
  * (the manager emits) → reply. A rejected call changes nothing. */
 
 #include <errno.h>
+#include <inttypes.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,8 +21,16 @@
 #include "log.h"
 #include "macro.h"
 #include "polkit.h"
+#include "ratelimit.h"
 
+/* CheckPolicy parses up to this much JSON for root, and for everyone else a
+ * tenth of it, at most CHECK_POLICY_BURST calls at once and CHECK_POLICY_PER_SEC a
+ * second per uid: a parse of 1 MiB takes tens of ms, and calls are answered in
+ * order, so 64 of them queued made an admin's GetUnit wait for seconds. */
 #define CHECK_POLICY_MAX (1024U * 1024U)
+#define CHECK_POLICY_MAX_UNPRIVILEGED (64U * 1024U)
+#define CHECK_POLICY_BURST 8U
+#define CHECK_POLICY_PER_SEC 4U
 
 static const char *strempty(const char *s) {
         return s ?: "";
@@ -524,21 +534,82 @@ static int method_reload(sd_bus_message *msg, void *userdata, sd_bus_error *erro
         return reload_run(msg, m, error);
 }
 
+static int caller_uid(sd_bus_message *msg, uid_t *ret) {
+        _cleanup_(sd_bus_creds_unrefp) sd_bus_creds *creds = NULL;
+        int r;
+
+        r = sd_bus_query_sender_creds(msg, SD_BUS_CREDS_EUID | SD_BUS_CREDS_UID, &creds);
+        if (r < 0)
+                return r;
+        r = sd_bus_creds_get_euid(creds, ret);
+        if (r < 0)
+                r = sd_bus_creds_get_uid(creds, ret);
+        return r;
+}
+
+static uint64_t now_usec(void) {
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t)ts.tv_sec * USEC_PER_SEC + (uint64_t)ts.tv_nsec / 1000;
+}
+
+/* Whether an unprivileged uid may have one more CheckPolicy now. Refusals are
+ * logged once when they start and counted in one line when calls go through
+ * again. */
+static int check_policy_admit(Manager *m, uid_t uid, sd_bus_error *error) {
+        RateLimit *rl = m->bus_data.check_limit;
+
+        if (!rl) {
+                rl = calloc(1, sizeof(*rl));
+                if (!rl)
+                        return -ENOMEM;
+                *rl = RATELIMIT_INIT(CHECK_POLICY_BURST, CHECK_POLICY_PER_SEC);
+                m->bus_data.check_limit = rl;
+        }
+        if (ratelimit_take(rl, (uint32_t)uid, now_usec())) {
+                uint64_t n = ratelimit_take_refused(rl);
+                if (n > 0)
+                        log_info("CheckPolicy: %" PRIu64 " call(s) over the per-user rate limit were refused",
+                                 n);
+                return 0;
+        }
+        if (rl->n_refused == 1)
+                log_warning("CheckPolicy: uid %u is over its rate limit (%u at once, %u/s), refusing its calls",
+                            (unsigned)uid, CHECK_POLICY_BURST, CHECK_POLICY_PER_SEC);
+        return sd_bus_error_setf(error, SD_BUS_ERROR_LIMITS_EXCEEDED,
+                                 "Too many CheckPolicy calls (at most %u at once and %u a second per user); "
+                                 "try again later, or use cgpolicyctl check, which needs no daemon.",
+                                 CHECK_POLICY_BURST, CHECK_POLICY_PER_SEC);
+}
+
 static int method_check_policy(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         _cleanup_(diags_done) Diags diags = {};
+        Manager *m = userdata;
         const char *json;
-        size_t len;
+        size_t len, max;
+        uid_t uid;
         int r;
 
         r = sd_bus_message_read(msg, "s", &json);
         if (r < 0)
                 return r;
-        len = strlen(json);
-        if (len > CHECK_POLICY_MAX)
+        r = caller_uid(msg, &uid);
+        if (r < 0)
+                return r;
+        max = uid == 0 ? CHECK_POLICY_MAX : CHECK_POLICY_MAX_UNPRIVILEGED;
+        len = strnlen(json, max + 1);
+        if (len > max)
                 return sd_bus_error_setf(error, SD_BUS_ERROR_LIMITS_EXCEEDED,
-                                         "Policy document too large (%zu bytes, at most %u).", len,
-                                         CHECK_POLICY_MAX);
+                                         "Policy document too large (more than %zu bytes%s); cgpolicyctl check "
+                                         "checks files of any size without the daemon.",
+                                         max, uid == 0 ? "" : " from an unprivileged caller");
+        if (uid != 0) {
+                r = check_policy_admit(m, uid, error);
+                if (r < 0)
+                        return r;
+        }
 
         r = manager_check_policy(json, &diags);
         if (r < 0 && diags.n == 0)
@@ -701,6 +772,11 @@ void bus_done(Manager *m) {
         m->bus_data.slot_units = sd_bus_slot_unref(m->bus_data.slot_units);
         m->bus_data.slot_enumerator = sd_bus_slot_unref(m->bus_data.slot_enumerator);
         m->bus_data.polkit = polkit_registry_free(m->bus_data.polkit);
+        if (m->bus_data.check_limit) {
+                ratelimit_done(m->bus_data.check_limit);
+                free(m->bus_data.check_limit);
+                m->bus_data.check_limit = NULL;
+        }
 }
 
 void bus_emit_policy_reloaded(Manager *m) {

@@ -38,6 +38,7 @@ typedef struct ManagerBus {
         void *slot_units;     /* sd_bus_slot* for the unit fallback vtable */
         void *slot_enumerator;
         void *polkit;         /* polkit registry */
+        void *check_limit;    /* RateLimit of CheckPolicy calls by unprivileged uids */
 } ManagerBus;
 
 typedef struct Manager {

@@ -7,7 +7,8 @@ does) and keeps OUTFILE up to date with how they were answered, as JSON:
 Exits when all are answered or after WAIT seconds.
 
 usage: flood.py BUS_ADDRESS COUNT WAIT OUTFILE METHOD ARGS
-  ARGS: the call's arguments as one GVariant tuple text, e.g. "('db.service', false, [('CPUWeight', <@t 444>)])"
+  ARGS: the call's arguments as one GVariant tuple text, e.g. "('db.service', false, [('CPUWeight', <@t 444>)])",
+        or @FILE: a file with one string, sent as the only argument (CheckPolicy's document)
 """
 
 import json
@@ -22,7 +23,11 @@ address, count, wait, outfile, method, args = sys.argv[1], int(sys.argv[2]), flo
 conn = Gio.DBusConnection.new_for_address_sync(
     address, Gio.DBusConnectionFlags.AUTHENTICATION_CLIENT | Gio.DBusConnectionFlags.MESSAGE_BUS_CONNECTION,
     None, None)
-params = GLib.Variant.parse(None, args, None, None)
+if args.startswith("@"):
+    with open(args[1:]) as f:
+        params = GLib.Variant("(s)", (f.read(),))
+else:
+    params = GLib.Variant.parse(None, args, None, None)
 state = {"sent": 0, "answered": 0, "ok": 0, "errors": {}}
 loop = GLib.MainLoop()
 
