@@ -5,6 +5,7 @@
  * backend and oom files. The D-Bus side does not include this. */
 
 #include "backend.h"
+#include "backoff.h"
 #include "manager.h"
 #include "state.h"
 
@@ -20,6 +21,8 @@ struct UnitPrivate {
         bool procs_dirty;        /* cgroup.procs changed: OOMScoreAdjust for new PIDs */
         bool apply_in_flight;    /* systemd backend: SetUnitProperties pending */
         bool reapply;            /* unit_apply() wanted to write while a call was in flight */
+        DriftBackoff drift[_PROP_MAX]; /* another writer keeps changing the file: wait longer */
+        sd_event_source *reassert_timer; /* a backed-off re-assert; off while none is due */
 };
 
 typedef struct PressureLoop PressureLoop;
