@@ -185,6 +185,8 @@ int manager_record_original(Unit *u, const char *file) {
 static void restore_unclaimed(Unit *u, const bool managed[_PROP_MAX]) {
         Manager *m = u->manager;
         _cleanup_strv_free_ char **keys = NULL;
+        _cleanup_free_ char *procs = NULL;
+        bool procs_read = false;
         int r;
 
         if (state_list_originals(&m->priv->state, u->name, &keys) < 0)
@@ -195,9 +197,15 @@ static void restore_unclaimed(Unit *u, const bool managed[_PROP_MAX]) {
 
                 if (!content || plan_file_claimed(*k, managed))
                         continue;
-                if (plan_is_oom_key(*k, &pid))
-                        r = oom_restore(u, pid, content);
-                else
+                if (plan_is_oom_key(*k, &pid)) {
+                        /* one read for all PIDs; unreadable: the cgroup is gone, and
+                         * with it every process of the unit */
+                        if (!procs_read) {
+                                (void)read_full_file_at(u->priv->dirfd, "cgroup.procs", &procs);
+                                procs_read = true;
+                        }
+                        r = oom_restore(u, pid, content, procs);
+                } else
                         r = m->backend->restore(m->backend, u, *k, content);
                 if (r == -ENOENT || r == -ENODEV)
                         log_debug_errno(r, "%s: %s is gone, nothing to restore", u->name, *k);

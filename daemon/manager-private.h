@@ -67,7 +67,9 @@ int unit_refresh_info(Unit *u); /* populated, exe from first PID */
 
 /* oom.c */
 int oom_apply(Unit *u); /* every PID of the cgroup → desired oom_score_adj */
-int oom_restore(Unit *u, int pid, const char *content);
+/* Puts content back on pid if it is still in the unit (procs: its cgroup.procs,
+ * NULL when unreadable) and the process recorded; -ENOENT when it is not. */
+int oom_restore(Unit *u, int pid, const char *content, const char *procs);
 
 /* discover-cgroupfs.c */
 int discover_inotify_setup(Manager *m); /* before any unit is added */
