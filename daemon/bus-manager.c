@@ -241,7 +241,7 @@ static int method_set_unit_properties(sd_bus_message *msg, void *userdata, sd_bu
         _cleanup_(set_request_freep) SetRequest *req = NULL;
         _cleanup_(prop_set_done) PropSet set = {};
         _cleanup_free_ char *names = NULL, *err = NULL;
-        size_t n = 0, names_len = 0;
+        size_t n = 0, names_len = 0, n_devs = 0;
         Manager *m = userdata;
         const char *name;
         int runtime, r;
@@ -295,6 +295,11 @@ static int method_set_unit_properties(sd_bus_message *msg, void *userdata, sd_bu
                                                  err ?: "invalid value");
                 if (r < 0)
                         return r;
+                n_devs += v.n_devs;
+                if (n_devs > BUS_CALL_DEVICES_MAX)
+                        return sd_bus_error_setf(error, SD_BUS_ERROR_LIMITS_EXCEEDED,
+                                                 "Too many devices for unit %s in one call (at most %u).", name,
+                                                 BUS_CALL_DEVICES_MAX);
                 r = sd_bus_message_exit_container(msg);
                 if (r < 0)
                         return r;

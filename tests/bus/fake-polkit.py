@@ -4,7 +4,8 @@
 authorization tests: CheckAuthorization answers as the file MODE_FILE says
 ("yes", "no" or "challenge"), after DELAY seconds (to show the daemon keeps
 serving others meanwhile), and logs every query as a JSON line to CALL_LOG.
-With SLOW_UID in the environment, only callers of that uid wait DELAY seconds;
+With SLOW_UID (uids, comma-separated) in the environment, only callers of those
+uids wait DELAY seconds;
 the others are answered at once (to hold one user's calls pending).
 
 usage: fake-polkit.py BUS_ADDRESS MODE_FILE CALL_LOG DELAY
@@ -20,7 +21,7 @@ import dbus.service
 from gi.repository import GLib
 
 address, mode_file, call_log, delay = sys.argv[1], sys.argv[2], sys.argv[3], float(sys.argv[4])
-slow_uid = os.environ.get("SLOW_UID")
+slow_uids = os.environ.get("SLOW_UID")
 
 
 class Authority(dbus.service.Object):
@@ -45,9 +46,9 @@ class Authority(dbus.service.Object):
             return False
 
         wait = delay
-        if slow_uid is not None:
+        if slow_uids is not None:
             uid = bus.get_unix_user(str(subject[1]["name"]))
-            wait = delay if str(uid) == slow_uid else 0
+            wait = delay if str(uid) in slow_uids.split(",") else 0
         GLib.timeout_add(int(wait * 1000), answer)
 
 

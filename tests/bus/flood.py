@@ -8,7 +8,9 @@ Exits when all are answered or after WAIT seconds.
 
 usage: flood.py BUS_ADDRESS COUNT WAIT OUTFILE METHOD ARGS
   ARGS: the call's arguments as one GVariant tuple text, e.g. "('db.service', false, [('CPUWeight', <@t 444>)])",
-        or @FILE: a file with one string, sent as the only argument (CheckPolicy's document)
+        or @FILE: a file with one string, sent as the only argument (CheckPolicy's document),
+        or big-set: a valid SetUnitProperties of about 17 MB (256 times IOReadBandwidthMax
+        with 256 devices of 250-character names)
 """
 
 import json
@@ -23,7 +25,11 @@ address, count, wait, outfile, method, args = sys.argv[1], int(sys.argv[2]), flo
 conn = Gio.DBusConnection.new_for_address_sync(
     address, Gio.DBusConnectionFlags.AUTHENTICATION_CLIENT | Gio.DBusConnectionFlags.MESSAGE_BUS_CONNECTION,
     None, None)
-if args.startswith("@"):
+if args == "big-set":
+    devs = [("/dev/" + "x" * 240 + "%05d" % i, 1) for i in range(256)]
+    props = [("IOReadBandwidthMax", GLib.Variant("a(st)", devs))] * 256
+    params = GLib.Variant("(sba(sv))", ("db.service", False, props))
+elif args.startswith("@"):
     with open(args[1:]) as f:
         params = GLib.Variant("(s)", (f.read(),))
 else:

@@ -16,13 +16,29 @@ start_system_like_bus
 start_daemon
 api_allow_others
 expect_file "$SLICE/db.service/cpu.weight" 800
-# polkit sits on uid 65534's queries for 10 minutes, answers others at once
-SLOW_UID=65534 start_fake_polkit yes 600
+# polkit sits on the queries of uids 65534 and 1 for 10 minutes, answers others at once
+SLOW_UID=65534,1 start_fake_polkit yes 600
+mkdir "$T/flood" && chmod 1777 "$T/flood"
+rss_kb() { awk '/^VmRSS:/ { print $2 }' /proc/"$DAEMON_PID"/status; }
+
+# 16 calls of ~17 MB each (256 times IOReadBandwidthMax with 256 devices) from
+# uid 1: refused before polkit is asked, none kept (before: each took seconds to
+# parse and was then kept whole while polkit thought; 20 took 342 MB)
+rss_idle=$(rss_kb)
+setpriv --reuid=1 --regid=1 --clear-groups /usr/bin/python3 "$(dirname "$0")/flood.py" "$BUS_ADDRESS" 16 \
+        $((120 * SLOW)) "$T/flood/big.json" SetUnitProperties big-set
+read -r big_refused big_pending < <(python3 -c '
+import json, sys
+s = json.load(open(sys.argv[1]))
+print(s["errors"].get("org.freedesktop.DBus.Error.LimitsExceeded", 0), s["sent"] - s["answered"])' "$T/flood/big.json")
+rss_big=$(rss_kb)
+echo "RSS idle ${rss_idle} kB, after 16 calls of 17 MB: ${rss_big} kB; $big_refused refused, $big_pending pending"
+((big_refused == 16)) || fail "$big_refused of 16 oversized calls refused with LimitsExceeded"
+((rss_big - rss_idle < 65536)) || fail "16 big calls grew RSS by $(((rss_big - rss_idle) / 1024)) MB"
+: >"$POLKIT_LOG"
 
 N=200
-mkdir "$T/flood" && chown 65534:65534 "$T/flood"
 flood=$T/flood/state.json
-rss_kb() { awk '/^VmRSS:/ { print $2 }' /proc/"$DAEMON_PID"/status; }
 rss_before=$(rss_kb)
 as_nobody /usr/bin/python3 "$(dirname "$0")/flood.py" "$BUS_ADDRESS" $N 120 "$flood" SetUnitProperties \
         "('db.service', false, [('CPUWeight', <@t 444>)])" &
