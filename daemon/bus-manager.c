@@ -560,10 +560,13 @@ static uint64_t now_usec(void) {
 }
 
 /* Whether an unprivileged uid may have one more CheckPolicy now. Refusals are
- * logged once when they start and counted in one line when calls go through
- * again. */
+ * logged at most once per CHECK_POLICY_LOG_USEC, with the count since the last
+ * line, however slowly the flood comes in. */
+#define CHECK_POLICY_LOG_USEC (30 * USEC_PER_SEC)
 static int check_policy_admit(Manager *m, uid_t uid, sd_bus_error *error) {
+        static uint64_t last_log = 0;
         RateLimit *rl = m->bus_data.check_limit;
+        uint64_t now = now_usec();
 
         if (!rl) {
                 rl = calloc(1, sizeof(*rl));
@@ -572,16 +575,14 @@ static int check_policy_admit(Manager *m, uid_t uid, sd_bus_error *error) {
                 *rl = RATELIMIT_INIT(CHECK_POLICY_BURST, CHECK_POLICY_PER_SEC);
                 m->bus_data.check_limit = rl;
         }
-        if (ratelimit_take(rl, (uint32_t)uid, now_usec())) {
-                uint64_t n = ratelimit_take_refused(rl);
-                if (n > 0)
-                        log_info("CheckPolicy: %" PRIu64 " call(s) over the per-user rate limit were refused",
-                                 n);
+        if (ratelimit_take(rl, (uint32_t)uid, now))
                 return 0;
+        if (last_log == 0 || now - last_log >= CHECK_POLICY_LOG_USEC) {
+                last_log = now;
+                log_warning("CheckPolicy: uid %u is over its rate limit (%u at once, %u/s), refusing its calls "
+                            "(%" PRIu64 " refused since the last such line)",
+                            (unsigned)uid, CHECK_POLICY_BURST, CHECK_POLICY_PER_SEC, ratelimit_take_refused(rl));
         }
-        if (rl->n_refused == 1)
-                log_warning("CheckPolicy: uid %u is over its rate limit (%u at once, %u/s), refusing its calls",
-                            (unsigned)uid, CHECK_POLICY_BURST, CHECK_POLICY_PER_SEC);
         return sd_bus_error_setf(error, SD_BUS_ERROR_LIMITS_EXCEEDED,
                                  "Too many CheckPolicy calls (at most %u at once and %u a second per user); "
                                  "try again later, or use cgpolicyctl check, which needs no daemon.",

@@ -34,7 +34,10 @@ print(s["errors"].get("org.freedesktop.DBus.Error.LimitsExceeded", 0), s["sent"]
 rss_big=$(rss_kb)
 echo "RSS idle ${rss_idle} kB, after 16 calls of 17 MB: ${rss_big} kB; $big_refused refused, $big_pending pending"
 ((big_refused == 16)) || fail "$big_refused of 16 oversized calls refused with LimitsExceeded"
-((rss_big - rss_idle < 65536)) || fail "16 big calls grew RSS by $(((rss_big - rss_idle) / 1024)) MB"
+# (ASan keeps freed memory in quarantine: RSS says nothing there)
+if ! ldd "$CGPOLICYD" | grep -q libasan; then
+        ((rss_big - rss_idle < 65536)) || fail "16 big calls grew RSS by $(((rss_big - rss_idle) / 1024)) MB"
+fi
 : >"$POLKIT_LOG"
 
 N=200
