@@ -16,6 +16,7 @@
 #include "bus-errors.h"
 #include "bus-unit.h"
 #include "bus-value.h"
+#include "bus-work.h"
 #include "bus.h"
 #include "config.h"
 #include "log.h"
@@ -188,6 +189,23 @@ static int method_explain(sd_bus_message *msg, void *userdata, sd_bus_error *err
         return sd_bus_send(NULL, reply, NULL);
 }
 
+/* An authorized costly call goes to its caller's queue (bus-work.c) instead of
+ * running now, so that a flood from one caller does not hold up the others.
+ * Takes userdata; on a refusal it is freed here. */
+static int queue_run(Manager *m, sd_bus_message *msg, polkit_run_t run, void *userdata,
+                     void (*free_userdata)(void *), sd_bus_error *error) {
+        BusWork **w = (BusWork **)&m->bus_data.work;
+        int r;
+
+        r = bus_work_submit(w, m->event, msg, run, userdata, free_userdata, error);
+        if (r < 0) {
+                if (free_userdata)
+                        free_userdata(userdata);
+                return r;
+        }
+        return 1;
+}
+
 static bool layer_holds(const PropSet *layer, const PropSet *set) {
         for (PropertyId id = 0; id < _PROP_MAX; id++) {
                 if (!set->has[id])
@@ -350,7 +368,8 @@ static int method_set_unit_properties(sd_bus_message *msg, void *userdata, sd_bu
                 req = NULL; /* the registry's now */
                 return 1;
         }
-        return set_request_run(msg, req, error);
+        log_debug("Queued %s%s on %s", req->names, runtime ? " (runtime)" : "", req->name);
+        return queue_run(m, msg, set_request_run, TAKE_PTR(req), set_request_free, error);
 }
 
 typedef struct RevertRequest {
@@ -476,7 +495,7 @@ static int method_revert_unit_properties(sd_bus_message *msg, void *userdata, sd
                 req = NULL;
                 return 1;
         }
-        return revert_request_run(msg, req, error);
+        return queue_run(m, msg, revert_request_run, TAKE_PTR(req), revert_request_free, error);
 }
 
 static int join_diags(const Diags *d, char **ret) {
@@ -536,7 +555,7 @@ static int method_reload(sd_bus_message *msg, void *userdata, sd_bus_error *erro
                              error);
         if (r <= 0)
                 return r < 0 ? r : 1;
-        return reload_run(msg, m, error);
+        return queue_run(m, msg, reload_run, m, NULL, error);
 }
 
 static int caller_uid(sd_bus_message *msg, uid_t *ret) {
@@ -778,6 +797,7 @@ void bus_done(Manager *m) {
         m->bus_data.slot_units = sd_bus_slot_unref(m->bus_data.slot_units);
         m->bus_data.slot_enumerator = sd_bus_slot_unref(m->bus_data.slot_enumerator);
         m->bus_data.polkit = polkit_registry_free(m->bus_data.polkit);
+        m->bus_data.work = bus_work_free(m->bus_data.work);
         if (m->bus_data.check_limit) {
                 ratelimit_done(m->bus_data.check_limit);
                 free(m->bus_data.check_limit);

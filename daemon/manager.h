@@ -39,6 +39,7 @@ typedef struct ManagerBus {
         void *slot_enumerator;
         void *polkit;         /* polkit registry */
         void *check_limit;    /* RateLimit of CheckPolicy calls by unprivileged uids */
+        void *work;           /* BusWork: queued costly calls, per caller */
 } ManagerBus;
 
 typedef struct Manager {

@@ -7,6 +7,7 @@
 #include "log.h"
 
 #include "bus-errors.h"
+#include "bus-stub.h"
 #include "macro.h"
 #include "polkit.h"
 
@@ -87,33 +88,6 @@ static void burst_maybe_over(PolkitRegistry *r) {
         r->n_refused = 0;
 }
 
-/* A sealed method call carrying only what a reply to m needs: a reply names the
- * destination (m's sender) and the serial it answers, and is not sent at all
- * when m asked for none. */
-static int stub_new(sd_bus_message *m, sd_bus_message **ret) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *s = NULL;
-        uint64_t cookie;
-        int r;
-
-        r = sd_bus_message_get_cookie(m, &cookie);
-        if (r < 0)
-                return r;
-        r = sd_bus_message_new_method_call(sd_bus_message_get_bus(m), &s, NULL, sd_bus_message_get_path(m),
-                                           sd_bus_message_get_interface(m), sd_bus_message_get_member(m));
-        if (r < 0)
-                return r;
-        r = sd_bus_message_set_sender(s, sd_bus_message_get_sender(m));
-        if (r < 0)
-                return r;
-        r = sd_bus_message_set_expect_reply(s, sd_bus_message_get_expect_reply(m));
-        if (r < 0)
-                return r;
-        r = sd_bus_message_seal(s, cookie, 0);
-        if (r < 0)
-                return r;
-        *ret = TAKE_PTR(s);
-        return 0;
-}
 
 static void reply_error(sd_bus_message *stub, int r, const sd_bus_error *e) {
         if (sd_bus_error_is_set(e))
@@ -201,7 +175,7 @@ static int start_query(PolkitRegistry *reg, sd_bus_message *m, uid_t uid, const 
         if (!q)
                 return -ENOMEM;
         *q = (PolkitQuery){.registry = reg, .uid = uid, .action = action, .run = run};
-        r = stub_new(m, &q->stub);
+        r = bus_message_stub_new(m, &q->stub);
         if (r < 0) {
                 query_free(q);
                 return r;

@@ -9,6 +9,7 @@ Exits when all are answered or after WAIT seconds.
 usage: flood.py BUS_ADDRESS COUNT WAIT OUTFILE METHOD ARGS
   ARGS: the call's arguments as one GVariant tuple text, e.g. "('db.service', false, [('CPUWeight', <@t 444>)])",
         or @FILE: a file with one string, sent as the only argument (CheckPolicy's document),
+        ("{i}" in it is replaced by the call's number, 0 to COUNT-1),
         or big-set: a valid SetUnitProperties of about 17 MB (256 times IOReadBandwidthMax
         with 256 devices of 250-character names)
 """
@@ -32,7 +33,7 @@ if args == "big-set":
 elif args.startswith("@"):
     with open(args[1:]) as f:
         params = GLib.Variant("(s)", (f.read(),))
-else:
+elif "{i}" not in args:
     params = GLib.Variant.parse(None, args, None, None)
 state = {"sent": 0, "answered": 0, "ok": 0, "errors": {}}
 loop = GLib.MainLoop()
@@ -58,7 +59,9 @@ def done(c, res, _):
         loop.quit()
 
 
-for _ in range(count):
+for i in range(count):
+    if "{i}" in args:
+        params = GLib.Variant.parse(None, args.replace("{i}", str(i)), None, None)
     conn.call("org.cgpolicy1", "/org/cgpolicy1", "org.cgpolicy1.Manager", method, params, None,
               Gio.DBusCallFlags.ALLOW_INTERACTIVE_AUTHORIZATION, 600 * 1000, None, done, None)
     state["sent"] += 1
