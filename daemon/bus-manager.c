@@ -206,6 +206,10 @@ static int queue_run(Manager *m, sd_bus_message *msg, polkit_run_t run, void *us
         return 1;
 }
 
+static bool caller_has_queued(Manager *m, sd_bus_message *msg) {
+        return bus_work_queued_for(m->bus_data.work, sd_bus_message_get_sender(msg)) > 0;
+}
+
 static bool layer_holds(const PropSet *layer, const PropSet *set) {
         for (PropertyId id = 0; id < _PROP_MAX; id++) {
                 if (!set->has[id])
@@ -343,8 +347,9 @@ static int method_set_unit_properties(sd_bus_message *msg, void *userdata, sd_bu
                 return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
                                          "No properties given for unit %s.", name);
 
-        /* Nothing would change: succeed without asking anyone. */
-        if (layer_holds(runtime ? &u->runtime : &u->persistent, &set))
+        /* Nothing would change: succeed without asking anyone (unless calls of this
+         * caller are still queued: this one would be judged on the state before them). */
+        if (!caller_has_queued(m, msg) && layer_holds(runtime ? &u->runtime : &u->persistent, &set))
                 return sd_bus_reply_method_return(msg, NULL);
 
         req = calloc(1, sizeof(*req));
@@ -472,7 +477,7 @@ static int method_revert_unit_properties(sd_bus_message *msg, void *userdata, sd
                                 any = true;
 
         /* No override to drop: nothing to do, nothing to authorize. */
-        if (!any)
+        if (!any && !caller_has_queued(m, msg))
                 return sd_bus_reply_method_return(msg, NULL);
 
         req = calloc(1, sizeof(*req));

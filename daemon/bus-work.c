@@ -72,6 +72,15 @@ unsigned bus_work_queued(const BusWork *w) {
         return w ? w->n_queued : 0;
 }
 
+unsigned bus_work_queued_for(const BusWork *w, const char *sender) {
+        if (!w || !sender)
+                return 0;
+        for (const PeerQueue *p = w->peers; p; p = p->next)
+                if (streq(p->sender, sender))
+                        return p->n;
+        return 0;
+}
+
 static void peer_unlink(BusWork *w, PeerQueue *p) {
         for (PeerQueue **i = &w->peers; *i; i = &(*i)->next)
                 if (*i == p) {

@@ -27,5 +27,8 @@ int bus_work_submit(BusWork **w, sd_event *event, sd_bus_message *m, polkit_run_
 
 /* Calls still queued (for tests and the status line). */
 unsigned bus_work_queued(const BusWork *w);
+/* Calls of this sender still queued: while there are, a later call of it must
+ * not be answered ahead of them (e.g. as a no-op judged on the state before them). */
+unsigned bus_work_queued_for(const BusWork *w, const char *sender);
 
 BusWork *bus_work_free(BusWork *w);
