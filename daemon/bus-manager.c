@@ -5,6 +5,8 @@
  * (the manager emits) → reply. A rejected call changes nothing. */
 
 #include <errno.h>
+#include <inttypes.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,13 +16,22 @@
 #include "bus-errors.h"
 #include "bus-unit.h"
 #include "bus-value.h"
+#include "bus-work.h"
 #include "bus.h"
 #include "config.h"
 #include "log.h"
 #include "macro.h"
 #include "polkit.h"
+#include "ratelimit.h"
 
+/* CheckPolicy parses up to this much JSON for root, and for everyone else a
+ * tenth of it, at most CHECK_POLICY_BURST calls at once and CHECK_POLICY_PER_SEC a
+ * second per uid: a parse of 1 MiB takes tens of ms, and calls are answered in
+ * order, so 64 of them queued made an admin's GetUnit wait for seconds. */
 #define CHECK_POLICY_MAX (1024U * 1024U)
+#define CHECK_POLICY_MAX_UNPRIVILEGED (64U * 1024U)
+#define CHECK_POLICY_BURST 8U
+#define CHECK_POLICY_PER_SEC 4U
 
 static const char *strempty(const char *s) {
         return s ?: "";
@@ -178,6 +189,27 @@ static int method_explain(sd_bus_message *msg, void *userdata, sd_bus_error *err
         return sd_bus_send(NULL, reply, NULL);
 }
 
+/* An authorized costly call goes to its caller's queue (bus-work.c) instead of
+ * running now, so that a flood from one caller does not hold up the others.
+ * Takes userdata; on a refusal it is freed here. */
+static int queue_run(Manager *m, sd_bus_message *msg, polkit_run_t run, void *userdata,
+                     void (*free_userdata)(void *), sd_bus_error *error) {
+        BusWork **w = (BusWork **)&m->bus_data.work;
+        int r;
+
+        r = bus_work_submit(w, m->event, msg, run, userdata, free_userdata, error);
+        if (r < 0) {
+                if (free_userdata)
+                        free_userdata(userdata);
+                return r;
+        }
+        return 1;
+}
+
+static bool caller_has_queued(Manager *m, sd_bus_message *msg) {
+        return bus_work_queued_for(m->bus_data.work, sd_bus_message_get_sender(msg)) > 0;
+}
+
 static bool layer_holds(const PropSet *layer, const PropSet *set) {
         for (PropertyId id = 0; id < _PROP_MAX; id++) {
                 if (!set->has[id])
@@ -188,19 +220,55 @@ static bool layer_holds(const PropSet *layer, const PropSet *set) {
         return true;
 }
 
+/* What a SetUnitProperties call asks for, parsed: all that is kept while polkit thinks. */
+typedef struct SetRequest {
+        Manager *manager;
+        char *name;
+        bool runtime;
+        PropSet set;
+        char *names; /* D-Bus names, comma-separated, for polkit and the log */
+} SetRequest;
+
+static void set_request_free(void *p) {
+        SetRequest *req = p;
+
+        if (!req)
+                return;
+        free(req->name);
+        prop_set_done(&req->set);
+        free(req->names);
+        free(req);
+}
+
+static void set_request_freep(SetRequest **p) {
+        set_request_free(*p);
+}
+
+static int set_request_run(sd_bus_message *reply_to, void *userdata, sd_bus_error *error) {
+        SetRequest *req = userdata;
+        _cleanup_free_ char *err = NULL;
+        int r;
+
+        /* the unit may have gone while polkit thought: this looks it up again */
+        r = manager_set_unit_properties(req->manager, req->name, req->runtime, &req->set, &err);
+        if (r < 0) {
+                log_info("Setting properties on %s failed: %s", req->name, err ?: strerror(-r));
+                return error_from_errno(error, r, req->name, err, "set properties on");
+        }
+        log_info("Set %s%s on %s", req->names, req->runtime ? " (runtime)" : "", req->name);
+        return sd_bus_reply_method_return(reply_to, NULL);
+}
+
 static int method_set_unit_properties(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        _cleanup_(set_request_freep) SetRequest *req = NULL;
         _cleanup_(prop_set_done) PropSet set = {};
         _cleanup_free_ char *names = NULL, *err = NULL;
-        size_t n = 0, names_len = 0;
+        size_t n = 0, names_len = 0, n_devs = 0;
         Manager *m = userdata;
         const char *name;
         int runtime, r;
         Unit *u;
 
-        /* Called again with the same message once polkit answered: start from the top. */
-        r = sd_bus_message_rewind(msg, true);
-        if (r < 0)
-                return r;
         r = sd_bus_message_read(msg, "sb", &name, &runtime);
         if (r < 0)
                 return r;
@@ -249,6 +317,11 @@ static int method_set_unit_properties(sd_bus_message *msg, void *userdata, sd_bu
                                                  err ?: "invalid value");
                 if (r < 0)
                         return r;
+                n_devs += v.n_devs;
+                if (n_devs > BUS_CALL_DEVICES_MAX)
+                        return sd_bus_error_setf(error, SD_BUS_ERROR_LIMITS_EXCEEDED,
+                                                 "Too many devices for unit %s in one call (at most %u).", name,
+                                                 BUS_CALL_DEVICES_MAX);
                 r = sd_bus_message_exit_container(msg);
                 if (r < 0)
                         return r;
@@ -274,30 +347,72 @@ static int method_set_unit_properties(sd_bus_message *msg, void *userdata, sd_bu
                 return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
                                          "No properties given for unit %s.", name);
 
-        /* Nothing would change: succeed without asking anyone. */
-        if (layer_holds(runtime ? &u->runtime : &u->persistent, &set))
+        /* Nothing would change: succeed without asking anyone (unless calls of this
+         * caller are still queued: this one would be judged on the state before them). */
+        if (!caller_has_queued(m, msg) && layer_holds(runtime ? &u->runtime : &u->persistent, &set))
                 return sd_bus_reply_method_return(msg, NULL);
 
-        const char *details[] = {"unit", name, "property", names, NULL};
-        r = polkit_verify(msg, POLKIT_ACTION_MANAGE, details, polkit_registry(m), error);
+        req = calloc(1, sizeof(*req));
+        if (!req)
+                return -ENOMEM;
+        req->manager = m;
+        req->runtime = runtime;
+        req->set = set;
+        set = (PropSet){};
+        req->name = strdup(name);
+        if (!req->name)
+                return -ENOMEM;
+        req->names = TAKE_PTR(names);
+
+        const char *details[] = {"unit", req->name, "property", req->names, NULL};
+        r = polkit_authorize(msg, POLKIT_ACTION_MANAGE, details, polkit_registry(m), set_request_run, req,
+                             set_request_free, error);
         if (r < 0)
                 return r;
-        if (r == 0)
+        if (r == 0) {
+                req = NULL; /* the registry's now */
                 return 1;
-
-        /* polkit_verify() may have run the loop: look the unit up again. */
-        free(err);
-        err = NULL;
-        r = manager_set_unit_properties(m, name, runtime, &set, &err);
-        if (r < 0) {
-                log_info("Setting properties on %s failed: %s", name, err ?: strerror(-r));
-                return error_from_errno(error, r, name, err, "set properties on");
         }
-        log_info("Set %s%s on %s", names, runtime ? " (runtime)" : "", name);
-        return sd_bus_reply_method_return(msg, NULL);
+        log_debug("Queued %s%s on %s", req->names, runtime ? " (runtime)" : "", req->name);
+        return queue_run(m, msg, set_request_run, TAKE_PTR(req), set_request_free, error);
+}
+
+typedef struct RevertRequest {
+        Manager *manager;
+        char *name;
+        char **props; /* NULL: every override */
+        char *names;
+} RevertRequest;
+
+static void revert_request_free(void *p) {
+        RevertRequest *req = p;
+
+        if (!req)
+                return;
+        free(req->name);
+        strv_freep(&req->props);
+        free(req->names);
+        free(req);
+}
+
+static void revert_request_freep(RevertRequest **p) {
+        revert_request_free(*p);
+}
+
+static int revert_request_run(sd_bus_message *reply_to, void *userdata, sd_bus_error *error) {
+        RevertRequest *req = userdata;
+        _cleanup_free_ char *err = NULL;
+        int r;
+
+        r = manager_revert_unit_properties(req->manager, req->name, req->props, &err);
+        if (r < 0)
+                return error_from_errno(error, r, req->name, err, "revert properties of");
+        log_info("Reverted %s on %s", req->props ? req->names : "all overrides", req->name);
+        return sd_bus_reply_method_return(reply_to, NULL);
 }
 
 static int method_revert_unit_properties(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        _cleanup_(revert_request_freep) RevertRequest *req = NULL;
         _cleanup_strv_free_ char **props = NULL;
         _cleanup_free_ char *err = NULL, *names = NULL;
         Manager *m = userdata;
@@ -307,9 +422,6 @@ static int method_revert_unit_properties(sd_bus_message *msg, void *userdata, sd
         Unit *u;
         int r;
 
-        r = sd_bus_message_rewind(msg, true);
-        if (r < 0)
-                return r;
         r = sd_bus_message_read(msg, "s", &name);
         if (r < 0)
                 return r;
@@ -365,21 +477,30 @@ static int method_revert_unit_properties(sd_bus_message *msg, void *userdata, sd
                                 any = true;
 
         /* No override to drop: nothing to do, nothing to authorize. */
-        if (!any)
+        if (!any && !caller_has_queued(m, msg))
                 return sd_bus_reply_method_return(msg, NULL);
 
-        const char *details[] = {"unit", name, "property", names ?: "", NULL};
-        r = polkit_verify(msg, POLKIT_ACTION_MANAGE, details, polkit_registry(m), error);
+        req = calloc(1, sizeof(*req));
+        if (!req)
+                return -ENOMEM;
+        req->manager = m;
+        req->name = strdup(name);
+        req->names = strdup(names ?: "");
+        if (!req->name || !req->names)
+                return -ENOMEM;
+        if (n > 0)
+                req->props = TAKE_PTR(props);
+
+        const char *details[] = {"unit", req->name, "property", req->names, NULL};
+        r = polkit_authorize(msg, POLKIT_ACTION_MANAGE, details, polkit_registry(m), revert_request_run, req,
+                             revert_request_free, error);
         if (r < 0)
                 return r;
-        if (r == 0)
+        if (r == 0) {
+                req = NULL;
                 return 1;
-
-        r = manager_revert_unit_properties(m, name, n > 0 ? props : NULL, &err);
-        if (r < 0)
-                return error_from_errno(error, r, name, err, "revert properties of");
-        log_info("Reverted %s on %s", n > 0 ? names : "all overrides", name);
-        return sd_bus_reply_method_return(msg, NULL);
+        }
+        return queue_run(m, msg, revert_request_run, TAKE_PTR(req), revert_request_free, error);
 }
 
 static int join_diags(const Diags *d, char **ret) {
@@ -411,17 +532,10 @@ static int join_diags(const Diags *d, char **ret) {
         return 0;
 }
 
-static int method_reload(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+static int reload_run(sd_bus_message *reply_to, void *userdata, sd_bus_error *error) {
         _cleanup_(diags_done) Diags diags = {};
         Manager *m = userdata;
         int r;
-
-        const char *details[] = {"unit", "", "property", "", NULL};
-        r = polkit_verify(msg, POLKIT_ACTION_MANAGE, details, polkit_registry(m), error);
-        if (r < 0)
-                return r;
-        if (r == 0)
-                return 1;
 
         r = manager_reload(m, &diags);
         if (r < 0) {
@@ -434,24 +548,98 @@ static int method_reload(sd_bus_message *msg, void *userdata, sd_bus_error *erro
                 return sd_bus_error_setf(error, SD_BUS_ERROR_FAILED, "Failed to reload policies: %s",
                                          strerror(-r));
         }
-        return sd_bus_reply_method_return(msg, NULL);
+        return sd_bus_reply_method_return(reply_to, NULL);
+}
+
+static int method_reload(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        int r;
+
+        const char *details[] = {"unit", "", "property", "", NULL};
+        r = polkit_authorize(msg, POLKIT_ACTION_MANAGE, details, polkit_registry(m), reload_run, m, NULL,
+                             error);
+        if (r <= 0)
+                return r < 0 ? r : 1;
+        return queue_run(m, msg, reload_run, m, NULL, error);
+}
+
+static int caller_uid(sd_bus_message *msg, uid_t *ret) {
+        _cleanup_(sd_bus_creds_unrefp) sd_bus_creds *creds = NULL;
+        int r;
+
+        r = sd_bus_query_sender_creds(msg, SD_BUS_CREDS_EUID | SD_BUS_CREDS_UID, &creds);
+        if (r < 0)
+                return r;
+        r = sd_bus_creds_get_euid(creds, ret);
+        if (r < 0)
+                r = sd_bus_creds_get_uid(creds, ret);
+        return r;
+}
+
+static uint64_t now_usec(void) {
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t)ts.tv_sec * USEC_PER_SEC + (uint64_t)ts.tv_nsec / 1000;
+}
+
+/* Whether an unprivileged uid may have one more CheckPolicy now. Refusals are
+ * logged at most once per CHECK_POLICY_LOG_USEC, with the count since the last
+ * line, however slowly the flood comes in. */
+#define CHECK_POLICY_LOG_USEC (30 * USEC_PER_SEC)
+static int check_policy_admit(Manager *m, uid_t uid, sd_bus_error *error) {
+        static uint64_t last_log = 0;
+        RateLimit *rl = m->bus_data.check_limit;
+        uint64_t now = now_usec();
+
+        if (!rl) {
+                rl = calloc(1, sizeof(*rl));
+                if (!rl)
+                        return -ENOMEM;
+                *rl = RATELIMIT_INIT(CHECK_POLICY_BURST, CHECK_POLICY_PER_SEC);
+                m->bus_data.check_limit = rl;
+        }
+        if (ratelimit_take(rl, (uint32_t)uid, now))
+                return 0;
+        if (last_log == 0 || now - last_log >= CHECK_POLICY_LOG_USEC) {
+                last_log = now;
+                log_warning("CheckPolicy: uid %u is over its rate limit (%u at once, %u/s), refusing its calls "
+                            "(%" PRIu64 " refused since the last such line)",
+                            (unsigned)uid, CHECK_POLICY_BURST, CHECK_POLICY_PER_SEC, ratelimit_take_refused(rl));
+        }
+        return sd_bus_error_setf(error, SD_BUS_ERROR_LIMITS_EXCEEDED,
+                                 "Too many CheckPolicy calls (at most %u at once and %u a second per user); "
+                                 "try again later, or use cgpolicyctl check, which needs no daemon.",
+                                 CHECK_POLICY_BURST, CHECK_POLICY_PER_SEC);
 }
 
 static int method_check_policy(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         _cleanup_(diags_done) Diags diags = {};
+        Manager *m = userdata;
         const char *json;
-        size_t len;
+        size_t len, max;
+        uid_t uid;
         int r;
 
         r = sd_bus_message_read(msg, "s", &json);
         if (r < 0)
                 return r;
-        len = strlen(json);
-        if (len > CHECK_POLICY_MAX)
+        r = caller_uid(msg, &uid);
+        if (r < 0)
+                return r;
+        max = uid == 0 ? CHECK_POLICY_MAX : CHECK_POLICY_MAX_UNPRIVILEGED;
+        len = strnlen(json, max + 1);
+        if (len > max)
                 return sd_bus_error_setf(error, SD_BUS_ERROR_LIMITS_EXCEEDED,
-                                         "Policy document too large (%zu bytes, at most %u).", len,
-                                         CHECK_POLICY_MAX);
+                                         "Policy document too large (more than %zu bytes%s); cgpolicyctl check "
+                                         "checks files of any size without the daemon.",
+                                         max, uid == 0 ? "" : " from an unprivileged caller");
+        if (uid != 0) {
+                r = check_policy_admit(m, uid, error);
+                if (r < 0)
+                        return r;
+        }
 
         r = manager_check_policy(json, &diags);
         if (r < 0 && diags.n == 0)
@@ -614,6 +802,12 @@ void bus_done(Manager *m) {
         m->bus_data.slot_units = sd_bus_slot_unref(m->bus_data.slot_units);
         m->bus_data.slot_enumerator = sd_bus_slot_unref(m->bus_data.slot_enumerator);
         m->bus_data.polkit = polkit_registry_free(m->bus_data.polkit);
+        m->bus_data.work = bus_work_free(m->bus_data.work);
+        if (m->bus_data.check_limit) {
+                ratelimit_done(m->bus_data.check_limit);
+                free(m->bus_data.check_limit);
+                m->bus_data.check_limit = NULL;
+        }
 }
 
 void bus_emit_policy_reloaded(Manager *m) {

@@ -4,6 +4,7 @@
  * write what the cgroup does not hold yet → read back and report. */
 
 #include <fcntl.h>
+#include <inttypes.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <sys/stat.h>
@@ -184,6 +185,8 @@ int manager_record_original(Unit *u, const char *file) {
 static void restore_unclaimed(Unit *u, const bool managed[_PROP_MAX]) {
         Manager *m = u->manager;
         _cleanup_strv_free_ char **keys = NULL;
+        _cleanup_free_ char *procs = NULL;
+        bool procs_read = false;
         int r;
 
         if (state_list_originals(&m->priv->state, u->name, &keys) < 0)
@@ -194,9 +197,15 @@ static void restore_unclaimed(Unit *u, const bool managed[_PROP_MAX]) {
 
                 if (!content || plan_file_claimed(*k, managed))
                         continue;
-                if (plan_is_oom_key(*k, &pid))
-                        r = oom_restore(u, pid, content);
-                else
+                if (plan_is_oom_key(*k, &pid)) {
+                        /* one read for all PIDs; unreadable: the cgroup is gone, and
+                         * with it every process of the unit */
+                        if (!procs_read) {
+                                (void)read_full_file_at(u->priv->dirfd, "cgroup.procs", &procs);
+                                procs_read = true;
+                        }
+                        r = oom_restore(u, pid, content, procs);
+                } else
                         r = m->backend->restore(m->backend, u, *k, content);
                 if (r == -ENOENT || r == -ENODEV)
                         log_debug_errno(r, "%s: %s is gone, nothing to restore", u->name, *k);
@@ -399,9 +408,43 @@ void unit_restore_all(Unit *u) {
         restore_unclaimed(u, none);
 }
 
+static int on_reassert(sd_event_source *s, uint64_t usec, void *userdata) {
+        Unit *u = userdata;
+
+        log_debug("%s: re-asserting after backing off", u->name);
+        return unit_apply(u);
+}
+
+/* A re-assert held back by drift_backoff_seen(): one timer per unit, at the
+ * earliest time any of its files is due. */
+static void schedule_reassert(Unit *u, uint64_t when) {
+        sd_event_source *t = u->priv->reassert_timer;
+        uint64_t cur;
+        int enabled = SD_EVENT_OFF, r;
+
+        if (!t) {
+                r = sd_event_add_time(u->manager->event, &u->priv->reassert_timer, CLOCK_MONOTONIC, when,
+                                      0, on_reassert, u);
+                if (r < 0) {
+                        log_warning_errno(r, "%s: cannot schedule a re-assert, doing it now: %m", u->name);
+                        (void)unit_apply(u);
+                        return;
+                }
+                (void)sd_event_source_set_description(u->priv->reassert_timer, "unit-reassert");
+                return;
+        }
+        (void)sd_event_source_get_enabled(t, &enabled);
+        if (enabled != SD_EVENT_OFF && sd_event_source_get_time(t, &cur) >= 0 && cur <= when)
+                return;
+        (void)sd_event_source_set_time(t, when);
+        (void)sd_event_source_set_enabled(t, SD_EVENT_ONESHOT);
+}
+
 int unit_check_drift(Unit *u) {
         bool changed = false, reread = false;
+        uint64_t now = 0, later = UINT64_MAX;
 
+        (void)sd_event_now(u->manager->event, CLOCK_MONOTONIC, &now);
         for (PropertyId id = 0; id < _PROP_MAX; id++) {
                 const Property *p = property_get(id);
                 _cleanup_free_ char *content = NULL, *idle = NULL, *seen = NULL;
@@ -421,11 +464,27 @@ int unit_check_drift(Unit *u) {
                         reread = true;
                         continue;
                 }
-                log_notice("%s: %s was changed behind our back to \"%s\", re-asserting %s=%s", u->name,
-                           p->cgroup_file, strstrip_trailing(content), p->name,
-                           strna(u->props[id].desired_text));
-                changed = true;
+
+                /* someone else wrote it: put it back, at once the first time, then
+                 * ever less often while they keep at it */
+                DriftDecision d = drift_backoff_seen(&u->priv->drift[id], now);
+                if (d.log && d.n_drifts == 1)
+                        log_notice("%s: %s was changed behind our back to \"%s\", re-asserting %s=%s", u->name,
+                                   p->cgroup_file, strstrip_trailing(content), p->name,
+                                   strna(u->props[id].desired_text));
+                else if (d.log)
+                        log_notice("%s: %s changed behind our back %u times in %" PRIu64 " s (now \"%s\"), "
+                                   "re-asserting %s=%s every %" PRIu64 " s",
+                                   u->name, p->cgroup_file, d.n_drifts, d.span_usec / USEC_PER_SEC,
+                                   strstrip_trailing(content), p->name, strna(u->props[id].desired_text),
+                                   d.interval_usec / USEC_PER_SEC);
+                if (d.assert_at_usec <= now)
+                        changed = true;
+                else if (d.assert_at_usec < later)
+                        later = d.assert_at_usec;
         }
+        if (later != UINT64_MAX && !changed)
+                schedule_reassert(u, later);
         if (!changed) {
                 /* the effective values changed (to what we want): tell the bus */
                 if (reread)

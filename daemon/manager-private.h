@@ -5,6 +5,7 @@
  * backend and oom files. The D-Bus side does not include this. */
 
 #include "backend.h"
+#include "backoff.h"
 #include "manager.h"
 #include "state.h"
 #include "wd-index.h"
@@ -26,6 +27,8 @@ struct UnitPrivate {
         bool planned;            /* todo is fresh */
         bool queued;             /* in ManagerPrivate.apply_queue */
         bool exe_warned;         /* said once that /proc/PID/exe could not be read */
+        DriftBackoff drift[_PROP_MAX]; /* another writer keeps changing the file: wait longer */
+        sd_event_source *reassert_timer; /* a backed-off re-assert; off while none is due */
 };
 
 typedef struct PressureLoop PressureLoop;
@@ -99,7 +102,9 @@ void hierarchy_child_gone(Unit *c); /* c left: its slice's sum drops */
 
 /* oom.c */
 int oom_apply(Unit *u); /* every PID of the cgroup → desired oom_score_adj */
-int oom_restore(Unit *u, int pid, const char *content);
+/* Puts content back on pid if it is still in the unit (procs: its cgroup.procs,
+ * NULL when unreadable) and the process recorded; -ENOENT when it is not. */
+int oom_restore(Unit *u, int pid, const char *content, const char *procs);
 
 /* discover-cgroupfs.c */
 int discover_inotify_setup(Manager *m); /* before any unit is added */

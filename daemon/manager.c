@@ -377,15 +377,18 @@ int manager_revert_unit_properties(Manager *m, const char *unit, char **props, c
                         prop_set_unset(&nr, id);
                 }
 
-        r = state_set_layer(&m->priv->state, false, unit, &np);
+        /* both layers in one step: a kill in between must not leave half a revert */
+        const char *names[_PROP_MAX + 1] = {};
+        size_t n = 0;
+        bool all = true;
+        for (PropertyId id = 0; id < _PROP_MAX; id++)
+                if (drop[id])
+                        names[n++] = property_get(id)->name;
+                else
+                        all = false;
+        r = state_revert(&m->priv->state, unit, all ? NULL : names);
         if (r < 0)
                 goto fail_save;
-        r = state_set_layer(&m->priv->state, true, unit, &nr);
-        if (r < 0) {
-                /* keep both layers consistent: put the persistent one back */
-                (void)state_set_layer(&m->priv->state, false, unit, &u->persistent);
-                goto fail_save;
-        }
         prop_set_done(&u->persistent);
         prop_set_done(&u->runtime);
         u->persistent = np;

@@ -38,6 +38,8 @@ typedef struct ManagerBus {
         void *slot_units;     /* sd_bus_slot* for the unit fallback vtable */
         void *slot_enumerator;
         void *polkit;         /* polkit registry */
+        void *check_limit;    /* RateLimit of CheckPolicy calls by unprivileged uids */
+        void *work;           /* BusWork: queued costly calls, per caller */
 } ManagerBus;
 
 typedef struct Manager {

@@ -3,7 +3,9 @@
 /* OOMScoreAdjust is a property of processes, not of the cgroup: write it to
  * /proc/PID/oom_score_adj of every process listed in cgroup.procs, and again
  * whenever cgroup.procs changes. The value each process had first is recorded
- * ("oom_score_adj:PID" in the originals) and put back on stop. */
+ * ("oom_score_adj:PID" in the originals, with the process's start time) and put
+ * back on stop, to that process only: not once it left the cgroup, nor to a later
+ * process that got the same PID. */
 
 #include <fcntl.h>
 #include <stdio.h>
@@ -17,22 +19,71 @@ static int pid_file(int pid, char path[static 64]) {
         return snprintf(path, 64, "/proc/%d/oom_score_adj", pid);
 }
 
-int oom_restore(Unit *u, int pid, const char *content) {
+static int proc_starttime(int pid, uint64_t *ret) {
+        _cleanup_free_ char *stat = NULL;
         char path[64];
         int r;
 
+        snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+        r = read_full_file(path, &stat);
+        if (r < 0)
+                return r == -ESRCH ? -ENOENT : r;
+        return plan_proc_stat_starttime(stat, ret);
+}
+
+int oom_restore(Unit *u, int pid, const char *content, const char *procs) {
+        uint64_t recorded, now;
+        char path[64], value[16];
+        int v, r;
+
+        r = plan_oom_original_parse(content, &v, &recorded);
+        if (r < 0) {
+                log_warning_errno(r, "%s: unparsable original oom_score_adj of PID %d, dropping it", u->name, pid);
+                return -ENOENT;
+        }
+        /* only what is still ours: moved elsewhere, it belongs to its new unit now */
+        if (!plan_procs_contains(procs, pid)) {
+                log_debug("%s: PID %d left the unit, leaving its oom_score_adj alone", u->name, pid);
+                return -ENOENT;
+        }
+        if (recorded > 0 && (proc_starttime(pid, &now) < 0 || now != recorded)) {
+                log_debug("%s: PID %d is another process than the one recorded, leaving it alone", u->name, pid);
+                return -ENOENT;
+        }
+
         pid_file(pid, path);
-        r = write_one_at(AT_FDCWD, path, content, false);
+        snprintf(value, sizeof(value), "%d", v);
+        r = write_one_at(AT_FDCWD, path, value, false);
         if (r == -ESRCH)
                 r = -ENOENT; /* exited meanwhile */
         return r;
 }
 
+/* Records cur as the original of pid unless one is recorded for this very
+ * process; one recorded for an earlier process with that PID is replaced. */
+static int record_one(Unit *u, int pid, const char *key, const char *cur) {
+        State *state = &u->manager->priv->state;
+        const char *old = state_get_original(state, u->name, key);
+        _cleanup_free_ char *content = NULL;
+        uint64_t start = 0, recorded;
+        int v;
+
+        (void)proc_starttime(pid, &start);
+        if (old) {
+                if (plan_oom_original_parse(old, &v, &recorded) >= 0 && (recorded == 0 || recorded == start))
+                        return 0;
+                log_debug("%s: PID %d was reused since its original oom_score_adj was recorded", u->name, pid);
+                (void)state_drop_original(state, u->name, key);
+        }
+        content = plan_oom_original_format(cur, start);
+        if (!content)
+                return -EINVAL;
+        return state_put_original(state, u->name, u->priv->cgroup_id, key, content);
+}
+
 /* Records the original of every PID in procs that will be written, in memory, so
  * that one save of originals.json covers the whole cgroup, not one per PID. */
 static void record_all(Unit *u, const char *procs, int32_t want) {
-        State *state = &u->manager->priv->state;
-
         for (const char *line = procs; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
                 _cleanup_free_ char *cur = NULL, *key = NULL;
                 char path[64];
@@ -45,8 +96,7 @@ static void record_all(Unit *u, const char *procs, int32_t want) {
                         continue;
                 if (asprintf(&key, PLAN_OOM_PREFIX "%d", pid) < 0)
                         return;
-                if (!state_get_original(state, u->name, key))
-                        (void)state_put_original(state, u->name, u->priv->cgroup_id, key, cur);
+                (void)record_one(u, pid, key, cur);
         }
 }
 
@@ -92,14 +142,12 @@ int oom_apply(Unit *u) {
                 }
                 if (asprintf(&key, PLAN_OOM_PREFIX "%d", pid) < 0)
                         return log_oom();
-                if (!state_get_original(&m->priv->state, u->name, key)) {
-                        r = state_put_original(&m->priv->state, u->name, u->priv->cgroup_id, key, cur);
-                        if (r >= 0) /* a PID the pre-pass did not see */
-                                r = state_flush_originals(&m->priv->state);
-                        if (r < 0) {
-                                n_fail++;
-                                continue;
-                        }
+                r = record_one(u, pid, key, cur);
+                if (r >= 0) /* a PID the pre-pass did not see; a no-op otherwise */
+                        r = state_flush_originals(&m->priv->state);
+                if (r < 0) {
+                        n_fail++;
+                        continue;
                 }
                 r = write_one_at(AT_FDCWD, path, want_text, false);
                 if (r == -ESRCH || r == -ENOENT)
@@ -118,7 +166,8 @@ int oom_apply(Unit *u) {
                 n_ok++;
         }
 
-        /* forget originals of processes that left the cgroup (exited or moved) */
+        /* forget originals of processes that exited; one that moved out keeps its
+         * record (it may come back), and oom_restore() skips it while it is away */
         if (state_list_originals(&m->priv->state, u->name, &keys) >= 0)
                 for (char **k = keys; *k; k++) {
                         char path[64];

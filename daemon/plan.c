@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +39,94 @@ bool plan_is_oom_key(const char *key, int *ret_pid) {
         if (ret_pid)
                 *ret_pid = (int)pid;
         return true;
+}
+
+int plan_proc_stat_starttime(const char *stat, uint64_t *ret) {
+        const char *s = stat ? strrchr(stat, ')') : NULL;
+        unsigned long long v;
+        char *end;
+
+        if (!s)
+                return -EINVAL;
+        s++;
+        /* after comm: field 3 (state) ... field 22 (starttime) */
+        for (int field = 2; field < 22; field++) {
+                s += strspn(s, " ");
+                if (!*s)
+                        return -EINVAL;
+                if (field < 21)
+                        s += strcspn(s, " ");
+        }
+        if (*s < '0' || *s > '9')
+                return -EINVAL;
+        errno = 0;
+        v = strtoull(s, &end, 10);
+        if (errno != 0 || (*end != ' ' && *end != '\n' && *end != 0))
+                return -EINVAL;
+        *ret = v;
+        return 0;
+}
+
+static int parse_adj(const char *s, char **end, int *ret) {
+        long v;
+
+        errno = 0;
+        v = strtol(s, end, 10);
+        if (errno != 0 || *end == s || v < -1000 || v > 1000)
+                return -EINVAL;
+        *ret = (int)v;
+        return 0;
+}
+
+char *plan_oom_original_format(const char *value, uint64_t starttime) {
+        char *end, *s = NULL;
+        int v;
+
+        if (!value || parse_adj(value, &end, &v) < 0)
+                return NULL;
+        return asprintf(&s, "%d %" PRIu64 "\n", v, starttime) < 0 ? NULL : s;
+}
+
+int plan_oom_original_parse(const char *content, int *ret_value, uint64_t *ret_starttime) {
+        unsigned long long st = 0;
+        char *end;
+        int v;
+
+        if (!content || parse_adj(content, &end, &v) < 0)
+                return -EINVAL;
+        if (*end == ' ') {
+                const char *s = end + 1;
+
+                if (*s < '0' || *s > '9')
+                        return -EINVAL;
+                errno = 0;
+                st = strtoull(s, &end, 10);
+                if (errno != 0)
+                        return -EINVAL;
+        }
+        if (*end == '\n')
+                end++;
+        if (*end != 0)
+                return -EINVAL;
+        *ret_value = v;
+        *ret_starttime = st;
+        return 0;
+}
+
+bool plan_procs_contains(const char *procs, int pid) {
+        for (const char *line = procs; line && *line;) {
+                char *end;
+                long v;
+
+                errno = 0;
+                v = strtol(line, &end, 10);
+                if (errno == 0 && end != line && (*end == '\n' || *end == 0) && v == pid)
+                        return true;
+                line = strchr(line, '\n');
+                if (line)
+                        line++;
+        }
+        return false;
 }
 
 bool plan_file_claimed(const char *file, const bool managed[_PROP_MAX]) {

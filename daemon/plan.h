@@ -25,6 +25,19 @@ bool plan_file_claimed(const char *file, const bool managed[_PROP_MAX]);
 /* Whether a key of the originals map is an oom_score_adj one; ret_pid optional. */
 bool plan_is_oom_key(const char *key, int *ret_pid);
 
+/* A process's start time, field 22 of /proc/PID/stat (clock ticks since boot):
+ * with the PID it tells a process from a later one that got the same PID. The
+ * comm field may hold spaces and parentheses, so fields count from the last ')'. */
+int plan_proc_stat_starttime(const char *stat, uint64_t *ret);
+
+/* The recorded original oom_score_adj of a process: "VALUE STARTTIME\n". Records
+ * of older versions hold "VALUE\n" only: parsed with *ret_starttime = 0. */
+char *plan_oom_original_format(const char *value, uint64_t starttime);
+int plan_oom_original_parse(const char *content, int *ret_value, uint64_t *ret_starttime);
+
+/* Whether cgroup.procs text lists pid. */
+bool plan_procs_contains(const char *procs, int pid);
+
 /* cpu.max holds quota and period together: what to pass to
  * property_cgroup_writes() for it, from the resolved values (defaults: period
  * 100ms, quota unlimited). */

@@ -2,46 +2,43 @@
 
 #include <errno.h>
 #include <stdlib.h>
-#include <time.h>
 
 #include <systemd/sd-bus.h>
 #include "log.h"
 
 #include "bus-errors.h"
+#include "bus-stub.h"
 #include "macro.h"
 #include "polkit.h"
 
-/* A query in flight or answered but not yet picked up by the re-dispatched call. */
+/* A query in flight. Holds what the decision and the reply need, nothing of the
+ * call's payload. */
 typedef struct PolkitQuery {
         struct PolkitQuery *next;
         PolkitRegistry *registry;
-        sd_bus_message *request; /* the method call being authorized (the key) */
-        sd_bus_slot *slot;       /* pending CheckAuthorization */
-        int result;              /* -1 pending, 0 denied, 1 allowed */
-        bool challenge;          /* polkit wants interaction the caller did not allow */
-        uint64_t done_usec;
+        sd_bus_message *stub; /* sender, serial and flags of the call, to reply to */
+        sd_bus_slot *slot;    /* pending CheckAuthorization */
+        uid_t uid;
+        const char *action; /* a string literal of the caller */
+        polkit_run_t run;
+        void *userdata;
+        void (*free_userdata)(void *);
 } PolkitQuery;
 
 struct PolkitRegistry {
         PolkitQuery *queries;
+        unsigned n_pending;
+        /* calls refused over the caps since the burst began; 0: no burst */
+        unsigned n_refused;
 };
-
-/* Answers nobody picked up (the call failed validation when re-dispatched, e.g.
- * its unit vanished meanwhile) are dropped after this long. */
-#define STALE_USEC (60 * USEC_PER_SEC)
-
-static uint64_t now_usec(void) {
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t)ts.tv_sec * USEC_PER_SEC + (uint64_t)ts.tv_nsec / 1000;
-}
 
 static void query_free(PolkitQuery *q) {
         if (!q)
                 return;
         sd_bus_slot_unref(q->slot);
-        sd_bus_message_unref(q->request);
+        sd_bus_message_unref(q->stub);
+        if (q->free_userdata)
+                q->free_userdata(q->userdata);
         free(q);
 }
 
@@ -49,6 +46,7 @@ static void registry_unlink(PolkitRegistry *r, PolkitQuery *q) {
         for (PolkitQuery **i = &r->queries; *i; i = &(*i)->next)
                 if (*i == q) {
                         *i = q->next;
+                        r->n_pending--;
                         return;
                 }
 }
@@ -65,61 +63,82 @@ PolkitRegistry *polkit_registry_free(PolkitRegistry *r) {
         return NULL;
 }
 
-static void registry_prune(PolkitRegistry *r) {
-        uint64_t now = now_usec();
+unsigned polkit_registry_pending(const PolkitRegistry *r) {
+        return r ? r->n_pending : 0;
+}
 
-        for (PolkitQuery **i = &r->queries; *i;) {
-                PolkitQuery *q = *i;
-                if (q->result >= 0 && now - q->done_usec > STALE_USEC) {
-                        *i = q->next;
-                        query_free(q);
-                } else
-                        i = &q->next;
-        }
+static unsigned pending_of_uid(const PolkitRegistry *r, uid_t uid) {
+        unsigned n = 0;
+
+        for (const PolkitQuery *q = r->queries; q; q = q->next)
+                if (q->uid == uid)
+                        n++;
+        return n;
+}
+
+/* A burst of refusals ends when nobody is at a cap any more: say how big it was. */
+static void burst_maybe_over(PolkitRegistry *r) {
+        if (r->n_refused == 0 || r->n_pending >= POLKIT_PENDING_MAX)
+                return;
+        for (const PolkitQuery *q = r->queries; q; q = q->next)
+                if (pending_of_uid(r, q->uid) >= POLKIT_PENDING_PER_UID)
+                        return;
+        log_warning("Authorization queue below its limits again; %u call(s) were refused meanwhile",
+                    r->n_refused);
+        r->n_refused = 0;
+}
+
+
+static void reply_error(sd_bus_message *stub, int r, const sd_bus_error *e) {
+        if (sd_bus_error_is_set(e))
+                (void)sd_bus_reply_method_error(stub, e);
+        else
+                (void)sd_bus_reply_method_errno(stub, r, NULL);
 }
 
 static int check_auth_reply(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         PolkitQuery *q = userdata;
+        PolkitRegistry *reg = q->registry;
         const sd_bus_error *e;
-        int r;
+        int authorized = 0, challenge = 0, r;
 
         q->slot = sd_bus_slot_unref(q->slot);
-        q->result = 0;
-        q->done_usec = now_usec();
+        registry_unlink(reg, q);
 
         e = sd_bus_message_get_error(reply);
-        if (e) {
+        if (e)
                 /* No polkit on this bus (ServiceUnknown/NameHasNoOwner) or it failed:
                  * only root gets through, and root never gets here. */
                 log_debug("polkit query failed, denying: %s: %s", e->name, strna(e->message));
-        } else {
-                int authorized = 0, challenge = 0;
-
+        else {
                 r = sd_bus_message_enter_container(reply, 'r', "bba{ss}");
                 if (r >= 0)
                         r = sd_bus_message_read(reply, "bb", &authorized, &challenge);
-                if (r < 0)
+                if (r < 0) {
                         log_warning("Unparsable polkit reply, denying: %s", strerror(-r));
-                else {
-                        q->result = authorized ? 1 : 0;
-                        q->challenge = !authorized && challenge;
+                        authorized = challenge = 0;
                 }
         }
 
-        /* Let the method handler run again; it finds this answer by the message. */
-        r = sd_bus_enqueue_for_read(sd_bus_message_get_bus(q->request), q->request);
-        if (r < 0) {
-                log_warning("Failed to requeue authorized call: %s", strerror(-r));
-                (void)sd_bus_reply_method_errorf(q->request, SD_BUS_ERROR_FAILED,
-                                                 "Failed to process authorization: %s", strerror(-r));
-                registry_unlink(q->registry, q);
-                query_free(q);
-        }
+        if (authorized) {
+                r = q->run(q->stub, q->userdata, &error);
+                if (r < 0)
+                        reply_error(q->stub, r, &error);
+        } else if (challenge)
+                (void)sd_bus_reply_method_errorf(q->stub, SD_BUS_ERROR_INTERACTIVE_AUTHORIZATION_REQUIRED,
+                                                 "Interactive authentication required for %s.", q->action);
+        else
+                (void)sd_bus_reply_method_errorf(q->stub, BUS_ERROR_ACCESS_DENIED,
+                                                 "Access denied: not authorized for %s.", q->action);
+        query_free(q);
+        burst_maybe_over(reg);
         return 1;
 }
 
-static int start_query(sd_bus_message *m, const char *action, const char *const *details,
-                       PolkitRegistry *reg) {
+static int start_query(PolkitRegistry *reg, sd_bus_message *m, uid_t uid, const char *action,
+                       const char *const *details, polkit_run_t run, void *userdata,
+                       void (*free_userdata)(void *)) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *c = NULL;
         sd_bus *bus = sd_bus_message_get_bus(m);
         const char *sender = sd_bus_message_get_sender(m);
@@ -155,9 +174,12 @@ static int start_query(sd_bus_message *m, const char *action, const char *const 
         PolkitQuery *q = calloc(1, sizeof(*q));
         if (!q)
                 return -ENOMEM;
-        q->registry = reg;
-        q->result = -1;
-        q->request = sd_bus_message_ref(m);
+        *q = (PolkitQuery){.registry = reg, .uid = uid, .action = action, .run = run};
+        r = bus_message_stub_new(m, &q->stub);
+        if (r < 0) {
+                query_free(q);
+                return r;
+        }
 
         /* A person may be typing a password: give interactive queries time. */
         r = sd_bus_call_async(bus, &q->slot, c, check_auth_reply, q,
@@ -166,43 +188,26 @@ static int start_query(sd_bus_message *m, const char *action, const char *const 
                 query_free(q);
                 return r;
         }
+        /* from here on the registry owns userdata */
+        q->userdata = userdata;
+        q->free_userdata = free_userdata;
         q->next = reg->queries;
         reg->queries = q;
+        reg->n_pending++;
         return 0;
 }
 
-int polkit_verify(sd_bus_message *m, const char *action, const char *const *details,
-                  PolkitRegistry **registry, sd_bus_error *error) {
+int polkit_authorize(sd_bus_message *m, const char *action, const char *const *details,
+                     PolkitRegistry **registry, polkit_run_t run, void *userdata,
+                     void (*free_userdata)(void *), sd_bus_error *error) {
         _cleanup_(sd_bus_creds_unrefp) sd_bus_creds *creds = NULL;
+        PolkitRegistry *reg;
+        unsigned n_uid;
         uid_t uid;
         int r;
 
-        if (!m || !action || !registry)
+        if (!m || !action || !registry || !run)
                 return -EINVAL;
-
-        if (*registry) {
-                registry_prune(*registry);
-                for (PolkitQuery *q = (*registry)->queries; q; q = q->next) {
-                        if (q->request != m)
-                                continue;
-                        if (q->result < 0)
-                                return 0; /* still waiting (should not be dispatched yet) */
-                        int result = q->result;
-                        bool challenge = q->challenge;
-                        registry_unlink(*registry, q);
-                        query_free(q);
-                        if (result > 0)
-                                return 1;
-                        if (challenge)
-                                (void)sd_bus_error_setf(
-                                        error, SD_BUS_ERROR_INTERACTIVE_AUTHORIZATION_REQUIRED,
-                                        "Interactive authentication required for %s.", action);
-                        else
-                                (void)sd_bus_error_setf(error, BUS_ERROR_ACCESS_DENIED,
-                                                        "Access denied: not authorized for %s.", action);
-                        return -EACCES;
-                }
-        }
 
         r = sd_bus_query_sender_creds(m, SD_BUS_CREDS_EUID | SD_BUS_CREDS_UID, &creds);
         if (r < 0)
@@ -220,7 +225,24 @@ int polkit_verify(sd_bus_message *m, const char *action, const char *const *deta
                 if (!*registry)
                         return -ENOMEM;
         }
-        r = start_query(m, action, details, *registry);
+        reg = *registry;
+
+        n_uid = pending_of_uid(reg, uid);
+        if (n_uid >= POLKIT_PENDING_PER_UID || reg->n_pending >= POLKIT_PENDING_MAX) {
+                /* once per burst: a flood must not flood the journal too */
+                if (reg->n_refused++ == 0)
+                        log_warning("Too many pending authorizations (uid %u: %u, all: %u; limits %u and %u), "
+                                    "refusing further calls until polkit answers some",
+                                    (unsigned)uid, n_uid, reg->n_pending, POLKIT_PENDING_PER_UID,
+                                    POLKIT_PENDING_MAX);
+                (void)sd_bus_error_setf(error, SD_BUS_ERROR_LIMITS_EXCEEDED,
+                                        "Too many authorization requests pending (at most %u per user, %u "
+                                        "in all); try again later.",
+                                        POLKIT_PENDING_PER_UID, POLKIT_PENDING_MAX);
+                return -EBUSY;
+        }
+
+        r = start_query(reg, m, uid, action, details, run, userdata, free_userdata);
         if (r < 0) {
                 /* Could not even ask: that is a no. */
                 log_warning("Failed to query polkit: %s", strerror(-r));

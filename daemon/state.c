@@ -120,7 +120,7 @@ static void remove_stale_temp_files(const char *dir) {
         if (!d)
                 return;
         while ((de = readdir(d))) {
-                static const char *const bases[] = { "overrides.json.", "originals.json." };
+                static const char *const bases[] = { "overrides.json.", "originals.json.", "revert.json." };
 
                 for (size_t i = 0; i < ELEMENTSOF(bases); i++) {
                         size_t l = strlen(bases[i]);
@@ -168,12 +168,126 @@ static int save_units(const char *path, json_t *units, bool locked) {
         return 0;
 }
 
+/* Drops props (NULL: all) of unit from one layer's "units" object, in memory. */
+static int drop_props(json_t *units, const char *unit, json_t *props) {
+        json_t *obj = json_object_get(units, unit), *v;
+        size_t i;
+
+        if (!obj)
+                return 0;
+        if (json_is_null(props) || !props)
+                return json_object_del(units, unit) < 0 ? -ENOMEM : 0;
+        json_array_foreach(props, i, v)
+                if (json_is_string(v))
+                        (void)json_object_del(obj, json_string_value(v));
+        if (json_object_size(obj) == 0)
+                (void)json_object_del(units, unit);
+        return 0;
+}
+
+/* Both layers to disk; on failure the persistent one is put back as it was. */
+static int save_layers(State *s, json_t *old_persistent) {
+        int r;
+
+        r = save_units(s->persistent_path, s->persistent, s->persistent_locked);
+        if (r < 0)
+                return r;
+        r = save_units(s->runtime_path, s->runtime, s->runtime_locked);
+        if (r < 0 && old_persistent &&
+            save_units(s->persistent_path, old_persistent, s->persistent_locked) < 0)
+                return -EIO; /* the revert is half on disk: only revert.json can finish it */
+        return r;
+}
+
+int state_revert(State *s, const char *unit, const char *const *props) {
+        _cleanup_(json_decrefp) json_t *intent = NULL, *list = NULL, *old_p = NULL, *old_r = NULL;
+        _cleanup_free_ char *text = NULL;
+        int r;
+
+        if (props) {
+                list = json_array();
+                if (!list)
+                        return -ENOMEM;
+                for (const char *const *p = props; *p; p++)
+                        if (json_array_append_new(list, json_string(*p)) < 0)
+                                return -ENOMEM;
+        }
+        intent = json_pack("{ssso}", "unit", unit, "properties", list ? json_incref(list) : json_null());
+        if (!intent)
+                return -ENOMEM;
+        text = json_dumps(intent, JSON_INDENT(2) | JSON_SORT_KEYS);
+        old_p = json_deep_copy(s->persistent);
+        old_r = json_deep_copy(s->runtime);
+        if (!text || !old_p || !old_r)
+                return -ENOMEM;
+        if (s->persistent_locked || s->runtime_locked)
+                return log_error_errno(-EBADFD, "Not reverting %s: a state file could not be read or moved aside",
+                                       unit);
+
+        /* the commit point */
+        r = write_file_atomic(s->revert_path, text);
+        if (r < 0)
+                return log_error_errno(r, "Failed to write %s: %m", s->revert_path);
+
+        r = drop_props(s->persistent, unit, list);
+        if (r >= 0)
+                r = drop_props(s->runtime, unit, list);
+        if (r >= 0)
+                r = save_layers(s, old_p);
+        if (r == -EIO) {
+                log_error("Reverting %s: only the persistent layer was saved; %s completes it at the next start",
+                          unit, s->revert_path);
+                return r;
+        }
+        if (r < 0) {
+                json_decref(s->persistent);
+                json_decref(s->runtime);
+                s->persistent = TAKE_PTR(old_p);
+                s->runtime = TAKE_PTR(old_r);
+        }
+        if (unlink(s->revert_path) < 0 && errno != ENOENT)
+                log_warning_errno(-errno, "Cannot remove %s: %m", s->revert_path);
+        return r;
+}
+
+/* A revert.json left by a kill between its rename and its removal: do the rest. */
+static void finish_revert(State *s) {
+        _cleanup_(json_decrefp) json_t *intent = NULL;
+        json_error_t err;
+        const char *unit;
+        json_t *props;
+
+        intent = json_load_file(s->revert_path, 0, &err);
+        if (!intent) {
+                if (access(s->revert_path, F_OK) == 0)
+                        log_warning("Ignoring %s: %s", s->revert_path, err.text);
+                (void)unlink(s->revert_path);
+                return;
+        }
+        unit = json_string_value(json_object_get(intent, "unit"));
+        props = json_object_get(intent, "properties");
+        if (!unit || !(json_is_null(props) || json_is_array(props))) {
+                log_warning("Ignoring %s: no unit or properties", s->revert_path);
+                (void)unlink(s->revert_path);
+                return;
+        }
+        if (drop_props(s->persistent, unit, props) < 0 || drop_props(s->runtime, unit, props) < 0 ||
+            save_layers(s, NULL) < 0) {
+                log_error("Cannot finish the interrupted revert of %s; %s is kept to retry", unit,
+                          s->revert_path);
+                return;
+        }
+        log_info("%s: finished a revert that was interrupted", unit);
+        (void)unlink(s->revert_path);
+}
+
 int state_load(State *s, const char *state_dir, const char *runtime_dir) {
         *s = (State){};
         s->persistent_path = path_join(state_dir, "overrides.json");
         s->runtime_path = path_join(runtime_dir, "overrides.json");
         s->originals_path = path_join(runtime_dir, "originals.json");
-        if (!s->persistent_path || !s->runtime_path || !s->originals_path) {
+        s->revert_path = path_join(runtime_dir, "revert.json");
+        if (!s->persistent_path || !s->runtime_path || !s->originals_path || !s->revert_path) {
                 state_done(s);
                 return -ENOMEM;
         }
@@ -186,6 +300,7 @@ int state_load(State *s, const char *state_dir, const char *runtime_dir) {
                 state_done(s);
                 return -ENOMEM;
         }
+        finish_revert(s);
         return 0;
 }
 
@@ -193,6 +308,7 @@ void state_done(State *s) {
         free(s->persistent_path);
         free(s->runtime_path);
         free(s->originals_path);
+        free(s->revert_path);
         json_decref(s->persistent);
         json_decref(s->runtime);
         json_decref(s->originals);

@@ -7,7 +7,13 @@
  *   <runtime_dir>/overrides.json  runtime layer     (same format)
  *   <runtime_dir>/originals.json  {"units": {"db.service": {"cgroup-id": N, "files": {"cpu.weight":
  * "100\n"}}}} Originals live in the runtime dir: after a reboot every cgroup is new, so old originals would
- * be wrong; after a daemon crash they are exactly what we need. */
+ * be wrong; after a daemon crash they are exactly what we need.
+ *   <runtime_dir>/revert.json     a revert in progress {"unit": "db.service", "properties": [...] | null}:
+ * written (atomically) before either layer, removed after both. Its rename is the
+ * commit point: a daemon killed after it finishes the revert at the next start,
+ * one killed before it never began. (A reboot in between loses it with the
+ * runtime layer, which leaves the persistent one either reverted or untouched:
+ * both are states the revert could have left.) */
 
 #include <jansson.h>
 #include <stdbool.h>
@@ -16,7 +22,7 @@
 #include "policy.h"
 
 typedef struct State {
-        char *persistent_path, *runtime_path, *originals_path;
+        char *persistent_path, *runtime_path, *originals_path, *revert_path;
         json_t *persistent, *runtime, *originals; /* the "units" objects */
         /* set when the file on disk could be neither used nor moved aside: never overwrite it */
         bool persistent_locked, runtime_locked, originals_locked;
@@ -37,6 +43,9 @@ void state_done(State *s);
 int state_get_layer(State *s, bool runtime, const char *unit, const ParseContext *ctx, PropSet *ret);
 /* Replaces the unit's layer and saves; on failure the old layer stays (memory and disk). */
 int state_set_layer(State *s, bool runtime, const char *unit, const PropSet *set);
+/* Drops the named properties (NULL: all) of the unit from both layers as one step
+ * (see revert.json above); on failure neither layer changed. */
+int state_revert(State *s, const char *unit, const char *const *props);
 
 /* Originals. get returns NULL when none recorded. */
 const char *state_get_original(State *s, const char *unit, const char *file);

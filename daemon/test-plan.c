@@ -257,7 +257,47 @@ static void test_needs_write(void) {
         }
 }
 
+static void test_proc_stat(void) {
+        uint64_t st = 0;
+        char *s;
+        int v;
+
+        /* a comm with spaces and a ')' of its own */
+        ASSERT_EQ_INT(plan_proc_stat_starttime("4242 (a) b (c)) S 1 4242 4242 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 1 0 "
+                                               "987654 12345678 100 18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 "
+                                               "1 0 0 0 0 0\n",
+                                               &st),
+                      0);
+        ASSERT_EQ_U64(st, 987654);
+        ASSERT_TRUE(plan_proc_stat_starttime("4242 (x) S 1 2 3", &st) < 0);
+        ASSERT_TRUE(plan_proc_stat_starttime("no parenthesis", &st) < 0);
+        ASSERT_TRUE(plan_proc_stat_starttime(NULL, &st) < 0);
+
+        s = plan_oom_original_format("-17\n", 987654);
+        ASSERT_STREQ(s, "-17 987654\n");
+        ASSERT_EQ_INT(plan_oom_original_parse(s, &v, &st), 0);
+        ASSERT_EQ_INT(v, -17);
+        ASSERT_EQ_U64(st, 987654);
+        free(s);
+        ASSERT_TRUE(plan_oom_original_format("junk", 1) == NULL);
+        /* as older versions recorded it: no start time */
+        ASSERT_EQ_INT(plan_oom_original_parse("300\n", &v, &st), 0);
+        ASSERT_EQ_INT(v, 300);
+        ASSERT_EQ_U64(st, 0);
+        ASSERT_TRUE(plan_oom_original_parse("3000\n", &v, &st) < 0);
+        ASSERT_TRUE(plan_oom_original_parse("1 x\n", &v, &st) < 0);
+        ASSERT_TRUE(plan_oom_original_parse("1 2 3\n", &v, &st) < 0);
+
+        ASSERT_TRUE(plan_procs_contains("12\n345\n6\n", 345));
+        ASSERT_TRUE(plan_procs_contains("12\n345\n6", 6));
+        ASSERT_TRUE(!plan_procs_contains("12\n345\n6\n", 34));
+        ASSERT_TRUE(!plan_procs_contains("1234\n", 123));
+        ASSERT_TRUE(!plan_procs_contains("", 1));
+        ASSERT_TRUE(!plan_procs_contains(NULL, 1));
+}
+
 int main(void) {
+        test_proc_stat();
         test_property_files();
         test_file_claimed();
         test_oom_key();

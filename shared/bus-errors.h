@@ -22,3 +22,6 @@
 #define BUS_PROPERTIES_MAX 256U
 #define BUS_NAME_MAX 256U
 #define BUS_DEVICES_MAX 256U
+/* devices in all properties of one call: parsing each costs a scan of the
+ * others, and a call of 256 properties of 256 devices took seconds */
+#define BUS_CALL_DEVICES_MAX 1024U

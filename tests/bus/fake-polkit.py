@@ -4,11 +4,15 @@
 authorization tests: CheckAuthorization answers as the file MODE_FILE says
 ("yes", "no" or "challenge"), after DELAY seconds (to show the daemon keeps
 serving others meanwhile), and logs every query as a JSON line to CALL_LOG.
+With SLOW_UID (uids, comma-separated) in the environment, only callers of those
+uids wait DELAY seconds;
+the others are answered at once (to hold one user's calls pending).
 
 usage: fake-polkit.py BUS_ADDRESS MODE_FILE CALL_LOG DELAY
 """
 
 import json
+import os
 import sys
 
 import dbus
@@ -17,6 +21,7 @@ import dbus.service
 from gi.repository import GLib
 
 address, mode_file, call_log, delay = sys.argv[1], sys.argv[2], sys.argv[3], float(sys.argv[4])
+slow_uids = os.environ.get("SLOW_UID")
 
 
 class Authority(dbus.service.Object):
@@ -40,7 +45,11 @@ class Authority(dbus.service.Object):
             reply((mode == "yes", mode == "challenge", {}))
             return False
 
-        GLib.timeout_add(int(delay * 1000), answer)
+        wait = delay
+        if slow_uids is not None:
+            uid = bus.get_unix_user(str(subject[1]["name"]))
+            wait = delay if str(uid) in slow_uids.split(",") else 0
+        GLib.timeout_add(int(wait * 1000), answer)
 
 
 dbus.mainloop.glib.DBusGMainLoop(set_as_default=True)
