@@ -50,6 +50,14 @@ static const PropertyId resource_props[_RES_MAX][2] = {
         [RES_IO] = {PROP_IO_WEIGHT, _PROP_INVALID},
 };
 
+int pressure_property_resource(PropertyId id) {
+        for (PressureResource r = 0; r < _RES_MAX; r++)
+                for (size_t k = 0; k < ELEMENTSOF(resource_props[r]); k++)
+                        if (resource_props[r][k] == id && id != _PROP_INVALID)
+                                return r;
+        return -1;
+}
+
 const char *pressure_phase_to_string(PressurePhase p) {
         if (p < 0 || p >= _PRESSURE_PHASE_MAX)
                 return NULL;

@@ -130,6 +130,10 @@ typedef struct PressureUnit {
  * freeze. */
 void pressure_unit_init(PressureUnit *u, const char *name, PolicyClass class, uint64_t memory_current);
 
+/* The resource whose loop decides property id (MemoryHigh/MemoryLow: memory,
+ * CPUWeight: cpu, IOWeight: io); -1 for every other property. */
+int pressure_property_resource(PropertyId id);
+
 /* Value of a property nobody set: MemoryHigh UINT64_MAX, MemoryLow 0,
  * CPUWeight/IOWeight 100; 0 for properties the controller does not handle. */
 uint64_t pressure_default_value(PropertyId id);

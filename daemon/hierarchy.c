@@ -19,24 +19,6 @@ static uint64_t given(const Resolved *r, PropertyId id) {
         return rp->layer == LAYER_NONE || rp->value.reset ? 0 : rp->value.u;
 }
 
-/* The slice's own value of `id`: what it had before we touched it, else what it
- * holds now while we leave it alone, else the kernel's default 0. */
-static uint64_t own_value(Unit *u, PropertyId id) {
-        const Property *p = property_get(id);
-        const char *orig = state_get_original(&u->manager->priv->state, u->name, p->cgroup_file);
-        PropValue v = {};
-        uint64_t x = 0;
-
-        if (orig && property_parse_cgroup(p, orig, &v) >= 0) {
-                x = v.u;
-                prop_value_done(&v);
-                return x;
-        }
-        if (u->props[id].has_applied && !u->priv->managed[id])
-                return u->props[id].applied.u;
-        return 0;
-}
-
 void hierarchy_cover(Unit *u, Resolved *r) {
         Manager *m = u->manager;
 
@@ -58,7 +40,7 @@ void hierarchy_cover(Unit *u, Resolved *r) {
                         claim = claim > UINT64_MAX - g ? UINT64_MAX : claim + g;
                         n++;
                 }
-                if (resolve_cover_children(r, id, claim, own_value(u, id)) > 0)
+                if (resolve_cover_children(r, id, claim, unit_own_value(u, id, 0)) > 0)
                         log_debug("%s: %s raised to %" PRIu64 " to cover the %" PRIu64
                                   " unit(s) below it (a parent bounds its children's protection)",
                                   u->name, property_get(id)->name, claim, n);

@@ -257,6 +257,22 @@ static int resolve(Unit *u) {
         return 0;
 }
 
+uint64_t unit_own_value(Unit *u, PropertyId id, uint64_t fallback) {
+        const Property *p = property_get(id);
+        const char *orig = state_get_original(&u->manager->priv->state, u->name, p->cgroup_file);
+        PropValue v = {};
+        uint64_t x;
+
+        if (orig && property_parse_cgroup(p, orig, &v) >= 0) {
+                x = v.u;
+                prop_value_done(&v);
+                return x;
+        }
+        if (u->props[id].has_applied && !u->priv->managed[id])
+                return u->props[id].applied.u;
+        return fallback;
+}
+
 int unit_resolve(Unit *u) {
         return resolve(u);
 }

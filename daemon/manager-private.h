@@ -86,6 +86,9 @@ int unit_apply(Unit *u);        /* resolve + restore + write + read back + emit 
  * all. Nothing may change a unit in between. */
 int unit_apply_prepare(Unit *u);
 int unit_resolve(Unit *u); /* desired values and class only, no I/O */
+/* u's value of a numeric property without us: its recorded original, else what it
+ * holds while we leave it alone, else fallback */
+uint64_t unit_own_value(Unit *u, PropertyId id, uint64_t fallback);
 void unit_apply_commit(Unit *u);
 void unit_restore_all(Unit *u); /* stop: put every original back */
 void unit_read_back_all(Unit *u);

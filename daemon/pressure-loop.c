@@ -17,8 +17,8 @@
 #include "fileio.h"
 #include "log.h"
 #include "manager-private.h"
-#include "plan.h"
 #include "memstat.h"
+#include "plan.h"
 #include "pressure.h"
 
 static const char *const psi_file[_RES_MAX] = {
@@ -161,10 +161,9 @@ static int arm_trigger(Manager *m, Unit *u, PressureResource r, const PressureCo
         _cleanup_free_ char *spec = NULL, *name = NULL;
         uint64_t window = c->trigger_window_usec, stall = c->trigger_stall_usec;
         sd_event_source *source = NULL;
+        struct statfs sfs;
         Trigger *a;
         int k;
-
-        struct statfs sfs;
 
         fd = openat(u->priv->dirfd, psi_file[r], O_RDWR | O_NONBLOCK | O_CLOEXEC);
         if (fd < 0)
@@ -252,22 +251,9 @@ void pressure_loop_unit_removed(Manager *m, const char *name) {
 /* The unit's value of `id` without the pressure layer: what policies and
  * overrides say, else what it had before we touched it, else the default. */
 static uint64_t configured_value(Unit *u, const Resolved *r, PropertyId id) {
-        const Property *p = property_get(id);
-        const char *orig;
-        PropValue v = {};
-        uint64_t x;
-
         if (r->props[id].layer != LAYER_NONE)
                 return r->props[id].value.reset ? pressure_default_value(id) : r->props[id].value.u;
-        orig = state_get_original(&u->manager->priv->state, u->name, p->cgroup_file);
-        if (orig && property_parse_cgroup(p, orig, &v) >= 0) {
-                x = v.u;
-                prop_value_done(&v);
-                return x;
-        }
-        if (u->props[id].has_applied && u->priv->managed[id] == false)
-                return u->props[id].applied.u;
-        return pressure_default_value(id);
+        return unit_own_value(u, id, pressure_default_value(id));
 }
 
 static char *value_text(PropertyId id, uint64_t v) {
@@ -310,21 +296,6 @@ static void read_anon(Unit *u, bool host_swap, PressureUnit *pu) {
                 pu->swap = false;
 }
 
-/* The resource whose loop decides property id; -1 for the others. */
-static int property_resource(PropertyId id) {
-        switch (id) {
-        case PROP_MEMORY_HIGH:
-        case PROP_MEMORY_LOW:
-                return RES_MEMORY;
-        case PROP_CPU_WEIGHT:
-                return RES_CPU;
-        case PROP_IO_WEIGHT:
-                return RES_IO;
-        default:
-                return -1;
-        }
-}
-
 /* Mode dry-run writes nothing, so an adjustment made before (in mode throttle)
  * must not stay in force: release it. Its shadow (what dry-run would do) is
  * what the controller sees instead, so a dry-run episode plays out step by step
@@ -334,7 +305,7 @@ static bool sync_dry_run(Unit *u, const PressureConfig cfg[_RES_MAX], PropSet *a
         bool released = false;
 
         for (PropertyId id = 0; id < _PROP_MAX; id++) {
-                int res = property_resource(id);
+                int res = pressure_property_resource(id);
                 bool dry = res >= 0 && cfg[res].mode == PRESSURE_DRY_RUN;
 
                 if (dry && u->pressure.has[id]) {

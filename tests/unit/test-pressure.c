@@ -645,6 +645,15 @@ static void test_protected_bounds(void) {
  * there, the unit counts as exhausted, so the (opt-in) freeze can follow. With
  * swap the normal step applies. A protected unit within PRESSURE_MIN_LOW_STEP
  * of its usage gets no MemoryLow write. */
+static void test_property_resource(void) {
+        ASSERT_EQ_INT(pressure_property_resource(PROP_MEMORY_HIGH), RES_MEMORY);
+        ASSERT_EQ_INT(pressure_property_resource(PROP_MEMORY_LOW), RES_MEMORY);
+        ASSERT_EQ_INT(pressure_property_resource(PROP_CPU_WEIGHT), RES_CPU);
+        ASSERT_EQ_INT(pressure_property_resource(PROP_IO_WEIGHT), RES_IO);
+        ASSERT_EQ_INT(pressure_property_resource(PROP_MEMORY_MAX), -1);
+        ASSERT_EQ_INT(pressure_property_resource(_PROP_INVALID), -1);
+}
+
 static void test_anon_floor(void) {
         Sim s;
         sim_init(&s, true);
@@ -1073,6 +1082,7 @@ static void test_random_invariants(void) {
 int main(void) {
         test_memory_episode();
         test_anon_floor();
+        test_property_resource();
         test_memory_dry_run();
         test_mode_off();
         test_cpu_loop();
