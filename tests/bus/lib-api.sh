@@ -150,3 +150,11 @@ start_fake_polkit() {
 set_polkit_mode() {
         printf '%s\n' "$1" >"$T/polkit-mode"
 }
+
+# flood_py: path of a copy of flood.py that other uids can read. The checkout may
+# sit in a directory only root can enter (a clone into a mktemp -d); $T is made
+# passable by api_allow_others.
+flood_py() {
+        [[ -f $T/flood.py ]] || install -m 0644 "$BUS_TESTS_DIR/flood.py" "$T/flood.py"
+        echo "$T/flood.py"
+}

@@ -56,7 +56,7 @@ root_during_flood() {
 
 for kind in big small; do
         out=$T/flood/$kind.state
-        as_nobody /usr/bin/python3 "$(dirname "$0")/flood.py" "$BUS_ADDRESS" 64 $((120 * SLOW)) "$out" \
+        as_nobody /usr/bin/python3 "$(flood_py)" "$BUS_ADDRESS" 64 $((120 * SLOW)) "$out" \
                 CheckPolicy "@$T/flood/$kind.json" &
         CHILD_PIDS+=($!)
         root_during_flood "$out"
@@ -73,7 +73,7 @@ n=$(grep -c 'CheckPolicy: uid 65534 is over its rate limit' "$LOG" || true)
 ((n == 1)) || fail "$n rate-limit warnings for one flood, expected 1"
 
 # root is held to neither limit
-/usr/bin/python3 "$(dirname "$0")/flood.py" "$BUS_ADDRESS" 1 $((60 * SLOW)) "$T/root.state" CheckPolicy \
+/usr/bin/python3 "$(flood_py)" "$BUS_ADDRESS" 1 $((60 * SLOW)) "$T/root.state" CheckPolicy \
         "@$T/flood/big.json"
 read -r _ _ ok _ < <(counts "$T/root.state")
 ((ok == 1)) || fail "root's CheckPolicy of the big document: $(cat "$T/root.state")"
@@ -87,7 +87,7 @@ echo "ok: floods bounded, root served during them"
 # another root connection's set is taken in turn, not after the whole queue
 mark=$(log_lines)
 # (kept in flight for 4 s: each reply is followed by another call)
-SUSTAIN=4 /usr/bin/python3 "$(dirname "$0")/flood.py" "$BUS_ADDRESS" 2000 $((120 * SLOW)) "$T/flood/sets.state" \
+SUSTAIN=4 /usr/bin/python3 "$(flood_py)" "$BUS_ADDRESS" 2000 $((120 * SLOW)) "$T/flood/sets.state" \
         SetUnitProperties "('db.service', false, [('CPUWeight', <@t 1{i}>)])" &
 CHILD_PIDS+=($!)
 wait_for $((30 * SLOW)) test -s "$T/flood/sets.state" || fail "set flood did not start"
@@ -115,12 +115,12 @@ values=$(seq -s, 500 539),310
 for round in 1 2 3; do
         expect_ok gcall SetUnitProperties "'db.service'" false "[('CPUWeight', <@t 310>)]"
         # another connection keeps the queues busy, so that the calls below wait their turn
-        /usr/bin/python3 "$(dirname "$0")/flood.py" "$BUS_ADDRESS" 2000 $((60 * SLOW)) "$T/flood/busy.state" \
+        /usr/bin/python3 "$(flood_py)" "$BUS_ADDRESS" 2000 $((60 * SLOW)) "$T/flood/busy.state" \
                 SetUnitProperties "('db.service', false, [('TasksMax', <@t 1{i}>)])" &
         busy=$!
         CHILD_PIDS+=("$busy")
         wait_for $((30 * SLOW)) test -s "$T/flood/busy.state" || fail "busy flood did not start"
-        VALUES=$values /usr/bin/python3 "$(dirname "$0")/flood.py" "$BUS_ADDRESS" 41 $((60 * SLOW)) \
+        VALUES=$values /usr/bin/python3 "$(flood_py)" "$BUS_ADDRESS" 41 $((60 * SLOW)) \
                 "$T/flood/order.state" SetUnitProperties "('db.service', false, [('CPUWeight', <@t {v}>)])"
         read -r _ answered ok _ < <(counts "$T/flood/order.state")
         ((answered == 41 && ok == 41)) || fail "pipelined sets: $(cat "$T/flood/order.state")"

@@ -25,7 +25,7 @@ rss_kb() { awk '/^VmRSS:/ { print $2 }' /proc/"$DAEMON_PID"/status; }
 # uid 1: refused before polkit is asked, none kept (before: each took seconds to
 # parse and was then kept whole while polkit thought; 20 took 342 MB)
 rss_idle=$(rss_kb)
-setpriv --reuid=1 --regid=1 --clear-groups /usr/bin/python3 "$(dirname "$0")/flood.py" "$BUS_ADDRESS" 16 \
+setpriv --reuid=1 --regid=1 --clear-groups /usr/bin/python3 "$(flood_py)" "$BUS_ADDRESS" 16 \
         $((120 * SLOW)) "$T/flood/big.json" SetUnitProperties big-set
 read -r big_refused big_pending < <(python3 -c '
 import json, sys
@@ -43,7 +43,7 @@ fi
 N=200
 flood=$T/flood/state.json
 rss_before=$(rss_kb)
-as_nobody /usr/bin/python3 "$(dirname "$0")/flood.py" "$BUS_ADDRESS" $N 120 "$flood" SetUnitProperties \
+as_nobody /usr/bin/python3 "$(flood_py)" "$BUS_ADDRESS" $N 120 "$flood" SetUnitProperties \
         "('db.service', false, [('CPUWeight', <@t 444>)])" &
 CHILD_PIDS+=($!)
 
