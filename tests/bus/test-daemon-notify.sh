@@ -17,14 +17,16 @@ s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
 s.bind(sys.argv[1])
 with open(sys.argv[2], "a", buffering=1) as out:
     while True:
+        # one write(2) per datagram: a reader never sees half a message
         out.write(s.recv(4096).decode().replace("\n", "|") + "\n")
+        out.flush()
 EOPY
 CHILD_PIDS+=($!)
 wait_for 5 test -S "$NOTIFY" || fail "notify listener did not start"
 
 NOTIFY_SOCKET=$NOTIFY start_daemon
 wait_for $((2 * SLOW)) grep -q 'READY=1' "$MSGS" || fail "no READY=1"
-grep -q 'STATUS=Managing 2 units with 1 policies (cgroupfs backend)' "$MSGS" || fail "STATUS missing: $(cat "$MSGS")"
+wait_for $((2 * SLOW)) grep -q 'STATUS=Managing 2 units with 1 policies (cgroupfs backend)' "$MSGS" || fail "STATUS missing: $(cat "$MSGS")"
 
 kill -HUP "$DAEMON_PID"
 wait_for $((2 * SLOW)) grep -q 'RELOADING=1|MONOTONIC_USEC=[0-9]' "$MSGS" || fail "no RELOADING=1 with MONOTONIC_USEC"
