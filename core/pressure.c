@@ -335,12 +335,18 @@ typedef struct Tick {
         const char *cause; /* why we squeeze or relax, for reasons */
 } Tick;
 
-static const PsiStats *signal_stats(const PressureSignal *sig, PsiKind kind) {
-        if (!sig->has_psi)
-                return NULL;
+static const PsiStats *psi_stats(const PsiPressure *p, PsiKind kind) {
         if (kind == PSI_FULL)
-                return sig->psi.has_full ? &sig->psi.full : NULL;
-        return sig->psi.has_some ? &sig->psi.some : NULL;
+                return p->has_full ? &p->full : NULL;
+        return p->has_some ? &p->some : NULL;
+}
+
+static const PsiStats *signal_stats(const PressureSignal *sig, PsiKind kind) {
+        return sig->has_psi ? psi_stats(&sig->psi, kind) : NULL;
+}
+
+static const PsiStats *slice_stats(const PressureSignal *sig, PsiKind kind) {
+        return sig->has_slice ? psi_stats(&sig->slice, kind) : NULL;
 }
 
 static uint64_t stats_avg(const PsiStats *s, unsigned avg) {
@@ -354,24 +360,57 @@ static uint64_t trigger_share(const PressureConfig *cfg) {
         return (uint64_t)((unsigned __int128)cfg->trigger_stall_usec * 10000 / cfg->trigger_window_usec);
 }
 
-static Band classify(const PressureConfig *cfg, const PressureSignal *sig) {
-        const PsiStats *t = signal_stats(sig, cfg->trigger_kind), *c = signal_stats(sig, cfg->calm_kind);
+/* Which input made the band: the reason names it. */
+typedef enum Why {
+        WHY_SIGNAL,      /* the protected units' (or the slice's, when it is the signal) */
+        WHY_SLICE_FULL,  /* the slice's full stall */
+        WHY_SLICE_ONSET, /* the slice's trigger kind, nothing squeezed yet */
+} Why;
 
-        if (sig->triggered || (t && t->avg10 > trigger_share(cfg)))
+static Band classify(const PressureConfig *cfg, const PressureSignal *sig, bool squeezed, Why *why) {
+        const PsiStats *t = signal_stats(sig, cfg->trigger_kind), *c = signal_stats(sig, cfg->calm_kind);
+        const PsiStats *sf = slice_stats(sig, PSI_FULL), *st = slice_stats(sig, cfg->trigger_kind),
+                       *sc = slice_stats(sig, cfg->calm_kind);
+        uint64_t share = trigger_share(cfg);
+
+        *why = WHY_SIGNAL;
+        if (sig->triggered || (t && t->avg10 > share))
                 return BAND_PRESSURED;
-        if (!c || stats_avg(c, cfg->calm_avg) < cfg->calm_threshold)
+        if (sf && sf->avg10 > share) {
+                *why = WHY_SLICE_FULL;
+                return BAND_PRESSURED;
+        }
+        if (!squeezed && (sig->slice_triggered || (st && st->avg10 > share))) {
+                *why = WHY_SLICE_ONSET;
+                return BAND_PRESSURED;
+        }
+        if ((!c || stats_avg(c, cfg->calm_avg) < cfg->calm_threshold) &&
+            (!sc || stats_avg(sc, cfg->calm_avg) < cfg->calm_threshold))
                 return BAND_CALM;
         return BAND_NEUTRAL;
 }
 
-static int describe_cause(const Tick *x, const PressureSignal *sig, Band band, char **ret) {
+static int describe_cause(const Tick *x, const PressureSignal *sig, Band band, Why why, char **ret) {
         const PressureConfig *cfg = x->cfg;
         const char *res = pressure_resource_to_string(x->res);
         ValueText a, b, c;
         char *s = NULL;
         int r;
 
-        if (band == BAND_PRESSURED) {
+        if (band == BAND_PRESSURED && why == WHY_SLICE_FULL)
+                r = asprintf(&s, "%s full avg10=%s in the slice > trigger %s", res,
+                             fmt_avg(a, slice_stats(sig, PSI_FULL)->avg10), fmt_share(b, trigger_share(cfg)));
+        else if (band == BAND_PRESSURED && why == WHY_SLICE_ONSET) {
+                const PsiStats *t = slice_stats(sig, cfg->trigger_kind);
+                if (sig->slice_triggered)
+                        r = asprintf(&s, "%s %s trigger fired in the slice (%s in %s), nothing squeezed yet", res,
+                                     kind_name(cfg->trigger_kind), fmt_duration(a, cfg->trigger_stall_usec),
+                                     fmt_duration(b, cfg->trigger_window_usec));
+                else
+                        r = asprintf(&s, "%s %s avg10=%s in the slice > trigger %s, nothing squeezed yet", res,
+                                     kind_name(cfg->trigger_kind), fmt_avg(a, t->avg10),
+                                     fmt_share(b, trigger_share(cfg)));
+        } else if (band == BAND_PRESSURED) {
                 const PsiStats *t = signal_stats(sig, cfg->trigger_kind);
                 if (!sig->triggered)
                         r = asprintf(&s, "%s %s avg10=%s > trigger %s", res, kind_name(cfg->trigger_kind),
@@ -577,6 +616,18 @@ static bool any_adjustment(const PressureUnit *units, size_t n, PressureResource
         return false;
 }
 
+/* A sheddable unit held below its configured value for this resource. */
+static bool any_squeeze(const PressureUnit *units, size_t n, PressureResource res) {
+        for (size_t i = 0; i < n; i++)
+                if (units[i].class == CLASS_SHEDDABLE)
+                        for (size_t k = 0; k < ELEMENTSOF(resource_props[res]); k++) {
+                                PropertyId id = resource_props[res][k];
+                                if (id != _PROP_INVALID && units[i].adjustment && units[i].adjustment->has[id])
+                                        return true;
+                        }
+        return false;
+}
+
 static void state_reset(PressureResourceState *s) {
         s->phase = PRESSURE_PHASE_IDLE;
         s->last_step_usec = s->calm_since_usec = s->floor_since_usec = NEVER;
@@ -597,6 +648,7 @@ static int tick_resource(PressureController *c, PressureResource res, uint64_t n
         uint64_t interval = u64_max(cfg->interval_usec, MIN_INTERVAL_USEC);
         _cleanup_free_ char *cause = NULL;
         Band band = BAND_CALM;
+        Why why = WHY_SIGNAL;
         int r;
 
         /* The clock is monotonic; should a caller go back anyway, restart the
@@ -611,7 +663,7 @@ static int tick_resource(PressureController *c, PressureResource res, uint64_t n
         if (!x.active)
                 state_reset(s);
         else {
-                band = classify(cfg, sig);
+                band = classify(cfg, sig, any_squeeze(units, n, res), &why);
                 switch (band) {
                 case BAND_PRESSURED:
                         if (s->phase != PRESSURE_PHASE_THROTTLING) {
@@ -656,7 +708,7 @@ static int tick_resource(PressureController *c, PressureResource res, uint64_t n
                         break;
                 }
                 if (x.action != ACTION_NONE) {
-                        r = describe_cause(&x, sig, band, &cause);
+                        r = describe_cause(&x, sig, band, why, &cause);
                         if (r < 0)
                                 return r;
                         x.cause = cause;

@@ -97,11 +97,23 @@ typedef enum PressurePhase {
 /* "idle", "throttling", "relaxing"; NULL when out of range. */
 const char *pressure_phase_to_string(PressurePhase p);
 
-/* What the watched slice says for one resource since the last tick. */
+/* What the watched cgroups say for one resource since the last tick: psi is the
+ * slice's, or when there are protected units, theirs (the worst of them), and
+ * then the slice comes separately: it decides only what they cannot see.
+ *   - The slice's `full` (no task in it making progress) is pressure always.
+ *   - Its trigger kind (trigger fired, or avg10 above the trigger's share) is
+ *     pressure only while no sheddable unit is squeezed for this resource: a
+ *     real shortage protection pushes onto everyone else before the protected
+ *     units feel it; once we throttle, it includes the stall we cause.
+ *   - Calm needs the slice calm too: a batch held back while it still wants
+ *     more stalls in its limit, and giving back then only starts it again. */
 typedef struct PressureSignal {
         bool has_psi; /* psi holds a fresh read of memory|cpu|io.pressure */
         PsiPressure psi;
         bool triggered; /* the PSI trigger fd fired since the last tick */
+        bool has_slice; /* slice holds the slice's read, psi the protected units' */
+        PsiPressure slice;
+        bool slice_triggered; /* the slice's trigger fired since the last tick */
 } PressureSignal;
 
 /* One candidate unit. Only CLASS_SHEDDABLE and CLASS_PROTECTED units are acted

@@ -43,6 +43,7 @@ struct PressureLoop {
         sd_event_source *timer; /* next tick the controller asked for */
         sd_event_source *kick;  /* defer: tick soon */
         bool triggered[_RES_MAX];
+        bool slice_triggered[_RES_MAX]; /* the slice's trigger fired while protected units have their own */
 };
 
 static Unit *pressure_slice(Manager *m) {
@@ -147,6 +148,8 @@ static int on_trigger(sd_event_source *s, int fd, uint32_t revents, void *userda
                         return 0;
                 }
                 log_debug("%s: PSI trigger fired on %s", t->unit, psi_file[t->res]);
+                if (!trigger_counts(p, t))
+                        p->slice_triggered[t->res] = true;
                 pressure_loop_kick(m, t->res, trigger_counts(p, t));
                 return 0;
         }
@@ -373,7 +376,8 @@ static int pressure_tick(Manager *m) {
                 if (m->dry_run && cfg[k].mode == PRESSURE_THROTTLE)
                         cfg[k].mode = PRESSURE_DRY_RUN;
                 sig[k].triggered = p->triggered[k];
-                p->triggered[k] = false;
+                sig[k].slice_triggered = p->slice_triggered[k];
+                p->triggered[k] = p->slice_triggered[k] = false;
                 if (slice && read_full_file_at(slice->priv->dirfd, psi_file[k], &text) >= 0 &&
                     psi_parse(text, &sig[k].psi) >= 0) {
                         sig[k].has_psi = true;
@@ -419,9 +423,12 @@ static int pressure_tick(Manager *m) {
                 }
         }
         /* The protected units' own stall is what we aim at; the slice's includes
-         * the units we throttle (DESIGN.md "Pressure"). */
+         * the units we throttle (DESIGN.md "Pressure"), and decides only what they
+         * cannot see (PressureSignal). */
         if (any_protected)
                 for (PressureResource k = 0; k < _RES_MAX; k++) {
+                        sig[k].has_slice = sig[k].has_psi;
+                        sig[k].slice = sig[k].psi;
                         sig[k].psi = protected_psi[k];
                         sig[k].has_psi = protected_psi[k].has_some || protected_psi[k].has_full;
                 }

@@ -35,12 +35,20 @@ expect_file "$SLICE/batch-1.service/cpu.weight" 20
 expect_file "$SLICE/db.service/memory.low" 104857600
 file_is "$SLICE/batch-1.service/memory.high" max || fail "squeezed without pressure"
 
-# the slice stalls (as it does when the batch thrashes on itself) but the
-# protected unit does not: that is no reason to squeeze anyone
+# the slice stalls but the protected unit does not: before anything is squeezed
+# that is a shortage protection pushes onto everyone else, worth one step; after
+# it, the slice's stall includes the batch we hold back: hold, squeeze no further
+mark=$(log_lines)
 psi 0.00
 psi 80.00 "$SLICE"
+wait_for $((3 * SLOW)) bash -c "[[ \$(cat '$SLICE/batch-1.service/memory.high') =~ ^[0-9]+\$ ]]" ||
+        fail "no step on the slice's pressure with nothing squeezed yet"
+log_since "$mark" 'batch-1.service: MemoryHigh .*memory some avg10=80.00% in the slice > trigger 15%, nothing squeezed yet' ||
+        fail "onset step not explained: $(log_since "$mark" 'MemoryHigh')"
+onset=$(cat "$SLICE/batch-1.service/memory.high")
 sleep 1
-file_is "$SLICE/batch-1.service/memory.high" max || fail "squeezed on the slice's pressure while the protected unit was calm"
+file_is "$SLICE/batch-1.service/memory.high" "$onset" ||
+        fail "squeezed again on the slice's pressure while the protected unit was calm: $(cat "$SLICE/batch-1.service/memory.high")"
 psi 0.00 "$SLICE"
 
 # pressure on the protected unit: 60% stalled, far above the trigger's 150ms/1s
@@ -57,7 +65,7 @@ sleep 0.6
 file_is "$SLICE/batch-1.service/memory.high" 419430400 || fail "went below the floor"
 file_is "$SLICE/batch-2.service/memory.high" 536870912 ||
         fail "batch-2 memory.high $(cat "$SLICE/batch-2.service/memory.high"), not held at its anonymous usage + 32M"
-log_since "$mark" 'batch-2.service: MemoryHigh .* held at anonymous usage 480M' || fail "anon hold not explained"
+log_since 0 'batch-2.service: MemoryHigh .* held at anonymous usage 480M' || fail "anon hold not explained"
 low=$(cat "$SLICE/db.service/memory.low")
 ((low > 104857600 && low <= 314572800)) || fail "protected memory.low $low not raised toward usage"
 log_since "$mark" 'batch-1.service: MemoryHigh .* → ' || fail "decision not logged"

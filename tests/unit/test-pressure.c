@@ -1079,9 +1079,72 @@ static void test_random_invariants(void) {
         }
 }
 
+/* With protected units their own PSI is the signal and the slice decides only
+ * what they cannot see: a shortage before anything is squeezed (trigger or
+ * avg10), a full stall always, and calm. The stall of the batch we hold back
+ * (slice `some` high, protected fine) neither squeezes further nor gives back. */
+static void slice_signal(Sim *s, int64_t db_some, bool slice_triggered, int64_t slice_some, int64_t slice_full) {
+        PressureSignal *g = &s->sig[RES_MEMORY];
+        *g = (PressureSignal){.has_psi = true, .has_slice = true, .slice_triggered = slice_triggered};
+        g->psi.has_some = g->psi.has_full = true;
+        g->psi.some.avg10 = (uint64_t)db_some;
+        g->slice.has_some = g->slice.has_full = true;
+        g->slice.some.avg10 = (uint64_t)slice_some;
+        g->slice.full.avg10 = (uint64_t)slice_full;
+}
+
+static void test_slice_signal(void) {
+        Sim s;
+        sim_init(&s, false);
+        SimUnit *b = sim_add(&s, "batch.service", CLASS_SHEDDABLE, 1000 * M);
+        b->anon = 500 * M;
+        SimUnit *db = sim_add(&s, "db.service", CLASS_PROTECTED, 300 * M);
+        db->memory_low = 290 * M;
+
+        /* the slice's trigger fires, the protected unit is fine: nothing is squeezed yet, so act */
+        slice_signal(&s, 0, true, 500, 0);
+        sim_tick(&s, 0);
+        ASSERT_EQ_INT(s.r.n_decisions, 1);
+        ASSERT_EQ_U64(in_force(b, HI), 900 * M);
+        ASSERT_TRUE(strstr(s.r.decisions[0].reason, "trigger fired in the slice"));
+        ASSERT_TRUE(strstr(s.r.decisions[0].reason, "nothing squeezed yet"));
+
+        /* now the batch stalls in its limit: slice some 60%, db fine: hold, for as long as it lasts */
+        for (uint64_t t = 2000; t <= 60000; t += 2000) {
+                slice_signal(&s, 0, true, 6000, 0);
+                sim_tick(&s, t);
+                ASSERT_EQ_INT(s.r.n_decisions, 0);
+                ASSERT_EQ_INT(s.r.phase[RES_MEMORY], T);
+                ASSERT_EQ_U64(in_force(b, HI), 900 * M);
+        }
+
+        /* everyone in the slice stalls (full over the trigger's share): squeeze again */
+        slice_signal(&s, 0, false, 6000, 2000);
+        sim_tick(&s, 62000);
+        ASSERT_EQ_INT(s.r.n_decisions, 1);
+        ASSERT_EQ_U64(in_force(b, HI), 810 * M);
+        ASSERT_TRUE(strstr(s.r.decisions[0].reason, "full avg10=20.00% in the slice"));
+
+        /* the protected unit's own stall squeezes as before */
+        slice_signal(&s, 3000, false, 6000, 0);
+        sim_tick(&s, 64000);
+        ASSERT_EQ_INT(s.r.n_decisions, 1);
+        ASSERT_EQ_U64(in_force(b, HI), 729 * M);
+
+        /* both calm: relaxed after hold, back to configured, idle */
+        for (uint64_t t = 66000; t <= 200000; t += 1000) {
+                slice_signal(&s, 0, false, 100, 0);
+                sim_tick(&s, t);
+        }
+        ASSERT_TRUE(!b->adj.has[HI]);
+        ASSERT_EQ_INT(s.r.phase[RES_MEMORY], I);
+        sim_done(&s);
+}
+
 int main(void) {
         test_memory_episode();
         test_anon_floor();
+        test_slice_signal();
         test_property_resource();
         test_memory_dry_run();
         test_mode_off();
