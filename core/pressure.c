@@ -302,6 +302,15 @@ static uint64_t page_up(uint64_t v) {
         return v > UINT64_MAX - (PRESSURE_PAGE_SIZE - 1) ? page_down(v) : page_down(v + PRESSURE_PAGE_SIZE - 1);
 }
 
+uint64_t pressure_headroom(uint64_t available, uint64_t total, uint64_t own_anon, uint64_t claims, uint64_t floor) {
+        uint64_t reserve = u64_max(PRESSURE_HEADROOM_MIN_RESERVE,
+                                   (uint64_t)((unsigned __int128)total * PRESSURE_HEADROOM_RESERVE_PERMYRIAD / 10000));
+        uint64_t have = sat_add(available, own_anon), take = sat_add(claims, reserve);
+        uint64_t least = u64_max(floor, sat_add(own_anon, PRESSURE_ANON_MARGIN));
+
+        return u64_max(page_down(have > take ? have - take : 0), page_up(least));
+}
+
 static uint64_t unit_floor(const PressureUnit *u, PropertyId id) {
         if (u->floor && u->floor->has[id] && !u->floor->v[id].reset)
                 return u->floor->v[id].u;

@@ -84,6 +84,10 @@
 /* Smallest MemoryLow change worth a write: the protected unit's usage creeps,
  * and following it page by page is a call through PID 1 per tick for nothing. */
 #define PRESSURE_MIN_LOW_STEP (UINT64_C(16) << 20)
+/* What the headroom leaves the rest of the host (its binaries' page cache, the
+ * kernel's slack): at least this, or PRESSURE_HEADROOM_RESERVE_PERMYRIAD of RAM. */
+#define PRESSURE_HEADROOM_MIN_RESERVE (UINT64_C(128) << 20)
+#define PRESSURE_HEADROOM_RESERVE_PERMYRIAD UINT64_C(200)
 /* Floor for CPUWeight/IOWeight when no policy gives one: the smallest weight. */
 #define PRESSURE_DEFAULT_WEIGHT_FLOOR UINT64_C(1)
 
@@ -196,6 +200,19 @@ void pressure_controller_init(PressureController *c, bool freeze);
 int pressure_controller_tick(PressureController *c, uint64_t now_usec, const PressureConfig config[_RES_MAX],
                              const PressureSignal signal[_RES_MAX], const PressureUnit *units,
                              size_t n_units, PressureResult *ret);
+
+/* Headroom: without swap, what a sheddable unit takes in anonymous memory
+ * cannot be given back. Growing into what protected units claim, it finds
+ * nothing to reclaim but their cache and every binary's, and the host thrashes
+ * before PSI shows a stall (seen on the test bed: slice `some` 0.00% until the
+ * guest froze). So its MemoryHigh is held to what they leave:
+ *   available + own_anon - claims - reserve
+ * available: MemAvailable (bytes); own_anon: the unit's memory.stat anon (in use
+ * by it, not in MemAvailable); claims: the protection given to protected units;
+ * reserve: max(PRESSURE_HEADROOM_MIN_RESERVE, total * PERMYRIAD / 10000).
+ * Page aligned, never below max(floor, own_anon + PRESSURE_ANON_MARGIN): a
+ * limit under what it holds only throttles it. */
+uint64_t pressure_headroom(uint64_t available, uint64_t total, uint64_t own_anon, uint64_t claims, uint64_t floor);
 
 /* Applies one decision to a unit's pressure layer: drop → unset, else set
  * the property to new_value. Freeze/thaw decisions leave it alone. Returns 0,

@@ -135,3 +135,18 @@ int resolve_cover_children(Resolved *r, PropertyId id, uint64_t claim, uint64_t 
         *rp = (ResolvedProp){.layer = LAYER_HIERARCHY, .value = {.u = claim}};
         return 1;
 }
+
+int resolve_cap(Resolved *r, PropertyId id, uint64_t ceiling, uint64_t own) {
+        ResolvedProp *rp;
+        uint64_t have;
+
+        if (!r || id != PROP_MEMORY_HIGH)
+                return -EINVAL;
+        rp = &r->props[id];
+        have = rp->layer == LAYER_NONE ? own : rp->value.reset ? UINT64_MAX : rp->value.u;
+        if (have <= ceiling)
+                return 0;
+        prop_value_done(&rp->value);
+        *rp = (ResolvedProp){.layer = LAYER_HIERARCHY, .source = "headroom", .value = {.u = ceiling}};
+        return 1;
+}

@@ -46,3 +46,9 @@ void resolved_done(Resolved *r);
  * value and `own` (the slice's value when no layer sets it). Never lowers.
  * Returns 1 when raised, 0 when not needed, -EINVAL for another property. */
 int resolve_cover_children(Resolved *r, PropertyId id, uint64_t claim, uint64_t own);
+
+/* For a sheddable unit: lowers r's MemoryHigh to `ceiling`, with layer
+ * "hierarchy" and source "headroom", when the value in force (resolved, or `own`
+ * when no layer sets it; unset = infinity) is above it. Never raises. Returns 1
+ * when lowered, 0 when not needed, -EINVAL for another property. */
+int resolve_cap(Resolved *r, PropertyId id, uint64_t ceiling, uint64_t own);

@@ -2,25 +2,111 @@
 
 /* Applies values through PID 1: SetUnitProperties(name, runtime=true, a(sv)),
  * asynchronously, all properties of one unit in one call, so systemd stays the
- * single writer of the cgroups it owns. OOMScoreAdjust never goes this way. */
+ * single writer of the cgroups it owns. OOMScoreAdjust never goes this way.
+ *
+ * PID 1 keeps each runtime property as a drop-in, SYSTEMD_CONTROL_DIR/UNIT.d/
+ * 50-NAME.conf, which outlives the cgroup and our restore: the next start of a
+ * unit stopped while squeezed would run squeezed, and a later edit of the unit
+ * file would stay shadowed until reboot. So a restore removes the drop-ins of
+ * what it put back, once PID 1 has answered, and asks for one daemon-reload
+ * (as `systemctl revert` does), so that PID 1 forgets them too. */
 
 #include <stdio.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "manager-private.h"
 #include "plan.h"
 
+#define SYSTEMD_CONTROL_DIR "/run/systemd/system.control"
+
 typedef struct SystemdBackend {
         Backend backend;
         sd_bus *bus;
+        sd_event_source *reload; /* one daemon-reload for the drop-ins removed in a loop iteration */
+        bool reload_needed;      /* drop-ins removed since the last daemon-reload */
 } SystemdBackend;
 
 typedef struct Pending {
+        SystemdBackend *backend;
         Manager *manager;
         bool readback;
+        char **dropins; /* to remove once PID 1 has answered (a restore) */
         char name[];
 } Pending;
+
+static void pending_free(void *userdata) {
+        Pending *p = userdata;
+
+        strv_freep(&p->dropins);
+        free(p);
+}
+
+static int on_reload_reply(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error) {
+        const sd_bus_error *e = sd_bus_message_get_error(reply);
+
+        if (e)
+                log_warning("daemon-reload after removing our drop-ins failed: %s: %s", e->name, strna(e->message));
+        else
+                log_debug("daemon-reload after removing our drop-ins done");
+        return 0;
+}
+
+static int reload_call(SystemdBackend *s, bool wait) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        int r;
+
+        s->reload_needed = false;
+        if (!wait)
+                return sd_bus_call_method_async(s->bus, NULL, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
+                                                "org.freedesktop.systemd1.Manager", "Reload", on_reload_reply, NULL,
+                                                NULL);
+        r = sd_bus_call_method(s->bus, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
+                               "org.freedesktop.systemd1.Manager", "Reload", &error, NULL, NULL);
+        if (r < 0)
+                log_warning("daemon-reload after removing our drop-ins failed: %s", error.message ?: strerror(-r));
+        return r;
+}
+
+static int on_reload(sd_event_source *source, void *userdata) {
+        SystemdBackend *s = userdata;
+
+        if (s->reload_needed)
+                (void)reload_call(s, false);
+        return 0;
+}
+
+/* Removes the drop-ins PID 1 wrote for a restore it has done. Without them its
+ * own idea of the unit changes only at a daemon-reload: ask for one (coalesced;
+ * at stop, systemd_settle() makes it). */
+static void remove_dropins(SystemdBackend *s, const char *unit, char **dropins) {
+        bool any = false;
+
+        for (char **d = dropins; d && *d; d++) {
+                if (unlink(*d) < 0) {
+                        if (errno != ENOENT)
+                                log_warning_errno(-errno, "%s: cannot remove %s, it shadows the unit file until "
+                                                  "reboot: %m", unit, *d);
+                        continue;
+                }
+                log_debug("%s: removed %s", unit, *d);
+                any = true;
+        }
+        if (!any)
+                return;
+        s->reload_needed = true;
+        if (s->backend.manager->priv->stopping)
+                return;
+        if (!s->reload) {
+                if (sd_event_add_defer(s->backend.manager->event, &s->reload, on_reload, s) < 0) {
+                        (void)reload_call(s, false);
+                        return;
+                }
+                (void)sd_event_source_set_description(s->reload, "systemd-reload");
+        }
+        (void)sd_event_source_set_enabled(s->reload, SD_EVENT_ONESHOT);
+}
 
 sd_bus *backend_systemd_bus(Backend *b) {
         return b && streq(b->name, "systemd") ? ((SystemdBackend *) b)->bus : NULL;
@@ -65,29 +151,35 @@ static int on_reply(sd_bus_message *reply, void *userdata, sd_bus_error *ret_err
         if (e) {
                 error = -sd_bus_error_get_errno(e) ?: -EIO;
                 log_warning("%s: SetUnitProperties failed: %s: %s", p->name, e->name, strna(e->message));
-        }
+        } else if (p->dropins)
+                remove_dropins(p->backend, p->name, p->dropins);
         if (p->readback)
                 manager_unit_apply_done(p->manager, p->name, error);
         return 0;
 }
 
-static int send(SystemdBackend *s, Unit *u, sd_bus_message *msg, bool readback) {
+/* Takes dropins (removed once PID 1 has answered without error). */
+static int send(SystemdBackend *s, Unit *u, sd_bus_message *msg, bool readback, char **dropins) {
         sd_bus_slot *slot = NULL;
         Pending *p;
         int r;
 
         p = malloc(sizeof(Pending) + strlen(u->name) + 1);
-        if (!p)
+        if (!p) {
+                strv_freep(&dropins);
                 return -ENOMEM;
+        }
+        p->backend = s;
         p->manager = u->manager;
         p->readback = readback;
+        p->dropins = dropins;
         strcpy(p->name, u->name);
         r = sd_bus_call_async(s->bus, &slot, msg, on_reply, p, 0);
         if (r < 0) {
-                free(p);
+                pending_free(p);
                 return r;
         }
-        (void) sd_bus_slot_set_destroy_callback(slot, free);
+        (void) sd_bus_slot_set_destroy_callback(slot, pending_free);
         (void) sd_bus_slot_set_floating(slot, true);
         sd_bus_slot_unref(slot);
         return 0;
@@ -181,7 +273,7 @@ static int systemd_apply(Backend *b, Unit *u, const bool todo[_PROP_MAX], int er
         r = sd_bus_message_close_container(msg);
         if (r < 0)
                 return r;
-        r = send(s, u, msg, true);
+        r = send(s, u, msg, true, NULL);
         if (r < 0)
                 return log_error_errno(r, "%s: SetUnitProperties could not be sent: %m", u->name);
         return 1;
@@ -190,9 +282,13 @@ static int systemd_apply(Backend *b, Unit *u, const bool todo[_PROP_MAX], int er
 static int systemd_restore(Backend *b, Unit *u, const char *file, const char *content) {
         SystemdBackend *s = (SystemdBackend *) b;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *msg = NULL;
+        _cleanup_strv_free_ char **dropins = NULL;
         size_t n = 0;
         int r;
 
+        dropins = calloc(_PROP_MAX + 1, sizeof(char *));
+        if (!dropins)
+                return -ENOMEM;
         r = new_call(s, u, &msg);
         if (r < 0)
                 return r;
@@ -214,6 +310,10 @@ static int systemd_restore(Backend *b, Unit *u, const char *file, const char *co
                 prop_value_done(&v);
                 if (r < 0)
                         return r;
+                if (asprintf(&dropins[n], SYSTEMD_CONTROL_DIR "/%s.d/50-%s.conf", u->name, p->dbus_name) < 0) {
+                        dropins[n] = NULL;
+                        return -ENOMEM;
+                }
                 n++;
         }
         if (n == 0)
@@ -228,16 +328,26 @@ static int systemd_restore(Backend *b, Unit *u, const char *file, const char *co
 
                 r = sd_bus_call(s->bus, msg, 10 * 1000 * 1000, &error, NULL);
                 if (r < 0)
-                        log_warning("%s: SetUnitProperties to restore %s failed: %s", u->name, file,
-                                    error.message ?: strerror(-r));
-                return r;
+                        return log_warning_errno(r, "%s: SetUnitProperties to restore %s failed: %s", u->name,
+                                                 file, error.message ?: strerror(-r));
+                remove_dropins(s, u->name, dropins);
+                return 0;
         }
-        return send(s, u, msg, false);
+        return send(s, u, msg, false, TAKE_PTR(dropins));
+}
+
+/* After the restores at stop: the one daemon-reload for the drop-ins they removed. */
+static void systemd_settle(Backend *b) {
+        SystemdBackend *s = (SystemdBackend *) b;
+
+        if (s->reload_needed)
+                (void)reload_call(s, true);
 }
 
 static void systemd_free(Backend *b) {
         SystemdBackend *s = (SystemdBackend *) b;
 
+        sd_event_source_disable_unref(s->reload);
         sd_bus_flush_close_unref(s->bus);
         free(s);
 }
@@ -276,6 +386,7 @@ int backend_systemd_new(Manager *m, Backend **ret) {
                 .apply = systemd_apply,
                 .record = systemd_record,
                 .restore = systemd_restore,
+                .settle = systemd_settle,
                 .free = systemd_free,
                 .manager = m,
         };

@@ -235,6 +235,7 @@ static int resolve(Unit *u) {
         if (k < 0)
                 return log_error_errno(k, "%s: resolving desired values failed: %m", u->name);
         hierarchy_cover(u, &r);
+        hierarchy_headroom(u, &r);
         before = u->resolved;
         u->resolved = r;
         u->class = r.class;
@@ -414,6 +415,38 @@ void manager_unit_apply_done(Manager *m, const char *unit, int error) {
                 if (u->priv->managed[id])
                         read_back_one(u, id, u->props[id].status == APPLY_PENDING ? error : 0);
         bus_emit_unit_changed(u);
+}
+
+/* systemd backend, the unit's cgroup gone: PID 1 keeps our runtime drop-ins for
+ * its next start, and what the pressure loop or the headroom set must not
+ * outlive the moment (the unit would start squeezed, cgpolicyd running or not).
+ * Put back what the unit has without them: the configured value where a policy
+ * or override manages the property, else the original, its drop-in removed
+ * (backend-systemd.c). */
+void unit_forget_pressure(Unit *u) {
+        Manager *m = u->manager;
+        bool todo[_PROP_MAX] = {}, any = false;
+        int errors[_PROP_MAX] = {};
+
+        u->priv->gone = true;
+        if (m->dry_run || m->priv->stopping || u->is_slice)
+                return;
+        for (PropertyId id = 0; id < _PROP_MAX; id++)
+                any = (todo[id] = u->pressure.has[id] || u->resolved.props[id].layer == LAYER_HIERARCHY) || any;
+        if (!any)
+                return;
+        prop_set_done(&u->pressure);
+        u->throttled = false;
+        if (resolve(u) < 0)
+                return;
+        restore_unclaimed(u, u->priv->managed);
+        any = false;
+        for (PropertyId id = 0; id < _PROP_MAX; id++)
+                any = (todo[id] = todo[id] && u->priv->managed[id]) || any;
+        if (any)
+                (void)m->backend->apply(m->backend, u, todo, errors);
+        log_info("%s: stopped with pressure or headroom limits, gave them back to systemd", u->name);
+        (void)state_flush_originals(&m->priv->state);
 }
 
 void unit_restore_all(Unit *u) {

@@ -23,6 +23,7 @@ struct UnitPrivate {
         bool apply_in_flight;    /* systemd backend: SetUnitProperties pending */
         bool reapply;            /* unit_apply() wanted to write while a call was in flight */
         bool cover_dirty;        /* a slice: protection given below it changed (hierarchy.c) */
+        bool gone;               /* its cgroup went away: being removed */
         bool todo[_PROP_MAX];    /* the plan of unit_apply_prepare() for unit_apply_commit() */
         bool planned;            /* todo is fresh */
         bool queued;             /* in ManagerPrivate.apply_queue */
@@ -45,6 +46,10 @@ struct ManagerPrivate {
         sd_event_source *apply_source; /* defer, low priority: works through apply_queue in slices */
         bool stopping;
         bool ready_pending; /* READY=1 once the apply queue drains */
+        uint64_t protected_claims; /* MemoryLow/Min given to protected units, summed (hierarchy.c) */
+        bool headroom_dirty;       /* protected_claims changed: re-resolve sheddable units */
+        uint64_t meminfo_usec;     /* loop iteration of the /proc/meminfo read below; 0 = none */
+        uint64_t mem_available, mem_total, swap_total;
 };
 
 /* manager.c */
@@ -91,6 +96,7 @@ int unit_resolve(Unit *u); /* desired values and class only, no I/O */
 uint64_t unit_own_value(Unit *u, PropertyId id, uint64_t fallback);
 void unit_apply_commit(Unit *u);
 void unit_restore_all(Unit *u); /* stop: put every original back */
+void unit_forget_pressure(Unit *u); /* systemd, cgroup gone: no squeeze left in PID 1 for the next start */
 void unit_read_back_all(Unit *u);
 void unit_read_usage(Unit *u);  /* memory.current and *.pressure only */
 int unit_check_drift(Unit *u);  /* re-read managed files, re-assert changed ones */
@@ -102,6 +108,7 @@ void hierarchy_cover(Unit *u, Resolved *r); /* a slice: raise MemoryLow/Min to w
  * (before: the previous Resolved, NULL for a new unit) */
 void hierarchy_child_changed(Unit *c, const Resolved *before);
 void hierarchy_child_gone(Unit *c); /* c left: its slice's sum drops */
+void hierarchy_headroom(Unit *u, Resolved *r); /* sheddable, no swap: MemoryHigh within what protected units leave */
 
 /* oom.c */
 int oom_apply(Unit *u); /* every PID of the cgroup → desired oom_score_adj */

@@ -217,6 +217,8 @@ void manager_remove_unit(Manager *m, const char *name) {
          * systemd they do: our runtime drop-ins outlive the cgroup, see above) */
         if (m->backend_type != BACKEND_SYSTEMD)
                 (void)state_drop_unit_originals(&m->priv->state, name);
+        else
+                unit_forget_pressure(u);
         discover_unit_unwatch(u);
         path = TAKE_PTR(u->object_path);
         bus_emit_unit_removed(m, u->name, path);
@@ -253,12 +255,15 @@ static size_t strv_length(char **l) {
 static int on_work(sd_event_source *s, void *userdata) {
         Manager *m = userdata;
 
+        bool headroom = m->priv->headroom_dirty;
+
         (void)sd_event_source_set_enabled(s, SD_EVENT_OFF);
+        m->priv->headroom_dirty = false;
         /* unit_check_drift() may remove units; iterate by name */
         for (size_t i = 0; i < m->n_units; i++) {
                 Unit *u = m->units[i];
 
-                if (u->priv->cover_dirty) {
+                if (u->priv->cover_dirty || (headroom && u->class == CLASS_SHEDDABLE)) {
                         u->priv->cover_dirty = false;
                         (void)unit_apply(u);
                 }
@@ -474,6 +479,8 @@ void manager_shutdown(Manager *m) {
                 unit_restore_all(m->units[i]);
         /* one save for all the originals dropped above, not one per file */
         (void)state_flush_originals(&m->priv->state);
+        if (m->backend && m->backend->settle)
+                m->backend->settle(m->backend);
 }
 
 void manager_apply_queue_drained(Manager *m) {

@@ -4,12 +4,15 @@
 # sheddable unit's memory.high step by step down to its floor and raises the
 # protected unit's memory.low toward its usage; once calm for `hold`, both go
 # back to their configured values and the loop goes quiet. Pressure on the
-# slice alone (the batch stalling on itself) squeezes nothing while the
-# protected unit is fine. (A plain file tree has no PSI triggers: rewriting a
-# memory.pressure file stands in.)
+# slice alone is worth one step before anything is squeezed, none after.
+# (A plain file tree has no PSI triggers: rewriting a memory.pressure file
+# stands in.) The host has swap here, so only batch-2 (memory.swap.max 0) is
+# held to the headroom (test-daemon-headroom.sh).
 source "$(dirname "$0")/lib.sh"
 
 make_tree batch-1.service batch-2.service db.service
+printf 'MemTotal: 16777216 kB\nMemAvailable: 8388608 kB\nSwapTotal: 1048576 kB\n' >"$T/meminfo"
+export CGPOLICYD_MEMINFO=$T/meminfo
 printf '536870912\n' >"$SLICE/batch-1.service/memory.current" # 512M
 # batch-2: 480M of its 512M are anonymous and there is no swap for it: a squeeze
 # must stop at anon + 32M = 512M, where memory.high still reclaims something
@@ -34,6 +37,9 @@ start_daemon
 expect_file "$SLICE/batch-1.service/cpu.weight" 20
 expect_file "$SLICE/db.service/memory.low" 104857600
 file_is "$SLICE/batch-1.service/memory.high" max || fail "squeezed without pressure"
+# 8G available + 480M anon - 100M claimed - reserve (2% of 16G), page aligned
+cap=$(((8589934592 + 503316480 - 104857600 - 17179869184 * 200 / 10000) / 4096 * 4096))
+expect_file "$SLICE/batch-2.service/memory.high" "$cap"
 
 # the slice stalls but the protected unit does not: before anything is squeezed
 # that is a shortage protection pushes onto everyone else, worth one step; after
@@ -74,7 +80,7 @@ log_since "$mark" 'batch-1.service: MemoryHigh .* → ' || fail "decision not lo
 mark=$(log_lines)
 psi 0.00
 wait_for $((8 * SLOW)) file_is "$SLICE/batch-1.service/memory.high" max || fail "memory.high not given back: $(cat "$SLICE/batch-1.service/memory.high")"
-wait_for $((8 * SLOW)) file_is "$SLICE/batch-2.service/memory.high" max || fail "batch-2 memory.high not given back"
+wait_for $((8 * SLOW)) file_is "$SLICE/batch-2.service/memory.high" "$cap" || fail "batch-2 memory.high not given back to its headroom $cap: $(cat "$SLICE/batch-2.service/memory.high")"
 expect_file "$SLICE/db.service/memory.low" 104857600 $((8 * SLOW))
 if [[ -z $CGPOLICYD_WRAPPER ]]; then
         sleep 0.5

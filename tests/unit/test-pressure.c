@@ -1141,10 +1141,25 @@ static void test_slice_signal(void) {
         sim_done(&s);
 }
 
+static void test_headroom(void) {
+        /* 1600M available + 100M anon - 400M claimed - 128M reserve (2% of 2G is less) */
+        ASSERT_EQ_U64(pressure_headroom(1600 * M, 2048 * M, 100 * M, 400 * M, 64 * M), 1172 * M);
+        /* 2% of 64G is above the 128M minimum */
+        ASSERT_EQ_U64(pressure_headroom(32768 * M, 65536 * M, 0, 8192 * M, 64 * M),
+                      (32768 * M - 8192 * M - 65536 * M * 200 / 10000) / 4096 * 4096);
+        /* claims beyond what is there: anon + 32M, or the floor if higher */
+        ASSERT_EQ_U64(pressure_headroom(500 * M, 2048 * M, 100 * M, 1500 * M, 64 * M), 132 * M);
+        ASSERT_EQ_U64(pressure_headroom(500 * M, 2048 * M, 0, 1500 * M, 256 * M), 256 * M);
+        /* page aligned; saturating */
+        ASSERT_EQ_U64(pressure_headroom(1600 * M + 123, 2048 * M, 0, 0, 0) % 4096, 0);
+        ASSERT_TRUE(pressure_headroom(UINT64_MAX, UINT64_MAX, UINT64_MAX, 0, 0) > 0);
+}
+
 int main(void) {
         test_memory_episode();
         test_anon_floor();
         test_slice_signal();
+        test_headroom();
         test_property_resource();
         test_memory_dry_run();
         test_mode_off();
