@@ -473,10 +473,31 @@ const char *unit_desired_text(const Unit *u, PropertyId id) {
         return u->props[id].desired_text ?: "";
 }
 
+/* systemd keeps our runtime drop-ins for units that are not running (stopped
+ * since we set them): give those back too, through a stand-in Unit, or they would
+ * start with our values after we are gone. */
+static void restore_absent_units(Manager *m) {
+        _cleanup_strv_free_ char **names = NULL;
+
+        if (m->backend_type != BACKEND_SYSTEMD || m->dry_run ||
+            state_list_original_units(&m->priv->state, &names) < 0)
+                return;
+        for (char **n = names; *n; n++) {
+                Unit *u = NULL;
+
+                if (manager_get_unit(m, *n) || !unit_name_is_valid(*n) || unit_new(m, *n, &u) < 0)
+                        continue;
+                log_debug("%s: not running, restoring through systemd", *n);
+                unit_restore_all(u);
+                unit_free(u);
+        }
+}
+
 void manager_shutdown(Manager *m) {
         m->priv->stopping = true;
         for (size_t i = 0; i < m->n_units; i++)
                 unit_restore_all(m->units[i]);
+        restore_absent_units(m);
         /* one save for all the originals dropped above, not one per file */
         (void)state_flush_originals(&m->priv->state);
         if (m->backend && m->backend->settle)

@@ -479,6 +479,27 @@ int state_list_originals(State *s, const char *unit, char ***ret) {
         return 0;
 }
 
+int state_list_original_units(State *s, char ***ret) {
+        size_t n = 0;
+        const char *unit;
+        json_t *v;
+        char **l;
+
+        l = calloc(json_object_size(s->originals) + 1, sizeof(char *));
+        if (!l)
+                return -ENOMEM;
+        json_object_foreach(s->originals, unit, v) {
+                l[n] = strdup(unit);
+                if (!l[n]) {
+                        strv_freep(&l);
+                        return -ENOMEM;
+                }
+                n++;
+        }
+        *ret = l;
+        return 0;
+}
+
 int state_prune_originals(State *s, bool (*keep)(const char *unit, void *userdata), void *userdata) {
         const char *unit;
         json_t *v, *tmp;

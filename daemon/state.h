@@ -66,5 +66,7 @@ int state_check_cgroup_id(State *s, const char *unit, uint64_t cgroup_id);
 /* Drops the originals of every unit for which keep() returns false (units gone
  * while the daemon was not running); saves if anything changed. */
 int state_prune_originals(State *s, bool (*keep)(const char *unit, void *userdata), void *userdata);
+/* NULL-terminated malloc'ed list of the units with recorded originals. */
+int state_list_original_units(State *s, char ***ret);
 /* NULL-terminated malloc'ed list of the unit's recorded file keys (may be empty). */
 int state_list_originals(State *s, const char *unit, char ***ret);

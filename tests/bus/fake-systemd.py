@@ -151,6 +151,15 @@ class Manager(dbus.service.Object):
         self.UnitRemoved(name, dbus.ObjectPath(unit.path))
 
     @dbus.service.method("test.FakeSystemd", in_signature="s", out_signature="")
+    def StopUnit(self, name):
+        # stopped but still loaded (as systemd keeps it, drop-ins and all):
+        # the cgroup goes, SetUnitProperties still works
+        unit = self.fake.units[str(name)]
+        unit.spec["state"] = "inactive"
+        shutil.rmtree(self.fake.root + unit.cgroup())
+        self.JobRemoved(dbus.UInt32(3), dbus.ObjectPath(MANAGER_PATH + "/job/3"), unit.spec["name"], "done")
+
+    @dbus.service.method("test.FakeSystemd", in_signature="s", out_signature="")
     def RestartUnit(self, name):
         # a new cgroup instance that starts with the unit's runtime drop-ins
         # applied, i.e. with the values last set through SetUnitProperties
@@ -182,6 +191,8 @@ class Fake:
         self.manager = Manager(self)
 
     def write(self, unit, f, content):
+        if not os.path.isdir(self.root + unit.cgroup()):
+            return  # a stopped unit: systemd keeps the value for its next start
         path = self.root + unit.cgroup() + "/" + f
         with open(path, "w") as fh:
             fh.write(content + "\n")

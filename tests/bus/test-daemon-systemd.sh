@@ -90,14 +90,23 @@ sleep 0.5
 expect_file "$SLICE/db.service/cpu.weight" 800
 grep -q '"cpu.weight": "100' "$RUNTIME_DIR/originals.json" || fail "originals lost or overwritten on restart: $(cat "$RUNTIME_DIR/originals.json")"
 
+# a unit that stops stays loaded in systemd with our runtime values: at our stop
+# they must go back too, or its next start gets them without us
+fake StopUnit s new.service
+wait_for $((3 * SLOW)) log_since 0 'Unit new.service is gone' || fail "stop of new.service not noticed"
+new_calls=$(calls_for new.service)
 # UnitRemoved
 fake RemoveUnit s web.service
 sleep 0.3
 daemon_alive || fail "daemon died on UnitRemoved"
 
+ncalls=$(wc -l <"$CALLS")
 stop_daemon TERM || fail "daemon exited with $?"
 expect_file "$SLICE/db.service/cpu.weight" 100
 expect_file "$SLICE/db.service/memory.high" max
 file_is /proc/"$DBPID"/oom_score_adj "$orig_oom" || fail "oom_score_adj not restored"
-tail -n 3 "$CALLS" | grep -q '"CPUWeight", 100' || fail "restore did not go through SetUnitProperties: $(tail -n 3 "$CALLS")"
+[[ $(calls_for new.service) -gt $new_calls ]] || fail "the stopped new.service kept our values in systemd: $(grep new.service "$CALLS")"
+grep '"unit": "new.service"' "$CALLS" | tail -n 1 | grep -q '"CPUWeight", 100' ||
+        fail "new.service not given its original CPUWeight: $(grep new.service "$CALLS" | tail -n 1)"
+tail -n +"$((ncalls + 1))" "$CALLS" | grep '"unit": "db.service"' | grep -q '"CPUWeight", 100' || fail "restore did not go through SetUnitProperties: $(tail -n 3 "$CALLS")"
 echo "systemd backend: $(wc -l <"$CALLS") SetUnitProperties calls"
