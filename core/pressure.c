@@ -306,9 +306,8 @@ uint64_t pressure_headroom(uint64_t available, uint64_t total, uint64_t own_anon
         uint64_t reserve = u64_max(PRESSURE_HEADROOM_MIN_RESERVE,
                                    (uint64_t)((unsigned __int128)total * PRESSURE_HEADROOM_RESERVE_PERMYRIAD / 10000));
         uint64_t have = sat_add(available, own_anon), take = sat_add(claims, reserve);
-        uint64_t least = u64_max(floor, sat_add(own_anon, PRESSURE_ANON_MARGIN));
 
-        return u64_max(page_down(have > take ? have - take : 0), page_up(least));
+        return u64_max(page_down(have > take ? have - take : 0), page_up(floor));
 }
 
 static uint64_t unit_floor(const PressureUnit *u, PropertyId id) {
@@ -625,15 +624,19 @@ static bool any_adjustment(const PressureUnit *units, size_t n, PressureResource
         return false;
 }
 
-/* A sheddable unit held below its configured value for this resource. */
+/* A sheddable unit held below its configured value for this resource (by us, or
+ * for memory by the headroom). */
 static bool any_squeeze(const PressureUnit *units, size_t n, PressureResource res) {
         for (size_t i = 0; i < n; i++)
-                if (units[i].class == CLASS_SHEDDABLE)
+                if (units[i].class == CLASS_SHEDDABLE) {
+                        if (res == RES_MEMORY && units[i].held)
+                                return true;
                         for (size_t k = 0; k < ELEMENTSOF(resource_props[res]); k++) {
                                 PropertyId id = resource_props[res][k];
                                 if (id != _PROP_INVALID && units[i].adjustment && units[i].adjustment->has[id])
                                         return true;
                         }
+                }
         return false;
 }
 

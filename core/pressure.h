@@ -139,6 +139,8 @@ typedef struct PressureUnit {
         const PropSet *floor;      /* Resolved.floor; NULL = default floors */
         const PropSet *adjustment; /* the values this controller set last (Unit.pressure); NULL = none */
         bool frozen;               /* frozen by an earlier freeze decision (not by anyone else) */
+        bool held;                 /* MemoryHigh held to the headroom (pressure_headroom()): held back
+                                      already, so the slice's stall is partly its own */
 } PressureUnit;
 
 /* Name, class and usage as given; configured values at their defaults
@@ -210,8 +212,11 @@ int pressure_controller_tick(PressureController *c, uint64_t now_usec, const Pre
  * available: MemAvailable (bytes); own_anon: the unit's memory.stat anon (in use
  * by it, not in MemAvailable); claims: the protection given to protected units;
  * reserve: max(PRESSURE_HEADROOM_MIN_RESERVE, total * PERMYRIAD / 10000).
- * Page aligned, never below max(floor, own_anon + PRESSURE_ANON_MARGIN): a
- * limit under what it holds only throttles it. */
+ * Page aligned, never below floor. Unlike a squeeze it may sit at or below the
+ * unit's anonymous usage: as the unit grows, available falls by what own_anon
+ * gains, so the limit stays put, and lifting it to anon + margin would let a
+ * batch that presses past its soft limit ratchet it up for ever (seen in the
+ * VM). Held there, the unit is throttled only when it allocates more. */
 uint64_t pressure_headroom(uint64_t available, uint64_t total, uint64_t own_anon, uint64_t claims, uint64_t floor);
 
 /* Applies one decision to a unit's pressure layer: drop → unset, else set

@@ -14,13 +14,43 @@
  * is shared widely, small enough that a bus call waits at most one slice. */
 #define APPLY_SLICE 128
 
+size_t manager_bus_room(Manager *m) {
+        if (m->backend_type != BACKEND_SYSTEMD)
+                return SIZE_MAX;
+        return m->priv->bus_in_flight >= MANAGER_BUS_MAX_IN_FLIGHT ? 0
+                                                                 : MANAGER_BUS_MAX_IN_FLIGHT - m->priv->bus_in_flight;
+}
+
+void manager_bus_call_begin(Manager *m) {
+        m->priv->bus_in_flight++;
+}
+
+void manager_bus_call_end(Manager *m) {
+        struct ManagerPrivate *p = m->priv;
+
+        if (p->bus_in_flight > 0)
+                p->bus_in_flight--;
+        /* resume at half, not at every reply */
+        if (p->bus_in_flight > MANAGER_BUS_MAX_IN_FLIGHT / 2)
+                return;
+        if (p->n_apply_queue > 0 && p->apply_source && !p->stopping)
+                (void)sd_event_source_set_enabled(p->apply_source, SD_EVENT_ON);
+        if (m->backend_type == BACKEND_SYSTEMD)
+                discover_systemd_pump(m);
+}
+
 static int on_apply(sd_event_source *s, void *userdata) {
         Manager *m = userdata;
         struct ManagerPrivate *p = m->priv;
         Unit *batch[APPLY_SLICE];
-        size_t n = 0, taken = 0;
+        size_t n = 0, taken = 0, room = manager_bus_room(m);
 
-        while (taken < p->n_apply_queue && n < APPLY_SLICE) {
+        if (room == 0) {
+                /* a reply will turn us on again (manager_bus_call_end()) */
+                (void)sd_event_source_set_enabled(s, SD_EVENT_OFF);
+                return 0;
+        }
+        while (taken < p->n_apply_queue && n < APPLY_SLICE && n < room) {
                 Unit *u = p->apply_queue[taken++];
 
                 if (!u)

@@ -8,8 +8,8 @@
  * 50-NAME.conf, which outlives the cgroup and our restore: the next start of a
  * unit stopped while squeezed would run squeezed, and a later edit of the unit
  * file would stay shadowed until reboot. So a restore removes the drop-ins of
- * what it put back, once PID 1 has answered, and asks for one daemon-reload
- * (as `systemctl revert` does), so that PID 1 forgets them too. */
+ * what it put back, once PID 1 has answered, and at our stop asks for one
+ * daemon-reload (as `systemctl revert` does), so that PID 1 forgets them too. */
 
 #include <stdio.h>
 #include <sys/stat.h>
@@ -24,14 +24,14 @@
 typedef struct SystemdBackend {
         Backend backend;
         sd_bus *bus;
-        sd_event_source *reload; /* one daemon-reload for the drop-ins removed in a loop iteration */
-        bool reload_needed;      /* drop-ins removed since the last daemon-reload */
+        bool reload_needed; /* drop-ins removed since the last daemon-reload */
 } SystemdBackend;
 
 typedef struct Pending {
         SystemdBackend *backend;
         Manager *manager;
         bool readback;
+        bool counted; /* in manager_bus_call_begin()'s count */
         char **dropins; /* to remove once PID 1 has answered (a restore) */
         char name[];
 } Pending;
@@ -39,50 +39,31 @@ typedef struct Pending {
 static void pending_free(void *userdata) {
         Pending *p = userdata;
 
+        if (p->counted)
+                manager_bus_call_end(p->manager);
         strv_freep(&p->dropins);
         free(p);
 }
 
-static int on_reload_reply(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error) {
-        const sd_bus_error *e = sd_bus_message_get_error(reply);
-
-        if (e)
-                log_warning("daemon-reload after removing our drop-ins failed: %s: %s", e->name, strna(e->message));
-        else
-                log_debug("daemon-reload after removing our drop-ins done");
-        return 0;
-}
-
-static int reload_call(SystemdBackend *s, bool wait) {
+static int reload_call(SystemdBackend *s) {
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         int r;
 
         s->reload_needed = false;
-        if (!wait)
-                return sd_bus_call_method_async(s->bus, NULL, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
-                                                "org.freedesktop.systemd1.Manager", "Reload", on_reload_reply, NULL,
-                                                NULL);
         r = sd_bus_call_method(s->bus, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
                                "org.freedesktop.systemd1.Manager", "Reload", &error, NULL, NULL);
         if (r < 0)
                 log_warning("daemon-reload after removing our drop-ins failed: %s", error.message ?: strerror(-r));
+        else
+                log_info("Removed our runtime drop-ins; systemd reloaded to forget them.");
         return r;
 }
 
-static int on_reload(sd_event_source *source, void *userdata) {
-        SystemdBackend *s = userdata;
-
-        if (s->reload_needed)
-                (void)reload_call(s, false);
-        return 0;
-}
-
-/* Removes the drop-ins PID 1 wrote for a restore it has done. Without them its
- * own idea of the unit changes only at a daemon-reload: ask for one (coalesced;
- * at stop, systemd_settle() makes it). */
+/* Removes the drop-ins PID 1 wrote for a restore it has done. PID 1 keeps the
+ * restored value (we just set it) and notices the removal at its next
+ * daemon-reload; we ask for one only at our stop (systemd_settle()): one per
+ * unit that stops would cost every unit's reload each time a batch job ends. */
 static void remove_dropins(SystemdBackend *s, const char *unit, char **dropins) {
-        bool any = false;
-
         for (char **d = dropins; d && *d; d++) {
                 if (unlink(*d) < 0) {
                         if (errno != ENOENT)
@@ -91,21 +72,8 @@ static void remove_dropins(SystemdBackend *s, const char *unit, char **dropins) 
                         continue;
                 }
                 log_debug("%s: removed %s", unit, *d);
-                any = true;
+                s->reload_needed = true;
         }
-        if (!any)
-                return;
-        s->reload_needed = true;
-        if (s->backend.manager->priv->stopping)
-                return;
-        if (!s->reload) {
-                if (sd_event_add_defer(s->backend.manager->event, &s->reload, on_reload, s) < 0) {
-                        (void)reload_call(s, false);
-                        return;
-                }
-                (void)sd_event_source_set_description(s->reload, "systemd-reload");
-        }
-        (void)sd_event_source_set_enabled(s->reload, SD_EVENT_ONESHOT);
 }
 
 sd_bus *backend_systemd_bus(Backend *b) {
@@ -173,12 +141,15 @@ static int send(SystemdBackend *s, Unit *u, sd_bus_message *msg, bool readback, 
         p->manager = u->manager;
         p->readback = readback;
         p->dropins = dropins;
+        p->counted = false;
         strcpy(p->name, u->name);
         r = sd_bus_call_async(s->bus, &slot, msg, on_reply, p, 0);
         if (r < 0) {
                 pending_free(p);
                 return r;
         }
+        manager_bus_call_begin(u->manager);
+        p->counted = true;
         (void) sd_bus_slot_set_destroy_callback(slot, pending_free);
         (void) sd_bus_slot_set_floating(slot, true);
         sd_bus_slot_unref(slot);
@@ -341,13 +312,12 @@ static void systemd_settle(Backend *b) {
         SystemdBackend *s = (SystemdBackend *) b;
 
         if (s->reload_needed)
-                (void)reload_call(s, true);
+                (void)reload_call(s);
 }
 
 static void systemd_free(Backend *b) {
         SystemdBackend *s = (SystemdBackend *) b;
 
-        sd_event_source_disable_unref(s->reload);
         sd_bus_flush_close_unref(s->bus);
         free(s);
 }

@@ -13,8 +13,19 @@
 
 typedef struct Fetch {
         Manager *manager;
+        char *path; /* NULL: from the name */
+        bool counted; /* in manager_bus_call_begin()'s count */
         char name[];
 } Fetch;
+
+static void fetch_free(void *userdata) {
+        Fetch *f = userdata;
+
+        if (f->counted)
+                manager_bus_call_end(f->manager);
+        free(f->path);
+        free(f);
+}
 
 /* A watched slice or one nested in it ("system-getty.slice" in "system.slice"),
  * as the cgroupfs discovery descends into child slices too. */
@@ -95,37 +106,89 @@ bad:
         return 0;
 }
 
-static int fetch_unit(Manager *m, const char *name, const char *path) {
+static int send_fetch(Fetch *f) {
+        Manager *m = f->manager;
         _cleanup_free_ char *p = NULL;
         sd_bus *bus = backend_systemd_bus(m->backend);
         sd_bus_slot *slot = NULL;
-        Fetch *f;
+        const char *path = f->path;
         int r;
 
-        if (!plan_unit_name_valid(name))
-                return 0;
         if (!path) {
-                r = sd_bus_path_encode("/org/freedesktop/systemd1/unit", name, &p);
+                r = sd_bus_path_encode("/org/freedesktop/systemd1/unit", f->name, &p);
                 if (r < 0)
                         return r;
                 path = p;
         }
-        f = malloc(sizeof(Fetch) + strlen(name) + 1);
-        if (!f)
-                return -ENOMEM;
-        f->manager = m;
-        strcpy(f->name, name);
         /* "" = every interface: Unit (ActiveState), Service/Scope/Slice (Slice, ControlGroup, User, MainPID)
          */
         r = sd_bus_call_method_async(bus, &slot, "org.freedesktop.systemd1", path,
                                      "org.freedesktop.DBus.Properties", "GetAll", on_getall, f, "s", "");
-        if (r < 0) {
-                free(f);
+        if (r < 0)
                 return r;
-        }
-        (void)sd_bus_slot_set_destroy_callback(slot, free);
+        manager_bus_call_begin(m);
+        f->counted = true;
+        (void)sd_bus_slot_set_destroy_callback(slot, fetch_free);
         (void)sd_bus_slot_set_floating(slot, true);
         sd_bus_slot_unref(slot);
+        return 0;
+}
+
+void discover_systemd_pump(Manager *m) {
+        struct ManagerPrivate *p = m->priv;
+        size_t taken = 0;
+
+        while (taken < p->n_fetch_queue && manager_bus_room(m) > 0) {
+                Fetch *f = p->fetch_queue[taken++];
+
+                if (send_fetch(f) < 0) {
+                        log_warning("%s: cannot ask systemd about it", f->name);
+                        fetch_free(f);
+                }
+        }
+        memmove(p->fetch_queue, p->fetch_queue + taken, (p->n_fetch_queue - taken) * sizeof(Fetch *));
+        p->n_fetch_queue -= taken;
+}
+
+void discover_systemd_free(Manager *m) {
+        struct ManagerPrivate *p = m->priv;
+
+        for (size_t i = 0; i < p->n_fetch_queue; i++)
+                fetch_free(p->fetch_queue[i]);
+        p->fetch_queue = mfree(p->fetch_queue);
+        p->n_fetch_queue = p->fetch_queue_alloc = 0;
+}
+
+/* Queued, then sent while fewer than MANAGER_BUS_MAX_IN_FLIGHT calls wait. */
+static int fetch_unit(Manager *m, const char *name, const char *path) {
+        struct ManagerPrivate *p = m->priv;
+        Fetch *f;
+
+        if (!plan_unit_name_valid(name))
+                return 0;
+        if (p->n_fetch_queue == p->fetch_queue_alloc) {
+                size_t k = p->fetch_queue_alloc ? p->fetch_queue_alloc * 2 : 64;
+                Fetch **a = reallocarray(p->fetch_queue, k, sizeof(Fetch *));
+
+                if (!a)
+                        return -ENOMEM;
+                p->fetch_queue = a;
+                p->fetch_queue_alloc = k;
+        }
+        f = calloc(1, sizeof(Fetch) + strlen(name) + 1);
+        if (!f)
+                return -ENOMEM;
+        f->manager = m;
+        strcpy(f->name, name);
+        if (path) {
+                f->path = strdup(path);
+                if (!f->path) {
+                        free(f);
+                        return -ENOMEM;
+                }
+        }
+        p->fetch_queue[p->n_fetch_queue++] = f;
+        discover_systemd_pump(m);
         return 0;
 }
 

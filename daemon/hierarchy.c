@@ -130,6 +130,12 @@ void hierarchy_headroom(Unit *u, Resolved *r) {
                 floor = r->floor.v[PROP_MEMORY_HIGH].u;
         ceiling = pressure_headroom(m->priv->mem_available, m->priv->mem_total, anon, m->priv->protected_claims,
                                     floor);
+        /* MemAvailable moves with everyone's page cache: keep the limit in force
+         * unless it moved by a step that matters (a call through PID 1 each) */
+        const ResolvedProp *was = &u->resolved.props[PROP_MEMORY_HIGH];
+        if (was->layer == LAYER_HIERARCHY && !was->value.reset &&
+            (was->value.u > ceiling ? was->value.u - ceiling : ceiling - was->value.u) < PRESSURE_MIN_LOW_STEP)
+                ceiling = was->value.u;
         if (resolve_cap(r, PROP_MEMORY_HIGH, ceiling, unit_own_value(u, PROP_MEMORY_HIGH, UINT64_MAX)) > 0)
                 log_debug("%s: MemoryHigh held to %" PRIu64 ": %" PRIu64 " available + %" PRIu64
                           " anonymous - %" PRIu64 " claimed by protected units - reserve",

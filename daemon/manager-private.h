@@ -50,7 +50,21 @@ struct ManagerPrivate {
         bool headroom_dirty;       /* protected_claims changed: re-resolve sheddable units */
         uint64_t meminfo_usec;     /* loop iteration of the /proc/meminfo read below; 0 = none */
         uint64_t mem_available, mem_total, swap_total;
+        unsigned bus_in_flight; /* our async calls to PID 1 awaiting a reply (manager_bus_room()) */
+        struct Fetch **fetch_queue; /* systemd discovery: GetAll calls waiting for room */
+        size_t n_fetch_queue, fetch_queue_alloc;
 };
+
+/* apply-queue.c: dbus-daemon allows 128 pending replies per connection and fails
+ * every call beyond (seen in the VM after a daemon-reload: "ListUnits failed"),
+ * so async calls to PID 1 are held to MANAGER_BUS_MAX_IN_FLIGHT; apply and
+ * discovery wait for room and resume when replies come in. */
+#define MANAGER_BUS_MAX_IN_FLIGHT 64u
+size_t manager_bus_room(Manager *m); /* SIZE_MAX without the systemd backend */
+void manager_bus_call_begin(Manager *m);
+void manager_bus_call_end(Manager *m); /* resumes the apply queue and discovery */
+void discover_systemd_pump(Manager *m); /* discover-systemd.c: send queued fetches while there is room */
+void discover_systemd_free(Manager *m);
 
 /* manager.c */
 int manager_new(Manager **ret);

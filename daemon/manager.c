@@ -53,6 +53,7 @@ Manager *manager_free(Manager *m) {
                 bus_done(m);
         pressure_loop_free(m);
         manager_apply_queue_free(m);
+        discover_systemd_free(m);
         for (size_t i = 0; i < m->n_units; i++) {
                 discover_unit_unwatch(m->units[i]);
                 unit_free(m->units[i]);

@@ -416,6 +416,7 @@ static int pressure_tick(Manager *m) {
                 pu[i].adjustment = &adj[i];
                 if (u->class == CLASS_SHEDDABLE)
                         read_anon(u, host_swap, &pu[i]);
+                pu[i].held = u->resolved.props[PROP_MEMORY_HIGH].layer == LAYER_HIERARCHY;
                 if (u->class == CLASS_PROTECTED) {
                         any_protected = true;
                         for (PressureResource k = 0; k < _RES_MAX; k++)

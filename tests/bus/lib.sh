@@ -147,6 +147,8 @@ start_bus() {
   <type>session</type>
   <listen>unix:path=$T/bus.sock</listen>
   <auth>EXTERNAL</auth>
+  <!-- as the system bus: 128 pending replies per connection, calls beyond fail -->
+  <limit name="max_replies_per_connection">${BUS_MAX_REPLIES:-128}</limit>
   <policy context="default">
     <allow user="*"/>
     <allow own="*"/>

@@ -3,8 +3,8 @@
 # Without swap a sheddable unit's MemoryHigh is held to what the protected units
 # leave: MemAvailable + its anon - their protection - reserve (layer "hierarchy",
 # source "headroom"). It follows the claims (a protected unit leaving, an
-# override), never goes below anon + 32M, is not set with swap or in mode off,
-# and is restored on stop. ($CGPOLICYD_MEMINFO stands in for /proc/meminfo.)
+# override), not the unit's own growth, never goes below the floor, is not set
+# with swap or in mode off, and is restored on stop. ($CGPOLICYD_MEMINFO stands in for /proc/meminfo.)
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/lib-api.sh"
 
@@ -30,9 +30,23 @@ explain=$(ctl explain batch.service)
 echo "$explain"
 [[ $explain == *MemoryHigh*hierarchy*headroom* ]] || fail "explain does not say where MemoryHigh comes from"
 
-# a bigger claim (runtime override on db) lowers it; the lowest it goes is anon + 32M
-ctl set-property --runtime db.service MemoryLow=1500M || fail "set-property failed"
-expect_file "$SLICE/batch.service/memory.high" $(((100 + 32) * M))
+# a bigger claim (runtime override on db) lowers it, down to the floor (64M)
+ctl set-property --runtime db.service MemoryLow=1400M || fail "set-property failed"
+expect_file "$SLICE/batch.service/memory.high" $(((1600 + 100 - 1400 - 128) * M))
+ctl set-property --runtime db.service MemoryLow=1600M || fail "set-property failed"
+expect_file "$SLICE/batch.service/memory.high" $((64 * M))
+# the batch grows by 300M, MemAvailable falls by as much: the limit stays;
+# MemAvailable moving by less than 16M moves nothing
+ctl revert db.service || fail "revert failed"
+expect_file "$SLICE/batch.service/memory.high" $(((1600 + 100 - 400 - 128) * M))
+printf 'anon %s\nfile 0\n' $((400 * M)) >"$SLICE/batch.service/memory.stat"
+meminfo 1290
+kill -HUP "$DAEMON_PID"
+sleep 0.5
+file_is "$SLICE/batch.service/memory.high" $(((1600 + 100 - 400 - 128) * M)) ||
+        fail "the limit moved with the unit's own growth: $(cat "$SLICE/batch.service/memory.high")"
+printf 'anon %s\nfile 0\n' $((100 * M)) >"$SLICE/batch.service/memory.stat"
+meminfo 1600
 ctl revert db.service || fail "revert failed"
 expect_file "$SLICE/batch.service/memory.high" $(((1600 + 100 - 400 - 128) * M))
 

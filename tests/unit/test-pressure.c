@@ -37,6 +37,7 @@ typedef struct Sim {
         SimUnit u[MAX_UNITS];
         size_t n;
         bool apply; /* play the daemon: feed decisions back (dry-run ones as a shadow) */
+        bool held_batch; /* sheddable units held to the headroom */
         PressureResult r;
 } Sim;
 
@@ -138,6 +139,7 @@ static void sim_tick(Sim *s, uint64_t now_ms) {
                 u->frozen = su->frozen;
                 u->memory_anon = su->anon;
                 u->swap = su->swap;
+                u->held = s->held_batch && su->class == CLASS_SHEDDABLE;
                 map[n++] = su;
         }
 
@@ -1125,6 +1127,18 @@ static void test_slice_signal(void) {
         ASSERT_EQ_U64(in_force(b, HI), 810 * M);
         ASSERT_TRUE(strstr(s.r.decisions[0].reason, "full avg10=20.00% in the slice"));
 
+        /* held to the headroom already: the slice's stall is its own, no onset step */
+        Sim h;
+        sim_init(&h, false);
+        SimUnit *hb = sim_add(&h, "batch.service", CLASS_SHEDDABLE, 1000 * M);
+        hb->anon = 900 * M;
+        sim_add(&h, "db.service", CLASS_PROTECTED, 300 * M)->memory_low = 290 * M;
+        h.held_batch = true;
+        slice_signal(&h, 0, true, 5000, 0);
+        sim_tick(&h, 0);
+        ASSERT_EQ_INT(h.r.n_decisions, 0);
+        sim_done(&h);
+
         /* the protected unit's own stall squeezes as before */
         slice_signal(&s, 3000, false, 6000, 0);
         sim_tick(&s, 64000);
@@ -1147,9 +1161,14 @@ static void test_headroom(void) {
         /* 2% of 64G is above the 128M minimum */
         ASSERT_EQ_U64(pressure_headroom(32768 * M, 65536 * M, 0, 8192 * M, 64 * M),
                       (32768 * M - 8192 * M - 65536 * M * 200 / 10000) / 4096 * 4096);
-        /* claims beyond what is there: anon + 32M, or the floor if higher */
-        ASSERT_EQ_U64(pressure_headroom(500 * M, 2048 * M, 100 * M, 1500 * M, 64 * M), 132 * M);
+        /* claims beyond what is there: the floor */
+        ASSERT_EQ_U64(pressure_headroom(500 * M, 2048 * M, 100 * M, 1500 * M, 64 * M), 64 * M);
         ASSERT_EQ_U64(pressure_headroom(500 * M, 2048 * M, 0, 1500 * M, 256 * M), 256 * M);
+        /* the unit growing by 300M takes as much from MemAvailable: the limit stays */
+        ASSERT_EQ_U64(pressure_headroom(1600 * M, 2048 * M, 100 * M, 400 * M, 64 * M),
+                      pressure_headroom(1300 * M, 2048 * M, 400 * M, 400 * M, 64 * M));
+        /* past its soft limit it does not lift it */
+        ASSERT_EQ_U64(pressure_headroom(100 * M, 2048 * M, 1200 * M, 400 * M, 64 * M), 772 * M);
         /* page aligned; saturating */
         ASSERT_EQ_U64(pressure_headroom(1600 * M + 123, 2048 * M, 0, 0, 0) % 4096, 0);
         ASSERT_TRUE(pressure_headroom(UINT64_MAX, UINT64_MAX, UINT64_MAX, 0, 0) > 0);

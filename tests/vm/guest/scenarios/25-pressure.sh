@@ -161,7 +161,8 @@ lines0=$(wc -l <"$trace")
 sleep 30
 lines1=$(wc -l <"$trace")
 log "batch heartbeat (iterations, MiB) $beat0 → $(cat /run/cgtest-batch/beat) in 30 s while held; sampler $((lines1 - lines0)) samples in 30 s"
-((lines1 - lines0 >= 10)) || fail "the guest froze while the batch was held: $((lines1 - lines0)) samples in 30 s"
+# the sampler takes ~3 s a round under TCG, calm or not
+((lines1 - lines0 >= 5)) || fail "the guest froze while the batch was held: $((lines1 - lines0)) samples in 30 s"
 db_file=$(stat_key cgtest-db.service file)
 log "reader's cache $((db_file >> 20)) MiB of its 384 MiB file; memory.events: $(tr '\n' ' ' </sys/fs/cgroup/system.slice/cgtest-db.service/memory.events)"
 ((db_file >= 360 << 20)) || fail "the reader lost its cache: $db_file bytes"
@@ -179,10 +180,11 @@ log "batch stopped in $((($(date +%s%N) - t) / 1000000)) ms"
 assert_eq "$(show cgtest-batch.service Result)" success "batch stop result"
 wait_until '[[ ! -e $dropin ]]' 60
 wait_until '[[ $(show cgtest-batch.service MemoryHigh) == infinity ]]' 60
-assert_eq "$(show cgtest-batch.service NeedDaemonReload)" no "NeedDaemonReload of the batch"
 log "stopped batch: drop-in gone, MemoryHigh infinity in systemd"
-# its next start, with cgpolicyd not running, is not held back
+# its next start, with cgpolicyd not running, is not held back; our stop made
+# the one daemon-reload that lets PID 1 forget the removed drop-in
 systemctl stop cgpolicyd.service
+assert_eq "$(show cgtest-batch.service NeedDaemonReload)" no "NeedDaemonReload of the batch after cgpolicyd stopped"
 printf '[Service]\nExecStart=/bin/sleep infinity\n' >/run/systemd/system/cgtest-batch.service
 systemctl daemon-reload
 systemctl start cgtest-batch.service
