@@ -8,8 +8,8 @@
  * 50-NAME.conf, which outlives the cgroup and our restore: the next start of a
  * unit stopped while squeezed would run squeezed, and a later edit of the unit
  * file would stay shadowed until reboot. So a restore removes the drop-ins of
- * what it put back, once PID 1 has answered, and at our stop asks for one
- * daemon-reload (as `systemctl revert` does), so that PID 1 forgets them too. */
+ * what it put back, once PID 1 has answered, so that the next daemon-reload
+ * (after an edit of the unit file, say) finds nothing of ours. */
 
 #include <stdio.h>
 #include <sys/stat.h>
@@ -24,7 +24,6 @@
 typedef struct SystemdBackend {
         Backend backend;
         sd_bus *bus;
-        bool reload_needed; /* drop-ins removed since the last daemon-reload */
 } SystemdBackend;
 
 typedef struct Pending {
@@ -45,24 +44,11 @@ static void pending_free(void *userdata) {
         free(p);
 }
 
-static int reload_call(SystemdBackend *s) {
-        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
-        int r;
-
-        s->reload_needed = false;
-        r = sd_bus_call_method(s->bus, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
-                               "org.freedesktop.systemd1.Manager", "Reload", &error, NULL, NULL);
-        if (r < 0)
-                log_warning("daemon-reload after removing our drop-ins failed: %s", error.message ?: strerror(-r));
-        else
-                log_info("Removed our runtime drop-ins; systemd reloaded to forget them.");
-        return r;
-}
-
 /* Removes the drop-ins PID 1 wrote for a restore it has done. PID 1 keeps the
- * restored value (we just set it) and notices the removal at its next
- * daemon-reload; we ask for one only at our stop (systemd_settle()): one per
- * unit that stops would cost every unit's reload each time a batch job ends. */
+ * restored value (we just set it) and forgets the file at its next
+ * daemon-reload, which we leave to the administrator: ours would reload every
+ * unit each time a batch job ends, and at our stop it hung the stop job in the
+ * VM. Until then `systemctl show -p NeedDaemonReload` says yes for that unit. */
 static void remove_dropins(SystemdBackend *s, const char *unit, char **dropins) {
         for (char **d = dropins; d && *d; d++) {
                 if (unlink(*d) < 0) {
@@ -72,7 +58,6 @@ static void remove_dropins(SystemdBackend *s, const char *unit, char **dropins) 
                         continue;
                 }
                 log_debug("%s: removed %s", unit, *d);
-                s->reload_needed = true;
         }
 }
 
@@ -307,14 +292,6 @@ static int systemd_restore(Backend *b, Unit *u, const char *file, const char *co
         return send(s, u, msg, false, TAKE_PTR(dropins));
 }
 
-/* After the restores at stop: the one daemon-reload for the drop-ins they removed. */
-static void systemd_settle(Backend *b) {
-        SystemdBackend *s = (SystemdBackend *) b;
-
-        if (s->reload_needed)
-                (void)reload_call(s);
-}
-
 static void systemd_free(Backend *b) {
         SystemdBackend *s = (SystemdBackend *) b;
 
@@ -356,7 +333,6 @@ int backend_systemd_new(Manager *m, Backend **ret) {
                 .apply = systemd_apply,
                 .record = systemd_record,
                 .restore = systemd_restore,
-                .settle = systemd_settle,
                 .free = systemd_free,
                 .manager = m,
         };

@@ -22,8 +22,6 @@ struct Backend {
         void (*record)(Backend *b, Unit *u, const bool todo[_PROP_MAX]);
         /* Puts back the original contents of one cgroup file of u. */
         int (*restore)(Backend *b, Unit *u, const char *file, const char *content);
-        /* Optional: finish what the restores at stop left to do (systemd: one daemon-reload). */
-        void (*settle)(Backend *b);
         void (*free)(Backend *b);
         Manager *manager;
 };

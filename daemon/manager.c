@@ -501,8 +501,6 @@ void manager_shutdown(Manager *m) {
         restore_absent_units(m);
         /* one save for all the originals dropped above, not one per file */
         (void)state_flush_originals(&m->priv->state);
-        if (m->backend && m->backend->settle)
-                m->backend->settle(m->backend);
 }
 
 void manager_apply_queue_drained(Manager *m) {
