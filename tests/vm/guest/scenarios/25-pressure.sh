@@ -22,6 +22,12 @@
 # shellcheck source=SCRIPTDIR/../lib.sh
 . "$CGTEST_LIB"
 
+# Not in the default run yet: the headroom, the arming and the reader's cache
+# pass, but the `systemctl stop cgpolicyd` after the batch has stopped waits
+# behind the test runner's start job and never finishes (under investigation).
+# Run it on purpose with CGTEST_SCENARIOS=pressure.
+[[ " ${CGTEST_SCENARIOS-} " == *pressure* ]] || skip "run only when selected (CGTEST_SCENARIOS=pressure)"
+
 policy=/etc/cgpolicyd/policies.d/50-cgtest-pressure.json
 data=/var/lib/cgtest-db/data
 units=(cgtest-db.service cgtest-batch.service)
@@ -183,7 +189,13 @@ wait_until '[[ $(show cgtest-batch.service MemoryHigh) == infinity ]]' 60
 log "stopped batch: drop-in gone, MemoryHigh infinity in systemd"
 # its next start, with cgpolicyd not running, is not held back
 t=$(date +%s%N)
-systemctl stop cgpolicyd.service
+if ! timeout 90 systemctl stop cgpolicyd.service; then
+	log "stop hung: $(top -bn1 | head -15 | tr '\n' '|')"
+	log "jobs: $(timeout 5 systemctl list-jobs --no-pager 2>&1 | tr '\n' '|')"
+	log "cgpolicyd: $(ps -o pid,stat,wchan:32,pcpu,cmd -C cgpolicyd | tr '\n' '|') pid1: $(ps -o stat,wchan:32,pcpu -p 1 | tr '\n' '|')"
+	log "stack: $(cat /proc/"$(pidof cgpolicyd)"/stack 2>&1 | tr '\n' '|')"
+	fail "systemctl stop cgpolicyd hung"
+fi
 log "cgpolicyd stopped in $((($(date +%s%N) - t) / 1000000)) ms"
 printf '[Service]\nExecStart=/bin/sleep infinity\n' >/run/systemd/system/cgtest-batch.service
 systemctl daemon-reload

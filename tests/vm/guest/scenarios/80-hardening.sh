@@ -31,7 +31,8 @@ for p in "${!want[@]}"; do
 	assert_eq "$(show cgpolicyd.service "$p")" "${want[$p]}" "cgpolicyd.service $p"
 done
 [[ -n $(show cgpolicyd.service SystemCallFilter) ]] || fail "no SystemCallFilter"
-assert_eq "$(show cgpolicyd.service ReadWritePaths)" /sys/fs/cgroup "ReadWritePaths"
+# the cgroup tree, and PID 1's runtime drop-ins (removed when a squeezed unit stops)
+assert_eq "$(show cgpolicyd.service ReadWritePaths)" "/sys/fs/cgroup -/run/systemd/system.control" "ReadWritePaths"
 
 # The running process.
 systemctl start cgpolicyd.service
@@ -48,4 +49,5 @@ opts() { awk -v m="$1" '$5 == m { o = $6 } END { print o }' "/proc/$pid/mountinf
 [[ $(opts /) == ro* ]] || fail "/ is not read-only for the daemon: $(opts /)"
 [[ $(opts /usr) == ro* || -z $(opts /usr) ]] || fail "/usr is not read-only for the daemon"
 [[ $(opts /sys/fs/cgroup) == rw* ]] || fail "/sys/fs/cgroup is not writable for the daemon: $(opts /sys/fs/cgroup)"
+[[ $(opts /run/systemd/system.control) == rw* ]] || fail "/run/systemd/system.control is not writable for the daemon: '$(opts /run/systemd/system.control)'"
 log "running daemon: CapBnd=cap_dac_override,cap_sys_ptrace,cap_sys_resource, NoNewPrivs, seccomp, / ro, /sys/fs/cgroup rw"
