@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
-/* Units from PID 1: ListUnits at start, then UnitNew/UnitRemoved/JobRemoved/
- * PropertiesChanged keep the set current, and Reloading(false) (daemon-reload,
+/* Units from PID 1: ListUnits at start, then UnitRemoved/JobRemoved/
+ * PropertiesChanged keep the set current (not UnitNew: asking about a unit
+ * PID 1 has just loaded keeps it loaded, and a stopped one that PID 1 unloads
+ * again came back with another UnitNew, for ever), and Reloading(false) (daemon-reload,
  * which puts unit-file values back) makes us re-assert every unit. For each unit
  * we read Slice, ControlGroup, User and MainPID with one GetAll. */
 
@@ -221,14 +223,6 @@ static int list_units(Manager *m) {
                                         NULL);
 }
 
-static int on_unit_new(sd_bus_message *msg, void *userdata, sd_bus_error *ret_error) {
-        const char *name, *path;
-
-        if (sd_bus_message_read(msg, "so", &name, &path) >= 0)
-                (void)fetch_unit(userdata, name, path);
-        return 0;
-}
-
 static int on_unit_removed(sd_bus_message *msg, void *userdata, sd_bus_error *ret_error) {
         const char *name, *path;
 
@@ -247,13 +241,85 @@ static int on_job_removed(sd_bus_message *msg, void *userdata, sd_bus_error *ret
         return 0;
 }
 
+static bool fetched_key(const char *key) {
+        static const char *const keys[] = {"ActiveState", "MainPID", "ControlGroup", "Slice", "User"};
+
+        for (size_t i = 0; i < ELEMENTSOF(keys); i++)
+                if (streq(key, keys[i]))
+                        return true;
+        return false;
+}
+
+/* Whether a PropertiesChanged of a unit we manage touches what GetAll gives us.
+ * PID 1 sends every emits-change property of an interface at each change
+ * (dependency lists, timestamps, ...): asking again each time kept it busy. */
+static int properties_matter(sd_bus_message *msg, const Unit *u) {
+        const char *key;
+        int r;
+
+        r = sd_bus_message_skip(msg, "s");
+        if (r < 0)
+                return r;
+        r = sd_bus_message_enter_container(msg, 'a', "{sv}");
+        if (r < 0)
+                return r;
+        while ((r = sd_bus_message_enter_container(msg, 'e', "sv")) > 0) {
+                bool matters = false;
+
+                r = sd_bus_message_read(msg, "s", &key);
+                if (r < 0)
+                        return r;
+                if (streq(key, "ActiveState")) {
+                        const char *state;
+
+                        r = sd_bus_message_read(msg, "v", "s", &state);
+                        matters = streq(state, "inactive") || streq(state, "failed");
+                } else if (streq(key, "MainPID")) {
+                        uint32_t pid;
+
+                        r = sd_bus_message_read(msg, "v", "u", &pid);
+                        matters = pid > 0 && (pid_t)pid != u->main_pid;
+                } else if (streq(key, "ControlGroup")) {
+                        const char *cg;
+
+                        r = sd_bus_message_read(msg, "v", "s", &cg);
+                        matters = !streq(cg, u->cgroup_path);
+                } else if (fetched_key(key)) { /* Slice, User */
+                        r = sd_bus_message_skip(msg, "v");
+                        matters = true;
+                } else
+                        r = sd_bus_message_skip(msg, "v");
+                if (r < 0)
+                        return r;
+                if (matters)
+                        return 1;
+                r = sd_bus_message_exit_container(msg);
+                if (r < 0)
+                        return r;
+        }
+        if (r < 0)
+                return r;
+        r = sd_bus_message_exit_container(msg);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_enter_container(msg, 'a', "s");
+        if (r < 0)
+                return r;
+        while ((r = sd_bus_message_read(msg, "s", &key)) > 0)
+                if (fetched_key(key))
+                        return 1;
+        return r;
+}
+
 static int on_properties_changed(sd_bus_message *msg, void *userdata, sd_bus_error *ret_error) {
         Manager *m = userdata;
         _cleanup_free_ char *name = NULL;
+        Unit *u;
 
         if (sd_bus_path_decode(sd_bus_message_get_path(msg), "/org/freedesktop/systemd1/unit", &name) <= 0)
                 return 0;
-        if (manager_get_unit(m, name))
+        u = manager_get_unit(m, name);
+        if (u && properties_matter(msg, u) != 0) /* unparsable: ask */
                 (void)fetch_unit(m, name, sd_bus_message_get_path(msg));
         return 0;
 }
@@ -278,7 +344,6 @@ int discover_systemd_start(Manager *m) {
                 const char *member;
                 sd_bus_message_handler_t handler;
         } signals[] = {
-                {"UnitNew", on_unit_new},
                 {"UnitRemoved", on_unit_removed},
                 {"JobRemoved", on_job_removed},
                 {"Reloading", on_reloading},

@@ -3,7 +3,10 @@
 """A stand-in for PID 1's org.freedesktop.systemd1 on a private bus, for the
 systemd backend tests: ListUnits, per-unit GetAll, Subscribe, SetUnitProperties
 (recorded to a JSON-lines log and written into the fake cgroup tree as systemd
-would) and the UnitNew/UnitRemoved/JobRemoved/Reloading signals. A test
+would), the UnitNew/UnitRemoved/JobRemoved/Reloading signals and PropertiesChanged
+as PID 1 sends it (all of an interface's properties at each change); a stopped
+unit is unloaded shortly after and loaded again by a GetAll or a set, as PID 1
+does. A test
 interface (test.FakeSystemd) lets the test add/remove units and simulate a
 daemon-reload.
 
@@ -63,7 +66,45 @@ class Unit(dbus.service.Object):
         self.fake = fake
         self.spec = spec
         self.path = path_encode(spec["name"])
+        self.loaded = True
+        self.getall_calls = 0
         super().__init__(fake.conn, self.path)
+
+    def load(self):
+        # PID 1 loads a unit that a client asks about (and unloads it again
+        # when it is inactive and nothing refers to it)
+        self.getall_calls += 1
+        if self.loaded:
+            return
+        self.loaded = True
+        self.fake.manager.UnitNew(self.spec["name"], dbus.ObjectPath(self.path))
+        # an inactive unit nothing refers to goes again once the call is done:
+        # PID 1's garbage collection wins the race against the client's next
+        # call under load, so the fake lets it win always
+        self.unload()
+
+    def unload(self):
+        if self.loaded and self.spec.get("state") == "inactive":
+            self.loaded = False
+            self.fake.manager.UnitRemoved(self.spec["name"], dbus.ObjectPath(self.path))
+        return False  # a GLib one-shot
+
+    @dbus.service.signal("org.freedesktop.DBus.Properties", signature="sa{sv}as")
+    def PropertiesChanged(self, interface, changed, invalidated):
+        pass
+
+    def changed(self):
+        # like PID 1: every emits-change property of the interface, changed or not
+        s = self.spec
+        self.PropertiesChanged("org.freedesktop.systemd1.Unit", {
+            "ActiveState": dbus.String(s.get("state", "active")),
+            "SubState": dbus.String("running" if s.get("state", "active") == "active" else "dead"),
+            "Requires": dbus.Array([], signature="s"),
+        }, dbus.Array([], signature="s"))
+        self.PropertiesChanged("org.freedesktop.systemd1.Service", {
+            "MainPID": dbus.UInt32(s.get("main_pid", 0)),
+            "StatusText": dbus.String(""),
+        }, dbus.Array([], signature="s"))
 
     def cgroup(self):
         if "cgroup" in self.spec:
@@ -72,6 +113,7 @@ class Unit(dbus.service.Object):
 
     @dbus.service.method("org.freedesktop.DBus.Properties", in_signature="s", out_signature="a{sv}")
     def GetAll(self, interface):
+        self.load()
         s = self.spec
         return {
             "Id": dbus.String(s["name"]),
@@ -105,6 +147,8 @@ class Manager(dbus.service.Object):
         if unit is None:
             raise dbus.exceptions.DBusException("Unit %s not loaded." % name,
                                                 name="org.freedesktop.systemd1.NoSuchUnit")
+        unit.load()
+        unit.getall_calls -= 1  # counted as a load, not a GetAll
         entries = []
         for pname, value in props:
             if pname == "OOMScoreAdjust":
@@ -120,6 +164,7 @@ class Manager(dbus.service.Object):
                 self.fake.write(unit, f, content)
         with open(self.fake.call_log, "a") as log:
             log.write(json.dumps({"unit": str(name), "runtime": bool(runtime), "props": entries}) + "\n")
+        unit.changed()
 
     @dbus.service.signal(MANAGER_IFACE, signature="so")
     def UnitNew(self, name, path):
@@ -157,7 +202,13 @@ class Manager(dbus.service.Object):
         unit = self.fake.units[str(name)]
         unit.spec["state"] = "inactive"
         shutil.rmtree(self.fake.root + unit.cgroup())
+        unit.changed()
         self.JobRemoved(dbus.UInt32(3), dbus.ObjectPath(MANAGER_PATH + "/job/3"), unit.spec["name"], "done")
+        self.fake.schedule_gc(unit)
+
+    @dbus.service.method("test.FakeSystemd", in_signature="s", out_signature="u")
+    def GetAllCalls(self, name):
+        return dbus.UInt32(self.fake.units[str(name)].getall_calls)
 
     @dbus.service.method("test.FakeSystemd", in_signature="s", out_signature="")
     def RestartUnit(self, name):
@@ -189,6 +240,9 @@ class Fake:
         self.conn = dbus.bus.BusConnection(address)
         self.name = dbus.service.BusName(BUS_NAME, self.conn)
         self.manager = Manager(self)
+
+    def schedule_gc(self, unit):
+        GLib.idle_add(unit.unload)  # PID 1 collects at once, before the next client call
 
     def write(self, unit, f, content):
         if not os.path.isdir(self.root + unit.cgroup()):

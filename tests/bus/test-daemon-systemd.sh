@@ -49,6 +49,7 @@ fake() {
         busctl --address="$BUS_ADDRESS" call org.freedesktop.systemd1 /org/freedesktop/systemd1 test.FakeSystemd "$@"
 }
 calls_for() { grep -c "\"unit\": \"$1\"" "$CALLS" || true; }
+getalls() { fake GetAllCalls s "$1" | awk '{print $2}'; }
 
 DBUS_SYSTEM_BUS_ADDRESS=$BUS_ADDRESS start_daemon --backend=systemd
 
@@ -78,10 +79,16 @@ expect_file "$SLICE/new.service/cpu.weight" 555
 
 # daemon-reload puts unit-file values back; Reloading(false) makes us re-assert
 mark=$(log_lines)
+g0=$(getalls db.service)
 fake DaemonReload
 wait_for $((3 * SLOW)) log_since "$mark" 'systemd reloaded' || fail "Reloading not noticed"
 expect_file "$SLICE/db.service/cpu.weight" 800
 [[ $(calls_for db.service) -ge 2 ]] || fail "no re-assertion call after daemon-reload"
+# the re-assertion makes PID 1 send PropertiesChanged with nothing we read in
+# it: one GetAll (the re-listing), not one more per signal
+sleep 0.5
+g1=$(getalls db.service)
+((g1 - g0 <= 1)) || fail "$((g1 - g0)) GetAll of db.service after one daemon-reload (PropertiesChanged answered with GetAll)"
 
 # a restart: new cgroup instance carrying our runtime drop-ins; the originals
 # must stay those of the first instance
@@ -94,6 +101,12 @@ grep -q '"cpu.weight": "100' "$RUNTIME_DIR/originals.json" || fail "originals lo
 # they must go back too, or its next start gets them without us
 fake StopUnit s new.service
 wait_for $((3 * SLOW)) log_since 0 'Unit new.service is gone' || fail "stop of new.service not noticed"
+# PID 1 unloads the stopped unit; asking about it loads it again (UnitNew), and
+# answering that UnitNew with a GetAll kept PID 1 busy for ever in the VM
+g0=$(getalls new.service)
+sleep 1
+g1=$(getalls new.service)
+((g1 - g0 <= 1)) || fail "$((g1 - g0)) GetAll of the stopped new.service in 1 s: a load/unload loop with PID 1"
 new_calls=$(calls_for new.service)
 # UnitRemoved
 fake RemoveUnit s web.service

@@ -188,12 +188,26 @@ wait_until '[[ ! -e $dropin ]]' 60
 wait_until '[[ $(show cgtest-batch.service MemoryHigh) == infinity ]]' 60
 log "stopped batch: drop-in gone, MemoryHigh infinity in systemd"
 # its next start, with cgpolicyd not running, is not held back
+# What the system bus carries while nothing should happen: a stream of calls
+# to PID 1 keeps its idle-priority job queue from ever running.
+bus_traffic() { # NAME — 5 s of the system bus, counted by member, into the artifacts
+	timeout 5 busctl monitor --system >"$CGTEST_ARTIFACTS/bus-$1.txt" 2>&1 || true
+	log "bus traffic in 5 s ($1): $(grep -o 'Member=[A-Za-z]*' "$CGTEST_ARTIFACTS/bus-$1.txt" | sort | uniq -c | sort -rn | head -8 | tr -s ' \n' ' ')"
+}
+bus_traffic calm
 t=$(date +%s%N)
-if ! timeout 90 systemctl stop cgpolicyd.service; then
+systemctl stop --no-block cgpolicyd.service
+deadline=$((SECONDS + 90))
+while ((SECONDS < deadline)) && [[ $(show cgpolicyd.service ActiveState) != inactive ]]; do sleep 0.2; done
+if [[ $(show cgpolicyd.service ActiveState) != inactive ]]; then
 	log "stop hung: $(top -bn1 | head -15 | tr '\n' '|')"
 	log "jobs: $(timeout 5 systemctl list-jobs --no-pager 2>&1 | tr '\n' '|')"
 	log "cgpolicyd: $(ps -o pid,stat,wchan:32,pcpu,cmd -C cgpolicyd | tr '\n' '|') pid1: $(ps -o stat,wchan:32,pcpu -p 1 | tr '\n' '|')"
-	log "stack: $(cat /proc/"$(pidof cgpolicyd)"/stack 2>&1 | tr '\n' '|')"
+	bus_traffic hung
+	journalctl -u cgpolicyd.service -n 200 --no-pager >"$CGTEST_ARTIFACTS/cgpolicyd-hung.log" 2>&1
+	pid=$(pidof cgpolicyd) && kill -STOP "$pid" && sleep 10 &&
+		log "with cgpolicyd stopped (SIGSTOP) 10 s: $(timeout 5 systemctl list-jobs --no-pager 2>&1 | tr '\n' '|')" &&
+		kill -CONT "$pid"
 	fail "systemctl stop cgpolicyd hung"
 fi
 log "cgpolicyd stopped in $((($(date +%s%N) - t) / 1000000)) ms"
