@@ -403,6 +403,8 @@ void manager_unit_apply_done(Manager *m, const char *unit, int error) {
         if (!u)
                 return;
         u->priv->apply_in_flight = false;
+        if (sd_event_now(m->event, CLOCK_MONOTONIC, &u->priv->settle_until) >= 0)
+                u->priv->settle_until += PID1_SETTLE_USEC;
         for (PropertyId id = 0; id < _PROP_MAX; id++)
                 if (u->priv->managed[id] && u->props[id].status == APPLY_PENDING)
                         remember_written(u, id, error);
@@ -464,34 +466,35 @@ static int on_reassert(sd_event_source *s, uint64_t usec, void *userdata) {
         return unit_apply(u);
 }
 
-/* A re-assert held back by drift_backoff_seen(): one timer per unit, at the
- * earliest time any of its files is due. */
-static void schedule_reassert(Unit *u, uint64_t when) {
-        sd_event_source *t = u->priv->reassert_timer;
+static int on_settled(sd_event_source *s, uint64_t usec, void *userdata) {
+        Unit *u = userdata;
+
+        return unit_check_drift(u);
+}
+
+/* A one-shot timer per unit and job, at the earliest time asked for. */
+static int schedule_at(Unit *u, sd_event_source **t, uint64_t when, sd_event_time_handler_t handler,
+                       const char *description) {
         uint64_t cur;
         int enabled = SD_EVENT_OFF, r;
 
-        if (!t) {
-                r = sd_event_add_time(u->manager->event, &u->priv->reassert_timer, CLOCK_MONOTONIC, when,
-                                      0, on_reassert, u);
-                if (r < 0) {
-                        log_warning_errno(r, "%s: cannot schedule a re-assert, doing it now: %m", u->name);
-                        (void)unit_apply(u);
-                        return;
-                }
-                (void)sd_event_source_set_description(u->priv->reassert_timer, "unit-reassert");
-                return;
+        if (!*t) {
+                r = sd_event_add_time(u->manager->event, t, CLOCK_MONOTONIC, when, 0, handler, u);
+                if (r < 0)
+                        return r;
+                (void)sd_event_source_set_description(*t, description);
+                return 0;
         }
-        (void)sd_event_source_get_enabled(t, &enabled);
-        if (enabled != SD_EVENT_OFF && sd_event_source_get_time(t, &cur) >= 0 && cur <= when)
-                return;
-        (void)sd_event_source_set_time(t, when);
-        (void)sd_event_source_set_enabled(t, SD_EVENT_ONESHOT);
+        (void)sd_event_source_get_enabled(*t, &enabled);
+        if (enabled != SD_EVENT_OFF && sd_event_source_get_time(*t, &cur) >= 0 && cur <= when)
+                return 0;
+        (void)sd_event_source_set_time(*t, when);
+        return sd_event_source_set_enabled(*t, SD_EVENT_ONESHOT);
 }
 
 int unit_check_drift(Unit *u) {
         bool changed = false, reread = false;
-        uint64_t now = 0, later = UINT64_MAX;
+        uint64_t now = 0, later = UINT64_MAX, settle = UINT64_MAX;
 
         (void)sd_event_now(u->manager->event, CLOCK_MONOTONIC, &now);
         for (PropertyId id = 0; id < _PROP_MAX; id++) {
@@ -514,6 +517,18 @@ int unit_check_drift(Unit *u) {
                         continue;
                 }
 
+                /* PID 1 may still be writing what we asked for lately */
+                if (u->manager->backend_type == BACKEND_SYSTEMD &&
+                    (u->priv->apply_in_flight || now < u->priv->settle_until)) {
+                        uint64_t when = u->priv->apply_in_flight ? now + PID1_SETTLE_USEC
+                                                                 : u->priv->settle_until;
+
+                        log_debug("%s: %s reads \"%s\" while systemd is still applying, looking again later",
+                                  u->name, p->cgroup_file, strstrip_trailing(content));
+                        set_text(&u->priv->seen[id], NULL); /* so that the next look compares again */
+                        settle = when < settle ? when : settle;
+                        continue;
+                }
                 /* someone else wrote it: put it back, at once the first time, then
                  * ever less often while they keep at it */
                 DriftDecision d = drift_backoff_seen(&u->priv->drift[id], now);
@@ -532,8 +547,13 @@ int unit_check_drift(Unit *u) {
                 else if (d.assert_at_usec < later)
                         later = d.assert_at_usec;
         }
-        if (later != UINT64_MAX && !changed)
-                schedule_reassert(u, later);
+        if (settle != UINT64_MAX && schedule_at(u, &u->priv->settle_timer, settle, on_settled, "unit-settle") < 0)
+                log_warning("%s: cannot schedule a second look at a file systemd is writing", u->name);
+        if (later != UINT64_MAX && !changed &&
+            schedule_at(u, &u->priv->reassert_timer, later, on_reassert, "unit-reassert") < 0) {
+                log_warning("%s: cannot schedule a re-assert, doing it now", u->name);
+                changed = true;
+        }
         if (!changed) {
                 /* the effective values changed (to what we want): tell the bus */
                 if (reread)

@@ -30,7 +30,15 @@ struct UnitPrivate {
         bool exe_warned;         /* said once that /proc/PID/exe could not be read */
         DriftBackoff drift[_PROP_MAX]; /* another writer keeps changing the file: wait longer */
         sd_event_source *reassert_timer; /* a backed-off re-assert; off while none is due */
+        uint64_t settle_until;   /* systemd backend: PID 1 may still write what we asked before this */
+        sd_event_source *settle_timer; /* re-check of a file read while PID 1 was still writing */
 };
+
+/* PID 1 answers SetUnitProperties before it writes the cgroup (its realize
+ * queue runs later), and under load the write of an earlier call can land after
+ * our next one: a file that differs from what we want this soon after a call is
+ * looked at again later, not taken for someone else's write. */
+#define PID1_SETTLE_USEC (3 * USEC_PER_SEC)
 
 typedef struct PressureLoop PressureLoop;
 

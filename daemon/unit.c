@@ -84,6 +84,7 @@ Unit *unit_free(Unit *u) {
                 if (u->priv->dirfd >= 0)
                         (void)close(u->priv->dirfd);
                 sd_event_source_disable_unref(u->priv->reassert_timer);
+                sd_event_source_disable_unref(u->priv->settle_timer);
                 for (PropertyId id = 0; id < _PROP_MAX; id++) {
                         free(u->priv->seen[id]);
                         free(u->priv->written[id]);

@@ -161,7 +161,7 @@ class Manager(dbus.service.Object):
                 value = int(value)
             entries.append([str(pname), value])
             for f, content in file_writes(str(pname), value).items():
-                self.fake.write(unit, f, content)
+                self.fake.write_later(unit, f, content)
         with open(self.fake.call_log, "a") as log:
             log.write(json.dumps({"unit": str(name), "runtime": bool(runtime), "props": entries}) + "\n")
         unit.changed()
@@ -243,6 +243,18 @@ class Fake:
 
     def schedule_gc(self, unit):
         GLib.idle_add(unit.unload)  # PID 1 collects at once, before the next client call
+
+    def write_later(self, unit, f, content):
+        # PID 1 answers first and writes the cgroup from its realize queue;
+        # FAKE_SYSTEMD_WRITE_DELAY_MS makes that "later" long
+        delay = int(os.environ.get("FAKE_SYSTEMD_WRITE_DELAY_MS", "0"))
+        if delay <= 0:
+            self.write(unit, f, content)
+            return
+        def late():
+            self.write(unit, f, content)
+            return False
+        GLib.timeout_add(delay, late)
 
     def write(self, unit, f, content):
         if not os.path.isdir(self.root + unit.cgroup()):
