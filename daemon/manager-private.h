@@ -7,6 +7,7 @@
 #include "backend.h"
 #include "backoff.h"
 #include "manager.h"
+#include "metrics-daemon.h"
 #include "state.h"
 #include "wd-index.h"
 
@@ -30,6 +31,9 @@ struct UnitPrivate {
         bool exe_warned;         /* said once that /proc/PID/exe could not be read */
         DriftBackoff drift[_PROP_MAX]; /* another writer keeps changing the file: wait longer */
         sd_event_source *reassert_timer; /* a backed-off re-assert; off while none is due */
+        bool reasserting[_PROP_MAX]; /* drift seen: the next write of it is a re-assertion */
+        uint64_t reasserts[_PROP_MAX]; /* re-assertions written (metrics) */
+        uint64_t apply_since_usec; /* a change decided, not yet written: since when (0: none) */
 };
 
 typedef struct PressureLoop PressureLoop;
@@ -51,6 +55,8 @@ struct ManagerPrivate {
         uint64_t meminfo_usec;     /* loop iteration of the /proc/meminfo read below; 0 = none */
         uint64_t mem_available, mem_total, swap_total;
         unsigned bus_in_flight; /* our async calls to PID 1 awaiting a reply (manager_bus_room()) */
+        MetricsCounters metrics;
+        MetricsFile *metrics_file; /* --metrics-file; NULL without */
         struct Fetch **fetch_queue; /* systemd discovery: GetAll calls waiting for room */
         size_t n_fetch_queue, fetch_queue_alloc;
 };
@@ -139,6 +145,7 @@ void discover_unit_unwatch(Unit *u);
 /* pressure-loop.c */
 int pressure_loop_setup(Manager *m); /* (re)arm PSI triggers for m->policies, then tick */
 void pressure_loop_kick(Manager *m, int resource, bool triggered); /* tick soon; resource -1: none */
+void pressure_loop_woken(Manager *m); /* a PSI trigger (or its stand-in) fired: the reaction clock starts */
 void pressure_loop_free(Manager *m);
 /* arm (or drop) the unit's PSI triggers when it is the watched slice or protected */
 void pressure_loop_unit_added(Manager *m, Unit *u);
