@@ -29,6 +29,7 @@ static const struct {
         {"check", 1, -1, verb_check},
         {"pressure", 0, 0, verb_pressure},
         {"monitor", 0, 0, verb_monitor},
+        {"metrics", 0, 1, verb_metrics},
 };
 
 static void help(void) {
@@ -45,7 +46,8 @@ static void help(void) {
                "  check FILE|DIR...        Validate policy files without a daemon\n"
                "        [--explain UNIT [--user U] [--exe PATH] [--slice S]]\n"
                "  pressure                 Show memory/CPU/IO pressure per unit\n"
-               "  monitor                  Print the daemon's signals as they come\n\n"
+               "  monitor                  Print the daemon's signals as they come\n"
+               "  metrics [prometheus]     Print the metrics (OpenMetrics, or Prometheus text)\n\n"
                "Options:\n"
                "  -h --help                Show this help\n"
                "     --version             Show the version\n"

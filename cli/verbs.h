@@ -15,3 +15,4 @@ int verb_set_property(int argc, char *argv[]);
 int verb_revert(int argc, char *argv[]);
 int verb_reload(int argc, char *argv[]);
 int verb_monitor(int argc, char *argv[]);
+int verb_metrics(int argc, char *argv[]);

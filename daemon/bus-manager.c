@@ -21,6 +21,7 @@
 #include "config.h"
 #include "log.h"
 #include "macro.h"
+#include "metrics-daemon.h"
 #include "polkit.h"
 #include "ratelimit.h"
 
@@ -666,6 +667,29 @@ static int method_check_policy(sd_bus_message *msg, void *userdata, sd_bus_error
         return sd_bus_send(NULL, reply, NULL);
 }
 
+/* The metrics, as `cgpolicyctl metrics` prints them: "openmetrics" (also "") or
+ * "prometheus" (the textfile's format); memory.current and PSI read now. */
+static int method_get_metrics(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        _cleanup_free_ char *text = NULL;
+        Manager *m = userdata;
+        const char *format;
+        MetricsFormat f;
+        int r;
+
+        r = sd_bus_message_read(msg, "s", &format);
+        if (r < 0)
+                return r;
+        f = format[0] ? metrics_format_from_string(format) : METRICS_OPENMETRICS;
+        if (f < 0)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                         "Unknown metrics format \"%s\": expected openmetrics or prometheus.",
+                                         format);
+        r = manager_metrics_render(m, f, true, &text);
+        if (r < 0)
+                return r;
+        return sd_bus_reply_method_return(msg, "s", text);
+}
+
 static int property_get_manager_string(sd_bus *bus, const char *path, const char *interface,
                                        const char *property, sd_bus_message *reply, void *userdata,
                                        sd_bus_error *error) {
@@ -758,6 +782,8 @@ static const sd_bus_vtable manager_vtable[] = {
                                 SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("CheckPolicy", SD_BUS_ARGS("s", json), SD_BUS_RESULT("as", diagnostics),
                                 method_check_policy, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("GetMetrics", SD_BUS_ARGS("s", format), SD_BUS_RESULT("s", text),
+                                method_get_metrics, SD_BUS_VTABLE_UNPRIVILEGED),
 
         SD_BUS_SIGNAL_WITH_ARGS("UnitNew", SD_BUS_ARGS("s", id, "o", path), 0),
         SD_BUS_SIGNAL_WITH_ARGS("UnitRemoved", SD_BUS_ARGS("s", id, "o", path), 0),

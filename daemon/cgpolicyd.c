@@ -33,6 +33,8 @@ typedef struct Args {
         size_t n_watch, n_policy_dirs;
         char *state_dir, *runtime_dir, *bus;
         bool dry_run;
+        char *metrics_file;
+        uint64_t metrics_interval_usec;
 } Args;
 
 static void args_done(Args *a) {
@@ -42,6 +44,7 @@ static void args_done(Args *a) {
         free(a->state_dir);
         free(a->runtime_dir);
         free(a->bus);
+        free(a->metrics_file);
 }
 
 static int strv_push(char ***l, size_t *n, const char *s) {
@@ -83,6 +86,10 @@ static void help(void) {
                "     --runtime-dir=DIR     Runtime overrides and original values (default: /run/cgpolicyd)\n"
                "     --bus=BUS             system, user or a D-Bus address (default: system)\n"
                "     --dry-run             Decide and log, write nothing\n"
+               "     --metrics-file=PATH   Keep the metrics in PATH (Prometheus text format), e.g. for\n"
+               "                           node_exporter's textfile collector\n"
+               "     --metrics-interval=SEC  Rewrite the metrics file at most every SEC seconds\n"
+               "                           (default: 10; only after a change)\n"
                "     --log-level=LEVEL     emerg..debug or 0..7 (default: info)\n");
 }
 
@@ -96,7 +103,9 @@ enum {
         ARG_RUNTIME,
         ARG_BUS,
         ARG_DRY_RUN,
-        ARG_LOG_LEVEL
+        ARG_LOG_LEVEL,
+        ARG_METRICS_FILE,
+        ARG_METRICS_INTERVAL,
 };
 
 /* Returns 1 to continue, 0 to exit successfully, negative errno on bad options. */
@@ -113,6 +122,8 @@ static int parse_argv(int argc, char *argv[], Args *a) {
                 {"bus", required_argument, NULL, ARG_BUS},
                 {"dry-run", no_argument, NULL, ARG_DRY_RUN},
                 {"log-level", required_argument, NULL, ARG_LOG_LEVEL},
+                {"metrics-file", required_argument, NULL, ARG_METRICS_FILE},
+                {"metrics-interval", required_argument, NULL, ARG_METRICS_INTERVAL},
                 {},
         };
         int c, r;
@@ -182,6 +193,27 @@ static int parse_argv(int argc, char *argv[], Args *a) {
                                         r, "Invalid --log-level=%s: expected emerg..debug or 0..7.", optarg);
                         log_max_level = r;
                         break;
+                case ARG_METRICS_FILE:
+                        if (optarg[0] != '/')
+                                return log_error_errno(-EINVAL, "Invalid --metrics-file=%s: not an absolute path.",
+                                                       optarg);
+                        if (set_string(&a->metrics_file, optarg) < 0)
+                                return log_oom();
+                        break;
+                case ARG_METRICS_INTERVAL: {
+                        char *end = NULL;
+                        double sec;
+
+                        errno = 0;
+                        sec = strtod(optarg, &end);
+                        if (errno != 0 || end == optarg || *end || !(sec >= 0.01 && sec <= 86400))
+                                return log_error_errno(-EINVAL,
+                                                       "Invalid --metrics-interval=%s: expected seconds, "
+                                                       "0.01..86400.",
+                                                       optarg);
+                        a->metrics_interval_usec = (uint64_t)(sec * 1e6);
+                        break;
+                }
                 case ':':
                         return log_error_errno(-EINVAL, "Option %s needs a value.", argv[optind - 1]);
                 default:
@@ -430,6 +462,10 @@ static int run(int argc, char *argv[]) {
         r = bus_setup(m);
         if (r < 0)
                 return log_error_errno(r, "Failed to set up the D-Bus objects: %m");
+
+        r = metrics_file_setup(m, a.metrics_file, a.metrics_interval_usec ?: 10 * USEC_PER_SEC);
+        if (r < 0)
+                return r;
 
         log_info("cgpolicyd %s running: %s backend, cgroup root %s, %zu units, %zu policies%s.",
                  PACKAGE_VERSION, m->backend_name, m->cgroup_root, m->n_units, m->policies->n_policies,

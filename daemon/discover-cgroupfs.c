@@ -155,6 +155,7 @@ static void handle_event(Manager *m, const struct inotify_event *e) {
                                                  u->class == CLASS_PROTECTED)) {
                 /* kernel PSI files never change this way; a plain test tree's do,
                  * standing in for a trigger with fresh numbers */
+                pressure_loop_woken(m);
                 pressure_loop_kick(m, -1, false);
                 return;
         }

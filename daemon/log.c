@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "log.h"
 
@@ -29,6 +31,24 @@ int log_level_from_string(const char *s) {
         return -EINVAL;
 }
 
+/* systemd sets JOURNAL_STREAM=DEV:INO for a service whose stderr is a journal
+ * stream; a child that inherits the variable but whose stderr went elsewhere (a
+ * terminal, a file) must not take it for the journal: compare with fstat(2). */
+bool log_stderr_is_journal(void) {
+        static int cached = -1;
+
+        if (cached < 0) {
+                const char *e = getenv("JOURNAL_STREAM");
+                unsigned long long dev, ino;
+                struct stat st;
+                char c;
+
+                cached = e && sscanf(e, "%llu:%llu%c", &dev, &ino, &c) == 2 && fstat(STDERR_FILENO, &st) >= 0 &&
+                         (unsigned long long)st.st_dev == dev && (unsigned long long)st.st_ino == ino;
+        }
+        return cached;
+}
+
 int log_internal(int level, int error, const char *file, int line, const char *fmt, ...) {
         int saved = errno;
         char buf[2048];
@@ -42,10 +62,13 @@ int log_internal(int level, int error, const char *file, int line, const char *f
         (void)vsnprintf(buf, sizeof(buf), fmt, ap);
         va_end(ap);
 
+        /* "<N>" tells journald the priority; on a terminal it is noise */
+        if (log_stderr_is_journal())
+                fprintf(stderr, "<%d>", level);
         if (log_max_level >= LOG_DEBUG)
-                fprintf(stderr, "<%d>%s (%s:%d)\n", level, buf, file, line);
+                fprintf(stderr, "%s (%s:%d)\n", buf, file, line);
         else
-                fprintf(stderr, "<%d>%s\n", level, buf);
+                fprintf(stderr, "%s\n", buf);
 
         errno = saved;
         return -error;

@@ -1,15 +1,18 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-/* Logging to stderr with sd-daemon "<N>" level prefixes, so journald files each
- * line at the right priority. log_*_errno() return the (negative) error passed
- * in, and set errno for %m. */
+/* Logging to stderr, with sd-daemon "<N>" level prefixes when stderr is the
+ * journal (JOURNAL_STREAM), so journald files each line at the right priority;
+ * plain text elsewhere. log_*_errno() return the (negative) error passed in, and
+ * set errno for %m. */
 
 #include <errno.h>
+#include <stdbool.h>
 #include <syslog.h>
 
 extern int log_max_level;
 
+bool log_stderr_is_journal(void);
 int log_level_from_string(const char *s); /* "debug", "info", ..., or 0..7; -EINVAL */
 int log_internal(int level, int error, const char *file, int line, const char *fmt, ...)
         __attribute__((format(printf, 5, 6)));

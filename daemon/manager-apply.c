@@ -11,6 +11,7 @@
 
 #include "bus.h"
 #include "fileio.h"
+#include "journal.h"
 #include "log.h"
 #include "manager-private.h"
 #include "plan.h"
@@ -182,6 +183,15 @@ int manager_record_original(Unit *u, const char *file) {
         return 0;
 }
 
+/* The property whose read back is `file` ("memory.high" → MemoryHigh); for
+ * cpu.max, CPUQuota. _PROP_INVALID when none. */
+static PropertyId file_property(const char *file) {
+        for (PropertyId id = 0; id < _PROP_MAX; id++)
+                if (streq_ptr(property_get(id)->cgroup_file, file))
+                        return id;
+        return _PROP_INVALID;
+}
+
 static void restore_unclaimed(Unit *u, const bool managed[_PROP_MAX]) {
         Manager *m = u->manager;
         _cleanup_strv_free_ char **keys = NULL;
@@ -219,7 +229,16 @@ static void restore_unclaimed(Unit *u, const bool managed[_PROP_MAX]) {
                         continue;
                 } else {
                         _cleanup_free_ char *c = strdup(content);
-                        log_info("%s: restored %s to \"%s\"", u->name, *k, c ? strstrip_trailing(c) : "");
+                        const char *v = c ? strstrip_trailing(c) : "";
+                        PropertyId id = plan_is_oom_key(*k, &pid) ? PROP_OOM_SCORE_ADJUST
+                                                                     : file_property(*k);
+
+                        log_decision(&(Decision){.kind = DECISION_RESTORE, .priority = LOG_INFO, .unit = u->name,
+                                                 .property = id >= 0 ? property_get(id)->name : *k,
+                                                 .old_value = id >= 0 ? u->props[id].effective_text : NULL,
+                                                 .new_value = v, .layer = "original",
+                                                 .reason = "no policy or override sets it any more"},
+                                     "%s: restored %s to \"%s\"", u->name, *k, v);
                 }
                 (void)state_drop_original(&m->priv->state, u->name, *k);
         }
@@ -286,6 +305,58 @@ static void remember_written(Unit *u, PropertyId id, int error) {
         set_text(&u->priv->written[id], error >= 0 && d ? strdup(d) : NULL);
 }
 
+/* The write of a change is done (or failed): how long since it was decided. */
+static void apply_latency_done(Unit *u) {
+        uint64_t since = u->priv->apply_since_usec, now = metrics_now_usec();
+
+        if (since == 0)
+                return;
+        metrics_histogram_observe(&u->manager->priv->metrics.apply_latency, now > since ? now - since : 0);
+        u->priv->apply_since_usec = 0;
+}
+
+/* One journal entry per value about to be written: a re-assertion when drift
+ * was seen on it, else an apply. Pressure steps have their entry (rebalance)
+ * from the pressure loop already. */
+static void log_writes(Unit *u, const bool todo[_PROP_MAX]) {
+        for (PropertyId id = 0; id < _PROP_MAX; id++) {
+                const ResolvedProp *rp = &u->resolved.props[id];
+                const UnitProp *up = &u->props[id];
+                bool reassert = u->priv->reasserting[id];
+                const char *name = property_get(id)->name;
+
+                if (!todo[id])
+                        continue;
+                u->priv->reasserting[id] = false;
+                if (reassert) {
+                        u->priv->reasserts[id]++;
+                        log_decision(&(Decision){.kind = DECISION_REASSERT, .priority = LOG_NOTICE,
+                                                 .unit = u->name, .property = name,
+                                                 .old_value = up->effective_text, .new_value = up->desired_text,
+                                                 .layer = layer_to_string(rp->layer),
+                                                 .reason = "changed behind cgpolicyd's back"},
+                                     "%s: re-asserted %s=%s (%s had been changed to \"%s\")", u->name, name,
+                                     strna(up->desired_text), property_get(id)->cgroup_file,
+                                     strna(up->effective_text));
+                } else if (rp->layer != LAYER_PRESSURE) {
+                        _cleanup_free_ char *reason = NULL;
+
+                        if (rp->layer == LAYER_POLICY)
+                                (void)asprintf(&reason, "policy %s", strna(rp->source));
+                        else if (rp->layer == LAYER_PERSISTENT || rp->layer == LAYER_RUNTIME)
+                                (void)asprintf(&reason, "set-property%s", rp->layer == LAYER_RUNTIME ? " --runtime" : "");
+                        else
+                                reason = strdup("covers the protection of the units below");
+                        log_decision(&(Decision){.kind = DECISION_APPLY, .priority = LOG_INFO, .unit = u->name,
+                                                 .property = name, .old_value = up->effective_text,
+                                                 .new_value = up->desired_text, .layer = layer_to_string(rp->layer),
+                                                 .reason = reason},
+                                     "%s: setting %s=%s (was %s; %s)", u->name, name, strna(up->desired_text),
+                                     strna(up->effective_text), strna(reason));
+                }
+        }
+}
+
 /* Decides what unit_apply_commit() will write: resolve, give back what is no
  * longer ours, read back, plan. Stores the plan in u->priv->todo. */
 static int unit_plan(Unit *u) {
@@ -331,6 +402,8 @@ int unit_apply_prepare(Unit *u) {
         u->priv->planned = false;
         if (m->priv->stopping)
                 return 0;
+        if (u->priv->apply_since_usec == 0)
+                (void)sd_event_now(m->event, CLOCK_MONOTONIC, &u->priv->apply_since_usec);
         r = unit_plan(u);
         if (r < 0)
                 return r;
@@ -357,6 +430,7 @@ void unit_apply_commit(Unit *u) {
                 /* one call at a time per unit; what changed meanwhile goes out after the reply */
                 u->priv->reapply = true;
         else if (any) {
+                log_writes(u, todo);
                 r = m->backend->apply(m->backend, u, todo, errors);
                 if (r > 0) {
                         u->priv->apply_in_flight = true;
@@ -369,6 +443,7 @@ void unit_apply_commit(Unit *u) {
                                         remember_written(u, id, r < 0 ? r : errors[id]);
                                         read_back_one(u, id, r < 0 ? r : errors[id]);
                                 }
+                        apply_latency_done(u);
                 }
                 for (PropertyId id = 0; id < _PROP_MAX; id++)
                         if (todo[id] && u->props[id].status == APPLY_NOT_APPLIED)
@@ -377,6 +452,8 @@ void unit_apply_commit(Unit *u) {
                                          strna(u->props[id].reason));
         }
 
+        if (!any)
+                u->priv->apply_since_usec = 0; /* nothing to write: no latency to tell */
         if (u->priv->managed[PROP_OOM_SCORE_ADJUST] && !m->dry_run)
                 (void)oom_apply(u);
         bus_emit_unit_changed(u);
@@ -405,6 +482,7 @@ void manager_unit_apply_done(Manager *m, const char *unit, int error) {
         u->priv->apply_in_flight = false;
         if (sd_event_now(m->event, CLOCK_MONOTONIC, &u->priv->settle_until) >= 0)
                 u->priv->settle_until += PID1_SETTLE_USEC;
+        apply_latency_done(u);
         for (PropertyId id = 0; id < _PROP_MAX; id++)
                 if (u->priv->managed[id] && u->props[id].status == APPLY_PENDING)
                         remember_written(u, id, error);
@@ -532,6 +610,7 @@ int unit_check_drift(Unit *u) {
                 /* someone else wrote it: put it back, at once the first time, then
                  * ever less often while they keep at it */
                 DriftDecision d = drift_backoff_seen(&u->priv->drift[id], now);
+                u->priv->reasserting[id] = true;
                 if (d.log && d.n_drifts == 1)
                         log_notice("%s: %s was changed behind our back to \"%s\", re-asserting %s=%s", u->name,
                                    p->cgroup_file, strstrip_trailing(content), p->name,

@@ -7,6 +7,7 @@
 #include "backend.h"
 #include "backoff.h"
 #include "manager.h"
+#include "metrics-daemon.h"
 #include "state.h"
 #include "wd-index.h"
 
@@ -32,6 +33,9 @@ struct UnitPrivate {
         sd_event_source *reassert_timer; /* a backed-off re-assert; off while none is due */
         uint64_t settle_until;   /* systemd backend: PID 1 may still write what we asked before this */
         sd_event_source *settle_timer; /* re-check of a file read while PID 1 was still writing */
+        bool reasserting[_PROP_MAX]; /* drift seen: the next write of it is a re-assertion */
+        uint64_t reasserts[_PROP_MAX]; /* re-assertions written (metrics) */
+        uint64_t apply_since_usec; /* a change decided, not yet written: since when (0: none) */
 };
 
 /* PID 1 answers SetUnitProperties before it writes the cgroup (its realize
@@ -59,6 +63,8 @@ struct ManagerPrivate {
         uint64_t meminfo_usec;     /* loop iteration of the /proc/meminfo read below; 0 = none */
         uint64_t mem_available, mem_total, swap_total;
         unsigned bus_in_flight; /* our async calls to PID 1 awaiting a reply (manager_bus_room()) */
+        MetricsCounters metrics;
+        MetricsFile *metrics_file; /* --metrics-file; NULL without */
         struct Fetch **fetch_queue; /* systemd discovery: GetAll calls waiting for room */
         size_t n_fetch_queue, fetch_queue_alloc;
 };
@@ -147,6 +153,7 @@ void discover_unit_unwatch(Unit *u);
 /* pressure-loop.c */
 int pressure_loop_setup(Manager *m); /* (re)arm PSI triggers for m->policies, then tick */
 void pressure_loop_kick(Manager *m, int resource, bool triggered); /* tick soon; resource -1: none */
+void pressure_loop_woken(Manager *m); /* a PSI trigger (or its stand-in) fired: the reaction clock starts */
 void pressure_loop_free(Manager *m);
 /* arm (or drop) the unit's PSI triggers when it is the watched slice or protected */
 void pressure_loop_unit_added(Manager *m, Unit *u);

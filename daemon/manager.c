@@ -41,6 +41,7 @@ int manager_new(Manager **ret) {
                 return -ENOMEM;
         }
         m->priv->inotify_fd = -1;
+        m->priv->metrics.policy_generation = 1; /* the set loaded at start */
         m->rebalance_state = "idle";
         *ret = m;
         return 0;
@@ -51,6 +52,7 @@ Manager *manager_free(Manager *m) {
                 return NULL;
         if (m->bus)
                 bus_done(m);
+        metrics_file_free(m);
         pressure_loop_free(m);
         manager_apply_queue_free(m);
         discover_systemd_free(m);
@@ -423,6 +425,7 @@ int manager_reload(Manager *m, Diags *ret_diags) {
                         _cleanup_free_ char *t = diag_format(&diags.items[i]);
                         log_error("%s", strna(t));
                 }
+                m->priv->metrics.reloads_failed++;
                 log_error_errno(r, "Policy reload failed, the previous policies stay in force: %m");
                 if (ret_diags)
                         *ret_diags = diags;
@@ -441,6 +444,8 @@ int manager_reload(Manager *m, Diags *ret_diags) {
         }
         policy_set_free(old);
 
+        m->priv->metrics.reloads_succeeded++;
+        m->priv->metrics.policy_generation++;
         log_info("Policies reloaded: %zu policies from %zu files", set->n_policies, strv_length(set->files));
         if (m->priv->pressure)
                 (void)pressure_loop_setup(m);

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include <systemd/sd-bus.h>
+#include "journal.h"
 #include "log.h"
 
 #include "bus-errors.h"
@@ -20,6 +21,7 @@ typedef struct PolkitQuery {
         sd_bus_slot *slot;    /* pending CheckAuthorization */
         uid_t uid;
         const char *action; /* a string literal of the caller */
+        char *unit, *property; /* the details, for the journal entry of a refusal */
         polkit_run_t run;
         void *userdata;
         void (*free_userdata)(void *);
@@ -30,6 +32,7 @@ struct PolkitRegistry {
         unsigned n_pending;
         /* calls refused over the caps since the burst began; 0: no burst */
         unsigned n_refused;
+        uint64_t n_denied; /* every refusal, for the metrics */
 };
 
 static void query_free(PolkitQuery *q) {
@@ -37,6 +40,8 @@ static void query_free(PolkitQuery *q) {
                 return;
         sd_bus_slot_unref(q->slot);
         sd_bus_message_unref(q->stub);
+        free(q->unit);
+        free(q->property);
         if (q->free_userdata)
                 q->free_userdata(q->userdata);
         free(q);
@@ -67,6 +72,10 @@ unsigned polkit_registry_pending(const PolkitRegistry *r) {
         return r ? r->n_pending : 0;
 }
 
+uint64_t polkit_registry_denials(const PolkitRegistry *r) {
+        return r ? r->n_denied : 0;
+}
+
 static unsigned pending_of_uid(const PolkitRegistry *r, uid_t uid) {
         unsigned n = 0;
 
@@ -88,6 +97,29 @@ static void burst_maybe_over(PolkitRegistry *r) {
         r->n_refused = 0;
 }
 
+
+static const char *detail(const char *const *details, const char *key) {
+        for (const char *const *d = details; d && d[0] && d[1]; d += 2)
+                if (streq(d[0], key))
+                        return d[1][0] ? d[1] : NULL;
+        return NULL;
+}
+
+/* Every refusal is counted (metrics) and, but for the calls of a flood past the
+ * first (quiet), gets a journal entry naming the caller. */
+static void refused(PolkitRegistry *reg, uid_t uid, const char *action, const char *unit, const char *property,
+                    const char *why, bool quiet) {
+        char caller[32];
+
+        reg->n_denied++;
+        if (quiet)
+                return;
+        snprintf(caller, sizeof(caller), "uid %u", (unsigned)uid);
+        log_decision(&(Decision){.kind = DECISION_REFUSED, .priority = LOG_NOTICE, .unit = unit,
+                                 .property = property, .layer = caller, .reason = why},
+                     "Refused %s%s%s%s%s from %s: %s", action, unit ? " on " : "", unit ?: "",
+                     property ? " for " : "", property ?: "", caller, why);
+}
 
 static void reply_error(sd_bus_message *stub, int r, const sd_bus_error *e) {
         if (sd_bus_error_is_set(e))
@@ -125,12 +157,16 @@ static int check_auth_reply(sd_bus_message *reply, void *userdata, sd_bus_error 
                 r = q->run(q->stub, q->userdata, &error);
                 if (r < 0)
                         reply_error(q->stub, r, &error);
-        } else if (challenge)
+        } else if (challenge) {
+                refused(reg, q->uid, q->action, q->unit, q->property, "interactive authentication required", false);
                 (void)sd_bus_reply_method_errorf(q->stub, SD_BUS_ERROR_INTERACTIVE_AUTHORIZATION_REQUIRED,
                                                  "Interactive authentication required for %s.", q->action);
-        else
+        } else {
+                refused(reg, q->uid, q->action, q->unit, q->property,
+                        e ? "polkit could not be asked" : "not authorized by polkit", false);
                 (void)sd_bus_reply_method_errorf(q->stub, BUS_ERROR_ACCESS_DENIED,
                                                  "Access denied: not authorized for %s.", q->action);
+        }
         query_free(q);
         burst_maybe_over(reg);
         return 1;
@@ -175,6 +211,11 @@ static int start_query(PolkitRegistry *reg, sd_bus_message *m, uid_t uid, const 
         if (!q)
                 return -ENOMEM;
         *q = (PolkitQuery){.registry = reg, .uid = uid, .action = action, .run = run};
+        if ((detail(details, "unit") && !(q->unit = strdup(detail(details, "unit")))) ||
+            (detail(details, "property") && !(q->property = strdup(detail(details, "property"))))) {
+                query_free(q);
+                return -ENOMEM;
+        }
         r = bus_message_stub_new(m, &q->stub);
         if (r < 0) {
                 query_free(q);
@@ -229,6 +270,8 @@ int polkit_authorize(sd_bus_message *m, const char *action, const char *const *d
 
         n_uid = pending_of_uid(reg, uid);
         if (n_uid >= POLKIT_PENDING_PER_UID || reg->n_pending >= POLKIT_PENDING_MAX) {
+                refused(reg, uid, action, detail(details, "unit"), detail(details, "property"),
+                        "too many authorizations pending", reg->n_refused > 0);
                 /* once per burst: a flood must not flood the journal too */
                 if (reg->n_refused++ == 0)
                         log_warning("Too many pending authorizations (uid %u: %u, all: %u; limits %u and %u), "
@@ -246,6 +289,8 @@ int polkit_authorize(sd_bus_message *m, const char *action, const char *const *d
         if (r < 0) {
                 /* Could not even ask: that is a no. */
                 log_warning("Failed to query polkit: %s", strerror(-r));
+                refused(reg, uid, action, detail(details, "unit"), detail(details, "property"),
+                        "polkit could not be asked", false);
                 (void)sd_bus_error_setf(error, BUS_ERROR_ACCESS_DENIED,
                                         "Access denied: could not query polkit for %s.", action);
                 return -EACCES;

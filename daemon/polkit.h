@@ -48,5 +48,7 @@ int polkit_authorize(sd_bus_message *m, const char *action, const char *const *d
 
 /* Queries pending (for tests and the status line). */
 unsigned polkit_registry_pending(const PolkitRegistry *r);
+/* Calls refused so far: polkit said no, could not be asked, or too many pending (metrics). */
+uint64_t polkit_registry_denials(const PolkitRegistry *r);
 
 PolkitRegistry *polkit_registry_free(PolkitRegistry *r);

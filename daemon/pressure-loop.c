@@ -15,6 +15,7 @@
 
 #include "bus.h"
 #include "fileio.h"
+#include "journal.h"
 #include "log.h"
 #include "manager-private.h"
 #include "memstat.h"
@@ -44,6 +45,7 @@ struct PressureLoop {
         sd_event_source *kick;  /* defer: tick soon */
         bool triggered[_RES_MAX];
         bool slice_triggered[_RES_MAX]; /* the slice's trigger fired while protected units have their own */
+        uint64_t woken_usec; /* first trigger not yet answered by a write (pressure reaction); 0: none */
 };
 
 static Unit *pressure_slice(Manager *m) {
@@ -90,6 +92,13 @@ void pressure_loop_free(Manager *m) {
 }
 
 static int on_kick(sd_event_source *s, void *userdata);
+
+void pressure_loop_woken(Manager *m) {
+        PressureLoop *p = m->priv->pressure;
+
+        if (p && p->woken_usec == 0)
+                (void)sd_event_now(m->event, CLOCK_MONOTONIC, &p->woken_usec);
+}
 
 void pressure_loop_kick(Manager *m, int resource, bool triggered) {
         PressureLoop *p = m->priv->pressure;
@@ -148,6 +157,7 @@ static int on_trigger(sd_event_source *s, int fd, uint32_t revents, void *userda
                         return 0;
                 }
                 log_debug("%s: PSI trigger fired on %s", t->unit, psi_file[t->res]);
+                pressure_loop_woken(m);
                 if (!trigger_counts(p, t))
                         p->slice_triggered[t->res] = true;
                 pressure_loop_kick(m, t->res, trigger_counts(p, t));
@@ -360,6 +370,7 @@ static int pressure_tick(Manager *m) {
         _cleanup_free_ bool *touched = NULL;
         _cleanup_free_ PropSet *adj = NULL;
         PressureResult res = {};
+        bool wrote = false;
         Unit *slice = pressure_slice(m);
         uint64_t now = 0;
         size_t n = m->n_units;
@@ -452,8 +463,13 @@ static int pressure_tick(Manager *m) {
                                             : "Freeze";
                 Unit *u = d->unit_index < n ? m->units[d->unit_index] : NULL;
 
-                log_info("%s: %s %s → %s%s: %s", d->unit, pname, strna(old), strna(new),
-                         d->dry_run ? " (dry run, not written)" : "", strna(d->reason));
+                m->priv->metrics.decisions[d->resource][metrics_decision_action(d)]++;
+                log_decision(&(Decision){.kind = DECISION_REBALANCE, .priority = LOG_INFO, .unit = d->unit,
+                                         .property = pname, .old_value = old, .new_value = new,
+                                         .layer = d->dry_run ? "pressure (dry run)" : "pressure",
+                                         .reason = d->reason},
+                             "%s: %s %s → %s%s: %s", d->unit, pname, strna(old), strna(new),
+                             d->dry_run ? " (dry run, not written)" : "", strna(d->reason));
                 bus_emit_rebalanced(m, d->unit, pname, strna(old), strna(new), strna(d->reason));
                 if (!u || !streq(u->name, d->unit) || d->property == _PROP_INVALID)
                         continue;
@@ -463,7 +479,7 @@ static int pressure_tick(Manager *m) {
                         continue;
                 }
                 if (pressure_decision_apply(d, &u->pressure) >= 0)
-                        touched[d->unit_index] = true;
+                        touched[d->unit_index] = wrote = true;
         }
 
         for (size_t i = 0; i < n; i++) {
@@ -476,6 +492,15 @@ static int pressure_tick(Manager *m) {
                 if (touched[i])
                         (void)unit_apply(u);
         }
+        /* trigger → written; a tick that decides nothing leaves the clock running
+         * until one does, or the loop goes idle */
+        if (wrote && p->woken_usec) {
+                uint64_t done = metrics_now_usec();
+                metrics_histogram_observe(&m->priv->metrics.pressure_reaction,
+                                          done > p->woken_usec ? done - p->woken_usec : 0);
+        }
+        if (wrote || res.next_tick_usec == USEC_INFINITY)
+                p->woken_usec = 0;
 
         m->rebalance_state = "idle";
         for (PressureResource k = 0; k < _RES_MAX; k++)

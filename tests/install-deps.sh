@@ -6,7 +6,8 @@ set -euo pipefail
 pkgs=(gcc clang libclang-rt-14-dev meson ninja-build pkg-config
       libsystemd-dev libjansson-dev libcgroup-dev
       dbus-daemon dbus-bin util-linux valgrind strace python3 jq
-      qemu-system-x86 qemu-utils mmdebstrap e2fsprogs)
+      qemu-system-x86 qemu-utils mmdebstrap e2fsprogs
+      prometheus-node-exporter prometheus python3-prometheus-client curl systemd-journal-remote)
 
 missing=()
 for p in "${pkgs[@]}"; do

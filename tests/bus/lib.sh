@@ -21,6 +21,8 @@ if [[ ${LD_PRELOAD:-} == *vgpreload* && -z ${CGPOLICYD_REEXEC:-} ]]; then
         export CGPOLICYD_WRAPPER=${CGPOLICYD_WRAPPER:-valgrind --error-exitcode=1 --leak-check=full}
         exec env -u LD_PRELOAD "$BASH" "$0" "$@"
 fi
+# hermetic: the daemon's stderr is a file here, never an inherited journal stream
+unset JOURNAL_STREAM CGPOLICYD_JOURNAL_EXPORT
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 
 : "${CGPOLICYD:?CGPOLICYD must point to the cgpolicyd binary}"
@@ -177,6 +179,18 @@ start_daemon() {
         DAEMON_PID=$!
         wait_for $((10 * SLOW)) log_since "$mark" 'cgpolicyd .* running' ||
                 fail "cgpolicyd did not come up"
+}
+
+# journal_stderr: the daemon started next takes its stderr ($LOG) for the
+# journal, as under systemd (JOURNAL_STREAM=DEV:INO of it): "<N>" priority
+# prefixes on its lines. Its structured entries go to $JOURNAL_EXPORT (journal
+# export format) instead of the host's journal.
+JOURNAL_EXPORT=$T/journal.export
+journal_stderr() {
+        : >>"$LOG"
+        JOURNAL_STREAM=$(stat -c '%d:%i' "$LOG")
+        export JOURNAL_STREAM
+        export CGPOLICYD_JOURNAL_EXPORT=$JOURNAL_EXPORT
 }
 
 # Sanitizer and valgrind reports in the daemon's log fail the test even when

@@ -7,6 +7,7 @@ source "$(dirname "$0")/lib.sh"
 make_tree db.service
 policy 50-test.json '{ "policies": [
   { "name": "all", "match": { "unit": "*.service" }, "properties": { "CPUWeight": 700, "MemoryHigh": "1G", "TasksMax": 99 } } ] }'
+journal_stderr # "<N>" prefixes: the warnings are told apart below
 start_daemon
 expect_file "$SLICE/db.service/cpu.weight" 700
 
