@@ -11,7 +11,8 @@
 #   --strict    lintian warnings fail too (errors always do)
 # The copy holds the files git knows of plus untracked ones it does not ignore, as
 # they are in the work tree: no build directory, no stale debian/ output.
-# Exit code: non-zero if the build fails or lintian reports an error.
+# Exit code: 1 if the build fails or lintian reports an error, 77 if the
+# packaging tools are missing.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -31,9 +32,11 @@ done
 mkdir -p "$1"
 out=$(cd "$1" && pwd)
 
+# 77: meson's "skipped", for a machine without the packaging tools.
 for cmd in dpkg-buildpackage dh lintian git; do
-	command -v "$cmd" >/dev/null || { echo "build-deb.sh: $cmd missing (bash tests/install-deps.sh)" >&2; exit 1; }
+	command -v "$cmd" >/dev/null || { echo "build-deb.sh: $cmd missing (bash tests/install-deps.sh)" >&2; exit 77; }
 done
+git -C "$src" rev-parse --git-dir >/dev/null 2>&1 || { echo "build-deb.sh: $src is not a git checkout" >&2; exit 77; }
 
 tmp=$(mktemp -d "${TMPDIR:-/var/tmp}/cgpolicyd-deb.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT

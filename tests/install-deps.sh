@@ -6,7 +6,9 @@ set -euo pipefail
 pkgs=(gcc clang libclang-rt-14-dev meson ninja-build pkg-config
       libsystemd-dev libjansson-dev libcgroup-dev
       dbus-daemon dbus-bin util-linux valgrind strace python3 jq
-      qemu-system-x86 qemu-utils mmdebstrap e2fsprogs)
+      python3-dbus python3-gi libglib2.0-bin
+      qemu-system-x86 qemu-utils mmdebstrap e2fsprogs
+      build-essential dpkg-dev debhelper lintian)
 
 missing=()
 for p in "${pkgs[@]}"; do
