@@ -42,6 +42,7 @@ tmp=$(mktemp -d "${TMPDIR:-/var/tmp}/cgpolicyd-deb.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 tree=$tmp/cgpolicyd
 mkdir "$tree"
+# shellcheck disable=SC2016 # the inner sh expands $f
 (cd "$src" && git ls-files -z --cached --others --exclude-standard |
 	xargs -0 -r sh -c 'for f; do [ -e "$f" ] && printf "%s\0" "$f"; done' sh |
 	tar --null -T - -cf -) | tar -C "$tree" -xf -
@@ -67,11 +68,14 @@ echo "build-deb.sh: building in $tree" >&2
 }
 changes=("$tmp"/cgpolicyd_*.changes)
 [[ -f ${changes[0]} ]] || { echo "build-deb.sh: no .changes produced" >&2; exit 1; }
-rm -f "$out"/cgpolicyd_*.deb "$out"/cgpolicyd_*.changes "$out"/cgpolicyd_*.buildinfo \
-	"$out"/cgpolicyd-dbgsym_*.deb
+# Replace an earlier build of the same version only: OUTDIR may hold two
+# versions on purpose (the VM's upgrade scenario).
+built=$(cd "$tree" && dpkg-parsechangelog -S Version)
+rm -f "$out/cgpolicyd_${built}_"*.deb "$out/cgpolicyd_${built}_"*.changes "$out/cgpolicyd_${built}_"*.buildinfo \
+	"$out/cgpolicyd-dbgsym_${built}_"*.deb
 cp "$tmp"/cgpolicyd_*.deb "$tmp"/cgpolicyd_*.changes "$tmp"/cgpolicyd_*.buildinfo "$out"/
 cp "$tmp"/cgpolicyd-dbgsym_*.deb "$out"/ 2>/dev/null || true
-echo "build-deb.sh: built $(cd "$out" && ls cgpolicyd_*.deb) in $((SECONDS - t0)) s" >&2
+echo "build-deb.sh: built $(cd "$tmp" && ls cgpolicyd_*.deb) in $((SECONDS - t0)) s" >&2
 
 fail_on=error
 ((strict)) && fail_on=error,warning
