@@ -10,12 +10,18 @@ set -euo pipefail
 
 if [[ ${1-} == --deb ]]; then
 	deb=${2:?--deb needs a file}
-	# The image keeps mmdebstrap's path-exclude of /usr/share/{doc,man}
+	# The image keeps mmdebstrap's path-exclude of /usr/share/{doc,man}/*
 	# (dpkg.cfg.d/99mmdebstrap); scenarios use the shipped example policies
 	# and 90-package checks the man pages, so let cgpolicyd's through. The
-	# file is read after 99mmdebstrap (lexical order): its includes win.
+	# file is read after 99mmdebstrap (lexical order): its includes win. The
+	# directories are named too: dpkg does not make an excluded parent
+	# directory for an included file (unpack fails with ENOENT).
 	cat >/etc/dpkg/dpkg.cfg.d/zz-cgtest-cgpolicyd <<'CFG'
+path-include=/usr/share/doc/cgpolicyd
 path-include=/usr/share/doc/cgpolicyd/*
+path-include=/usr/share/man/man1
+path-include=/usr/share/man/man5
+path-include=/usr/share/man/man8
 path-include=/usr/share/man/man1/cgpolicyctl.1.gz
 path-include=/usr/share/man/man5/cgpolicyd.policy.5.gz
 path-include=/usr/share/man/man8/cgpolicyd.8.gz
