@@ -6,8 +6,10 @@ set -euo pipefail
 pkgs=(gcc clang libclang-rt-14-dev meson ninja-build pkg-config
       libsystemd-dev libjansson-dev libcgroup-dev
       dbus-daemon dbus-bin util-linux valgrind strace python3 jq
+      python3-dbus python3-gi libglib2.0-bin
       qemu-system-x86 qemu-utils mmdebstrap e2fsprogs
-      prometheus-node-exporter prometheus python3-prometheus-client curl systemd-journal-remote)
+      prometheus-node-exporter prometheus python3-prometheus-client curl systemd-journal-remote
+      build-essential dpkg-dev debhelper lintian)
 
 missing=()
 for p in "${pkgs[@]}"; do

@@ -1,9 +1,42 @@
 #!/bin/bash
-# Guest side of install-into-share.sh: put the host's `meson install --destdir`
-# tree onto the guest's / and make systemd, D-Bus and the loader see it.
+# Guest side of install-into-share.sh: put the build onto the guest's / and make
+# systemd, D-Bus and the loader see it. Either the Debian package (what an
+# administrator installs) or the host's `meson install --destdir` tree.
 #
-# Usage (in the guest): guest-install.sh [DESTDIR]   (default /mnt/host/destdir)
+# Usage (in the guest): guest-install.sh --deb FILE.deb
+#                       guest-install.sh [DESTDIR]   (default /mnt/host/destdir)
+# Either way cgpolicyd is not running afterwards: scenarios start it themselves.
 set -euo pipefail
+
+if [[ ${1-} == --deb ]]; then
+	deb=${2:?--deb needs a file}
+	# The image keeps mmdebstrap's path-exclude of /usr/share/{doc,man}/*
+	# (dpkg.cfg.d/99mmdebstrap); scenarios use the shipped example policies
+	# and 90-package checks the man pages, so let cgpolicyd's through. The
+	# file is read after 99mmdebstrap (lexical order): its includes win. The
+	# directories are named too: dpkg does not make an excluded parent
+	# directory for an included file (unpack fails with ENOENT).
+	cat >/etc/dpkg/dpkg.cfg.d/zz-cgtest-cgpolicyd <<'CFG'
+path-include=/usr/share/doc/cgpolicyd
+path-include=/usr/share/doc/cgpolicyd/*
+path-include=/usr/share/man/man1
+path-include=/usr/share/man/man5
+path-include=/usr/share/man/man8
+path-include=/usr/share/man/man1/cgpolicyctl.1.gz
+path-include=/usr/share/man/man5/cgpolicyd.policy.5.gz
+path-include=/usr/share/man/man8/cgpolicyd.8.gz
+CFG
+	# dpkg, not apt-get: the image (mmdebstrap --variant=essential) has no apt,
+	# and the guest no network; every dependency is in the image already, and
+	# dpkg fails here if the package ever needs one that is not.
+	dpkg -i "$deb"
+	echo "guest-install: installed $(dpkg-query -W -f '${Package} ${Version}' cgpolicyd)," \
+		"cgpolicyd.service $(systemctl is-enabled cgpolicyd.service) and $(systemctl is-active cgpolicyd.service)"
+	# postinst started it (enabled, as Debian does); scenarios expect to start
+	# it themselves, with their own policies in place.
+	systemctl stop cgpolicyd.service
+	exit 0
+fi
 
 src=${1:-/mnt/host/destdir}
 [[ -d $src ]] || { echo "guest-install: $src does not exist" >&2; exit 1; }

@@ -15,6 +15,7 @@ nodes=(/sys/devices/system/node/node[0-9]*)
 export CGTEST_SHARE=$share
 export CGTEST_LIB=$share/lib.sh
 export CGTEST_DESTDIR=$share/destdir
+export CGTEST_DEBS=$share/debs # the packages, when the host installs those
 export CGTEST_NUMA_NODES=${#nodes[@]}
 
 echo "testbed: $(uname -r), $(systemctl --version | head -1), $(nproc) CPUs, $CGTEST_NUMA_NODES NUMA nodes," \
@@ -26,7 +27,15 @@ result() { # NAME RESULT
 	case $2 in PASS) ((++pass)) ;; SKIP) ((++skipped)) ;; *) ((++fail)) ;; esac
 }
 
-if [[ -d $CGTEST_DESTDIR ]]; then
+# The Debian package if the host put one in the share, else the meson install tree.
+if [[ -f $share/debs/INSTALL ]]; then
+	echo "=== install (package $(cat "$share/debs/INSTALL"))"
+	if bash "$share/guest-install.sh" --deb "$share/debs/$(cat "$share/debs/INSTALL")"; then
+		result install PASS
+	else
+		result install FAIL
+	fi
+elif [[ -d $CGTEST_DESTDIR ]]; then
 	echo "=== install"
 	if bash "$share/guest-install.sh" "$CGTEST_DESTDIR"; then result install PASS; else result install FAIL; fi
 fi
