@@ -14,38 +14,43 @@
 #include "macro.h"
 #include "verbs.h"
 
+/* The one list of verbs: dispatch, --help, and (checked by
+ * tests/unit/check-man-synopsis.sh) the man page's SYNOPSIS and the shell
+ * completions all follow it. */
 static const struct {
         const char *name;
+        const char *args; /* as in --help and the SYNOPSIS */
         int min_args, max_args; /* positional arguments after the verb; -1 = unbounded */
         int (*run)(int argc, char *argv[]);
+        const char *help;
 } verbs[] = {
-        {"status", 0, 0, verb_status},
-        {"list", 0, 0, verb_list},
-        {"show", 1, 1, verb_show},
-        {"explain", 1, 1, verb_explain},
-        {"set-property", 2, -1, verb_set_property},
-        {"revert", 1, -1, verb_revert},
-        {"reload", 0, 0, verb_reload},
-        {"check", 1, -1, verb_check},
-        {"pressure", 0, 0, verb_pressure},
-        {"monitor", 0, 0, verb_monitor},
+        {"status", "[UNIT...]", 0, -1, verb_status, "Show the daemon's state, or the units' values"},
+        {"list", "[PATTERN...]", 0, -1, verb_list, "List managed units (all, or matching the globs)"},
+        {"show", "UNIT...", 1, -1, verb_show, "Show units' properties as systemctl show does"},
+        {"explain", "UNIT", 1, 1, verb_explain, "Show which layer sets each property, and whether it holds"},
+        {"set-property", "UNIT PROPERTY=VALUE...", 2, -1, verb_set_property,
+         "Set properties (persistent, or --runtime)"},
+        {"revert", "UNIT [PROPERTY...]", 1, -1, verb_revert,
+         "Drop set-property overrides (all, or the named ones)"},
+        {"reload", "", 0, 0, verb_reload, "Reload policy files"},
+        {"check", "FILE|DIR...", 1, -1, verb_check, "Validate policy files without a daemon"},
+        {"pressure", "[UNIT...]", 0, -1, verb_pressure, "Show memory/CPU/IO pressure, read now"},
+        {"monitor", "", 0, 0, verb_monitor, "Print every decision and change as it comes"},
 };
 
 static void help(void) {
         printf("cgpolicyctl [OPTIONS...] COMMAND ...\n\n"
                "Control the cgpolicyd resource-policy daemon.\n\n"
-               "Commands:\n"
-               "  status                   Show the daemon's state and pressure\n"
-               "  list                     List managed units\n"
-               "  show UNIT                Show a unit's desired and effective values\n"
-               "  explain UNIT             Show which layer sets each property, and whether it holds\n"
-               "  set-property UNIT P=V... Set properties (persistent, or --runtime)\n"
-               "  revert UNIT [P...]       Drop set-property overrides (all, or the named ones)\n"
-               "  reload                   Reload policy files\n"
-               "  check FILE|DIR...        Validate policy files without a daemon\n"
-               "        [--explain UNIT [--user U] [--exe PATH] [--slice S]]\n"
-               "  pressure                 Show memory/CPU/IO pressure per unit\n"
-               "  monitor                  Print the daemon's signals as they come\n\n"
+               "Commands:\n");
+        for (size_t i = 0; i < ELEMENTSOF(verbs); i++) {
+                char head[64];
+                snprintf(head, sizeof head, "%s%s%s", verbs[i].name, *verbs[i].args ? " " : "", verbs[i].args);
+                printf("  %-36s  %s\n", head, verbs[i].help);
+                if (streq(verbs[i].name, "check"))
+                        printf("        [--explain UNIT [--user U] [--exe PATH] [--slice S]]\n");
+        }
+        printf("\nUnit names without a suffix mean .service; status, list, show and pressure\n"
+               "take glob patterns (quote them).\n\n"
                "Options:\n"
                "  -h --help                Show this help\n"
                "     --version             Show the version\n"
@@ -60,7 +65,8 @@ static void help(void) {
                "     --no-pager            Do not pipe output into a pager\n"
                "     --no-legend           Do not print headers and footers\n"
                "     --no-ask-password     Do not let polkit ask for a password\n\n"
-               "Exit status: 0 success, 1 failure, 4 no such unit.\n");
+               "Exit status: 0 success, 1 failure, 3 (status) the daemon is not running,\n"
+               "4 no such unit.\n");
 }
 
 static int strv_push(char ***l, const char *s) {

@@ -67,3 +67,19 @@ const char *ctl_format_bytes(char *buf, size_t size, uint64_t bytes);
  * d → real, as → array, (dddt) → {"avg10","avg60","avg300","total"}, ay a(st) → as
  * the table formats them when `p` is given. NULL on error. */
 json_t *ctl_variant_to_json(sd_bus_message *m, const char *signature);
+
+/* Unit arguments as systemctl takes them (unit-name.h): a name without a suffix
+ * means .service, and with allow_glob a glob is a pattern over the managed
+ * units. Checked before anything is sent; prints what is wrong and returns
+ * CTL_EXIT_FAILURE, else 0 with *ret a NULL-terminated list. */
+int ctl_mangle_units(char **args, size_t n, bool allow_glob, const char *verb, char ***ret);
+/* Mangles one name (no globs) into *ret; prints the problem and returns
+ * CTL_EXIT_FAILURE. */
+int ctl_mangle_unit(const char *name, const char *verb, char **ret);
+/* Replaces each glob in `names` by the managed units matching it (in the
+ * daemon's order, each unit once). A glob matching nothing is dropped. Names
+ * are kept whether or not they are managed (the verb reports that). Returns
+ * 0, or the exit code after printing why. */
+int ctl_expand_units(sd_bus *bus, char **names, char ***ret);
+/* Whether `name` matches one of the (mangled) patterns; true for an empty list. */
+bool ctl_units_match(char **patterns, const char *name);

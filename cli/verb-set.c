@@ -73,10 +73,14 @@ int verb_set_property(int argc, char *argv[]) {
         _cleanup_free_ const Property **props = NULL;
         _cleanup_strv_free_ char **texts = NULL;
         _cleanup_(prop_set_done) PropSet set = {};
-        const char *unit = argv[1];
+        _cleanup_free_ char *unit = NULL;
         size_t n = (size_t)argc - 2;
         ParseContext ctx;
         int r;
+
+        r = ctl_mangle_unit(argv[1], "set-property", &unit);
+        if (r != 0)
+                return r;
 
         if (n > BUS_PROPERTIES_MAX) {
                 fprintf(stderr, "Too many properties (%zu, at most %u).\n", n, BUS_PROPERTIES_MAX);
@@ -173,9 +177,12 @@ int verb_revert(int argc, char *argv[]) {
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
-        const char *unit = argv[1];
+        _cleanup_free_ char *unit = NULL;
         int r;
 
+        r = ctl_mangle_unit(argv[1], "revert", &unit);
+        if (r != 0)
+                return r;
         for (int i = 2; i < argc; i++)
                 if (!property_by_name(argv[i])) {
                         fprintf(stderr, "Unknown property \"%s\".\n", argv[i]);

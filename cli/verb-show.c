@@ -11,107 +11,10 @@
 #include "bus-value.h"
 #include "ctl.h"
 #include "property.h"
+#include "ctl-unit.h"
 #include "table.h"
+#include "unit-name.h"
 #include "verbs.h"
-
-typedef struct ExplainRow {
-        char *value, *layer, *applied;
-} ExplainRow;
-
-typedef struct UnitData {
-        char *path;
-        sd_bus_message *all;
-        ExplainRow rows[_PROP_MAX];
-} UnitData;
-
-static void unit_data_done(UnitData *d) {
-        free(d->path);
-        sd_bus_message_unref(d->all);
-        for (size_t i = 0; i < _PROP_MAX; i++) {
-                free(d->rows[i].value);
-                free(d->rows[i].layer);
-                free(d->rows[i].applied);
-        }
-}
-
-/* GetUnit + GetAll + Explain; prints the failure and returns the exit code. */
-static int unit_fetch(sd_bus *bus, const char *name, UnitData *d) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL, *ex = NULL;
-        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
-        const char *path;
-        int r;
-
-        r = sd_bus_call_method(bus, CGPOLICY_BUS_NAME, CGPOLICY_MANAGER_PATH, CGPOLICY_MANAGER_INTERFACE,
-                               "GetUnit", &error, &reply, "s", name);
-        if (r < 0)
-                return ctl_fail(&error, r, "get unit %s", name);
-        r = sd_bus_message_read(reply, "o", &path);
-        if (r < 0)
-                return ctl_fail(NULL, r, "get unit %s", name);
-        d->path = strdup(path);
-        if (!d->path)
-                return CTL_EXIT_FAILURE;
-        r = ctl_get_all(bus, path, CGPOLICY_UNIT_INTERFACE, &d->all, &error);
-        if (r < 0)
-                return ctl_fail(&error, r, "get properties of %s", name);
-        r = sd_bus_call_method(bus, CGPOLICY_BUS_NAME, CGPOLICY_MANAGER_PATH, CGPOLICY_MANAGER_INTERFACE,
-                               "Explain", &error, &ex, "s", name);
-        if (r < 0)
-                return ctl_fail(&error, r, "explain %s", name);
-        r = sd_bus_message_enter_container(ex, 'a', "(ssss)");
-        while (r >= 0) {
-                const char *p, *v, *l, *a;
-                const Property *prop;
-
-                r = sd_bus_message_read(ex, "(ssss)", &p, &v, &l, &a);
-                if (r <= 0)
-                        break;
-                prop = property_by_name(p);
-                if (!prop) /* a newer daemon knows more properties: skip them */
-                        continue;
-                ExplainRow *row = &d->rows[prop->id];
-                free(row->value);
-                free(row->layer);
-                free(row->applied);
-                row->value = strdup(v);
-                row->layer = strdup(l);
-                row->applied = strdup(a);
-                if (!row->value || !row->layer || !row->applied)
-                        return CTL_EXIT_FAILURE;
-        }
-        if (r < 0)
-                return ctl_fail(NULL, r, "parse the explanation of %s", name);
-        return CTL_EXIT_SUCCESS;
-}
-
-/* EffectiveX as policy-syntax text; "" when the daemon has not read it. */
-static int effective_text(sd_bus_message *all, const Property *p, char **ret) {
-        _cleanup_(prop_value_done) PropValue v = {};
-        _cleanup_free_ char *name = NULL;
-        int r;
-
-        if (asprintf(&name, "Effective%s", p->dbus_name) < 0)
-                return -ENOMEM;
-        r = ctl_find_property(all, name);
-        if (r < 0)
-                return r;
-        if (r == 0) {
-                *ret = strdup("");
-                return *ret ? 0 : -ENOMEM;
-        }
-        r = bus_read_prop_value(all, p, 0, &v, NULL);
-        if (r < 0)
-                return r;
-        r = ctl_exit_property(all);
-        if (r < 0)
-                return r;
-        /* UINT64_MAX is systemd's "unset" for weights. */
-        if (p->type == VT_WEIGHT && v.u == UINT64_MAX) {
-                *ret = strdup("");
-                return *ret ? 0 : -ENOMEM;
-        }
-        return prop_value_format(p, &v, ret);
-}
 
 static bool wanted(const char *key) {
         if (!arg.properties)
@@ -277,40 +180,80 @@ static int show_json(UnitData *d, json_t **ret) {
         return 0;
 }
 
-int verb_show(int argc, char *argv[]) {
-        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+static int show_one(sd_bus *bus, const char *name, json_t *arr, bool first) {
         _cleanup_(unit_data_done) UnitData d = {};
-        const char *name = argv[1];
         int r;
 
-        if (ctl_bus_open(&bus) < 0)
-                return CTL_EXIT_FAILURE;
         r = unit_fetch(bus, name, &d);
         if (r != CTL_EXIT_SUCCESS)
                 return r;
-
-        if (arg.json != JSON_OFF) {
+        if (arr) {
                 json_t *o;
                 r = show_json(&d, &o);
                 if (r < 0)
                         return ctl_fail(NULL, r, "parse properties of %s", name);
-                return ctl_json_print(o) < 0 ? CTL_EXIT_FAILURE : CTL_EXIT_SUCCESS;
+                json_array_append_new(arr, o);
+                return CTL_EXIT_SUCCESS;
         }
-        ctl_pager_open();
+        /* As systemctl show: a blank line between units. */
+        if (!first)
+                putchar('\n');
         r = show_text(name, &d);
         if (r < 0)
                 return ctl_fail(NULL, r, "parse properties of %s", name);
         return CTL_EXIT_SUCCESS;
 }
 
+int verb_show(int argc, char *argv[]) {
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        _cleanup_strv_free_ char **args = NULL, **names = NULL;
+        json_t *arr = NULL;
+        int r, ret = CTL_EXIT_SUCCESS;
+        bool first = true;
+
+        r = ctl_mangle_units(argv + 1, (size_t)argc - 1, true, "show", &args);
+        if (r != 0)
+                return r;
+        if (ctl_bus_open(&bus) < 0)
+                return CTL_EXIT_FAILURE;
+        r = ctl_expand_units(bus, args, &names);
+        if (r != 0)
+                return r;
+
+        /* One unit: one object, as before; several: an array. */
+        if (arg.json != JSON_OFF && !(arr = json_array()))
+                return CTL_EXIT_FAILURE;
+        if (!arr)
+                ctl_pager_open();
+        for (char **n = names; *n; n++) {
+                r = show_one(bus, *n, arr, first);
+                if (r != CTL_EXIT_SUCCESS && ret == CTL_EXIT_SUCCESS)
+                        ret = r;
+                first = first && r != CTL_EXIT_SUCCESS;
+        }
+        if (arr) {
+                if (json_array_size(arr) == 1 && names[0] && !names[1] && !unit_name_is_glob(args[0])) {
+                        json_t *o = json_incref(json_array_get(arr, 0));
+                        json_decref(arr);
+                        arr = o;
+                }
+                if (ctl_json_print(arr) < 0)
+                        return CTL_EXIT_FAILURE;
+        }
+        return ret;
+}
+
 int verb_explain(int argc, char *argv[]) {
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
         _cleanup_(unit_data_done) UnitData d = {};
         _cleanup_(table_freep) Table *t = NULL;
-        const char *name = argv[1];
+        _cleanup_free_ char *name = NULL;
         json_t *arr = NULL;
         int r;
 
+        r = ctl_mangle_unit(argv[1], "explain", &name);
+        if (r != 0)
+                return r;
         if (ctl_bus_open(&bus) < 0)
                 return CTL_EXIT_FAILURE;
         r = unit_fetch(bus, name, &d);
