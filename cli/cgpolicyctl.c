@@ -60,6 +60,8 @@ static void help(void) {
                "     --bus-address=ADDR    Connect to this D-Bus address ($CGPOLICY_BUS_ADDRESS)\n"
                "     --json[=short|pretty] Print JSON (read commands)\n"
                "  -p --property=NAME       show: only these properties (repeatable)\n"
+               "  -P NAME                  show: only this property's value (-p NAME --value)\n"
+               "     --value               show: print values only, without NAME=\n"
                "     --runtime             set-property: until reboot only\n"
                "     --dry-run             set-property: validate and preview, change nothing\n"
                "     --no-pager            Do not pipe output into a pager\n"
@@ -88,7 +90,7 @@ static int strv_push(char ***l, const char *s) {
 /* `check` has its own options (--user U means a user name there), so it gets
  * its arguments untouched: find the verb before getopt looks at anything. */
 static int find_verb(int argc, char *argv[]) {
-        static const char *const with_arg[] = {"-H", "--host", "--bus-address", "-p", "--property"};
+        static const char *const with_arg[] = {"-H", "--host", "--bus-address", "-p", "--property", "-P"};
 
         for (int i = 1; i < argc; i++) {
                 if (streq(argv[i], "--"))
@@ -115,6 +117,7 @@ enum {
         ARG_NO_PAGER,
         ARG_NO_LEGEND,
         ARG_NO_ASK_PASSWORD,
+        ARG_VALUE,
 };
 
 static int parse_argv(int argc, char *argv[]) {
@@ -133,12 +136,13 @@ static int parse_argv(int argc, char *argv[]) {
                 {"no-legend", no_argument, NULL, ARG_NO_LEGEND},
                 {"no-ask-password", no_argument, NULL, ARG_NO_ASK_PASSWORD},
                 {"full", no_argument, NULL, 'l'},
+                {"value", no_argument, NULL, ARG_VALUE},
                 {},
         };
         int c;
 
         opterr = 0;
-        while ((c = getopt_long(argc, argv, ":hH:p:l", options, NULL)) >= 0)
+        while ((c = getopt_long(argc, argv, ":hH:p:P:l", options, NULL)) >= 0)
                 switch (c) {
                 case 'h':
                         help();
@@ -171,6 +175,14 @@ static int parse_argv(int argc, char *argv[]) {
                                         optarg);
                                 return -EINVAL;
                         }
+                        break;
+                case ARG_VALUE:
+                        arg.value = true;
+                        break;
+                case 'P':
+                        arg.value = true;
+                        if (strv_push(&arg.properties, optarg) < 0)
+                                return -ENOMEM;
                         break;
                 case 'p': {
                         /* "-p A,B" as systemctl takes it, or repeated. */

@@ -28,6 +28,7 @@ typedef struct CtlArgs {
         bool user;
         bool ask_password;
         bool full;               /* list: do not shorten */
+        bool value;              /* show --value / -P: values without NAME= */
         const char *host;        /* -H [user@]host */
         const char *bus_address; /* --bus-address= or $CGPOLICY_BUS_ADDRESS */
         char **properties;       /* show -p P (NULL-terminated) */

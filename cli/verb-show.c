@@ -13,24 +13,100 @@
 #include "property.h"
 #include "ctl-unit.h"
 #include "table.h"
+#include "show-format.h"
+#include "suggest.h"
 #include "unit-name.h"
 #include "verbs.h"
+
+/* What show prints besides the table properties (and their Effective values). */
+static const char *const show_extra[] = {"Id",           "ControlGroup",   "Class",       "Policies",
+                                         "MemoryCurrent", "MemoryPressure", "CPUPressure", "IOPressure",
+                                         "Throttled"};
+
+/* A -p name as show prints it: the unit-file name for table properties (the
+ * D-Bus name works too, "CPUQuotaPerSecUSec" is "CPUQuota"), with or without
+ * "Effective". NULL when show has no such property. */
+static char *canonical_key(const char *name) {
+        const char *base = strncmp(name, "Effective", 9) == 0 ? name + 9 : name;
+        const Property *p = property_by_name(base);
+        char *s = NULL;
+
+        if (p)
+                return asprintf(&s, "%s%s", base != name ? "Effective" : "", p->name) < 0 ? NULL : s;
+        for (size_t i = 0; i < ELEMENTSOF(show_extra); i++)
+                if (streq(name, show_extra[i]))
+                        return strdup(name);
+        return NULL;
+}
 
 static bool wanted(const char *key) {
         if (!arg.properties)
                 return true;
         for (char **i = arg.properties; *i; i++) {
-                const Property *p, *q;
-                if (streq(*i, key))
-                        return true;
-                /* -p MemoryHigh also shows EffectiveMemoryHigh; either spelling of the name works. */
-                const char *k = strncmp(key, "Effective", 9) == 0 ? key + 9 : key;
-                p = property_by_name(*i);
-                q = property_by_name(k);
-                if (p && p == q)
+                _cleanup_free_ char *k = canonical_key(*i);
+                if (streq_ptr(k, key))
                         return true;
         }
         return false;
+}
+
+/* Refuses -p names that show does not have, before anything is sent. */
+static int check_property_args(void) {
+        for (char **i = arg.properties; i && *i; i++) {
+                _cleanup_free_ char *k = canonical_key(*i);
+                if (k)
+                        continue;
+                const char *base = strncmp(*i, "Effective", 9) == 0 ? *i + 9 : *i;
+                const char *s = suggest_property_name(base);
+                if (!s)
+                        s = suggest_name(*i, show_extra, ELEMENTSOF(show_extra));
+                if (s)
+                        fprintf(stderr, "Unknown property \"%s\" for show (did you mean \"%s%s\"?).\n", *i,
+                                base != *i && suggest_property_name(base) ? "Effective" : "", s);
+                else
+                        fprintf(stderr, "Unknown property \"%s\" for show; see cgpolicyctl show UNIT for the names.\n",
+                                *i);
+                return CTL_EXIT_FAILURE;
+        }
+        return 0;
+}
+
+/* One NAME=VALUE line per line of value, or the bare value with --value. */
+static void put(const char *key, const char *value) {
+        const char *v = value ?: "";
+
+        if (!wanted(key))
+                return;
+        do {
+                size_t n = strcspn(v, "\n");
+                if (arg.value)
+                        printf("%.*s\n", (int)n, v);
+                else
+                        printf("%s=%.*s\n", key, (int)n, v);
+                v += n;
+        } while (*v++ == '\n');
+}
+
+/* EffectiveX as show prints it: "" when the daemon has not read it. */
+static int effective_show(sd_bus_message *all, const Property *p, char **ret) {
+        _cleanup_(prop_value_done) PropValue v = {};
+        _cleanup_free_ char *name = NULL;
+        int r;
+
+        if (asprintf(&name, "Effective%s", p->dbus_name) < 0)
+                return -ENOMEM;
+        r = ctl_find_property(all, name);
+        if (r < 0)
+                return r;
+        if (r == 0)
+                return (*ret = strdup("")) ? 0 : -ENOMEM;
+        r = bus_read_prop_value(all, p, 0, &v, NULL);
+        if (r < 0)
+                return r;
+        r = ctl_exit_property(all);
+        if (r < 0)
+                return r;
+        return show_format_value(p, &v, ret);
 }
 
 static int show_text(const char *name, UnitData *d) {
@@ -44,43 +120,45 @@ static int show_text(const char *name, UnitData *d) {
                         r = ctl_exit_property(d->all);
                 if (r < 0)
                         return r;
-                if (wanted(strings[i]))
-                        printf("%s=%s\n", strings[i], s);
+                put(strings[i], s);
         }
 
         r = ctl_find_property(d->all, "Policies");
         if (r > 0) {
+                _cleanup_free_ char *joined = strdup("");
                 const char *s;
-                bool first = true;
-                if (wanted("Policies"))
-                        fputs("Policies=", stdout);
                 r = sd_bus_message_enter_container(d->all, 'a', "s");
-                while (r >= 0 && (r = sd_bus_message_read(d->all, "s", &s)) > 0) {
-                        if (wanted("Policies"))
-                                printf("%s%s", first ? "" : " ", s);
-                        first = false;
+                while (r >= 0 && joined && (r = sd_bus_message_read(d->all, "s", &s)) > 0) {
+                        char *n;
+                        if (asprintf(&n, "%s%s%s", joined, *joined ? " " : "", s) < 0)
+                                return -ENOMEM;
+                        free(joined);
+                        joined = n;
                 }
-                if (wanted("Policies"))
-                        putchar('\n');
+                if (!joined)
+                        return -ENOMEM;
                 if (r >= 0)
                         r = sd_bus_message_exit_container(d->all);
                 if (r >= 0)
                         r = ctl_exit_property(d->all);
+                put("Policies", joined);
         }
         if (r < 0)
                 return r;
 
         for (PropertyId id = 0; id < _PROP_MAX; id++) {
                 const Property *p = property_get(id);
-                _cleanup_free_ char *eff = NULL;
+                _cleanup_free_ char *want = NULL, *eff = NULL, *key = NULL;
 
-                r = effective_text(d->all, p, &eff);
+                r = show_format_text(p, d->rows[id].value, &want);
+                if (r >= 0)
+                        r = effective_show(d->all, p, &eff);
                 if (r < 0)
                         return r;
-                if (wanted(p->name))
-                        printf("%s=%s\n", p->name, strna(d->rows[id].value));
-                if (wanted(p->name))
-                        printf("Effective%s=%s\n", p->name, eff);
+                if (asprintf(&key, "Effective%s", p->name) < 0)
+                        return -ENOMEM;
+                put(p->name, want);
+                put(key, eff);
         }
 
         uint64_t cur = UINT64_MAX;
@@ -89,16 +167,16 @@ static int show_text(const char *name, UnitData *d) {
                 r = ctl_exit_property(d->all);
         if (r < 0)
                 return r;
-        if (wanted("MemoryCurrent")) {
-                char buf[32];
-                printf("MemoryCurrent=%s\n",
-                       cur == UINT64_MAX ? "[not set]" : ctl_format_bytes(buf, sizeof buf, cur));
-        }
+        /* bytes, and "[not set]" when unknown, as systemctl show */
+        char buf[32];
+        snprintf(buf, sizeof buf, "%" PRIu64, cur);
+        put("MemoryCurrent", cur == UINT64_MAX ? "[not set]" : buf);
 
         static const char *const psi[] = {"MemoryPressure", "CPUPressure", "IOPressure"};
         for (size_t i = 0; i < ELEMENTSOF(psi); i++) {
                 double a, b, c;
                 uint64_t t;
+                char line[128];
                 r = ctl_find_property(d->all, psi[i]);
                 if (r <= 0) {
                         if (r < 0)
@@ -110,9 +188,8 @@ static int show_text(const char *name, UnitData *d) {
                         r = ctl_exit_property(d->all);
                 if (r < 0)
                         return r;
-                if (wanted(psi[i]))
-                        printf("%s=avg10=%.2f avg60=%.2f avg300=%.2f total=%" PRIu64 "\n", psi[i], a, b, c,
-                               t);
+                snprintf(line, sizeof line, "avg10=%.2f avg60=%.2f avg300=%.2f total=%" PRIu64, a, b, c, t);
+                put(psi[i], line);
         }
 
         int throttled = 0;
@@ -121,8 +198,7 @@ static int show_text(const char *name, UnitData *d) {
                 r = ctl_exit_property(d->all);
         if (r < 0)
                 return r;
-        if (wanted("Throttled"))
-                printf("Throttled=%s\n", throttled ? "yes" : "no");
+        put("Throttled", throttled ? "yes" : "no");
         return 0;
 }
 
@@ -165,10 +241,10 @@ static int show_json(UnitData *d, json_t **ret) {
                         r = -ENOMEM;
                         break;
                 }
-                if (wanted(p->name)) {
+                if (wanted(p->name))
                         json_object_set_new(o, p->name, json_string(d->rows[id].value ?: ""));
+                if (wanted(key))
                         json_object_set_new(o, key, json_string(eff));
-                }
         }
         for (size_t i = 0; r >= 0 && i < ELEMENTSOF(tail); i++)
                 r = json_put_variant(o, d->all, tail[i]);
@@ -211,6 +287,9 @@ int verb_show(int argc, char *argv[]) {
         int r, ret = CTL_EXIT_SUCCESS;
         bool first = true;
 
+        r = check_property_args();
+        if (r != 0)
+                return r;
         r = ctl_mangle_units(argv + 1, (size_t)argc - 1, true, "show", &args);
         if (r != 0)
                 return r;

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Unit names as systemctl takes them (cli/unit-name.c) and the property-name
- * suggestion (core/suggest.c). */
+/* Unit names as systemctl takes them (cli/unit-name.c), values as systemctl
+ * show prints them (cli/show-format.c) and the property-name suggestion
+ * (core/suggest.c). */
 
 #include <errno.h>
 #include <inttypes.h>
@@ -9,6 +10,7 @@
 #include <string.h>
 
 #include "macro.h"
+#include "show-format.h"
 #include "suggest.h"
 #include "tests.h"
 #include "unit-name.h"
@@ -71,7 +73,39 @@ static void test_suggest(void) {
         ASSERT_EQ_U64(edit_distance("kitten", "sitting"), 3);
 }
 
+static void show_is(const char *prop, const char *text, const char *want) {
+        char *out = NULL;
+        ASSERT_EQ_INT(show_format_text(property_by_name(prop), text, &out), 0);
+        ASSERT_STREQ(out, want);
+        free(out);
+}
+
+/* Values as systemctl show prints them (cli/show-format.c). */
+static void test_show_format(void) {
+        show_is("MemoryHigh", "1G", "1073741824");
+        show_is("MemoryHigh", "infinity", "infinity");
+        show_is("MemoryHigh", "", "");
+        show_is("MemoryLow", "512M", "536870912");
+        show_is("TasksMax", "infinity", "infinity");
+        show_is("TasksMax", "100", "100");
+        show_is("CPUWeight", "idle", "idle");
+        show_is("CPUWeight", "", "");
+        show_is("CPUQuota", "50%", "50%");
+        show_is("AllowedCPUs", "0-3", "0-3");
+        show_is("IOReadBandwidthMax", "8:0 10M; /dev/sda 1K", "8:0 10000000\n/dev/sda 1000");
+        show_is("IOReadIOPSMax", "8:0 1K", "8:0 1000");
+        show_is("IODeviceWeight", "8:0 800", "8:0 800");
+        show_is("IODeviceLatencyTargetSec", "8:0 25ms; 8:16 1s", "8:0 25ms\n8:16 1s");
+
+        PropValue unset_weight = {.u = UINT64_MAX};
+        char *out = NULL;
+        ASSERT_EQ_INT(show_format_value(property_by_name("IOWeight"), &unset_weight, &out), 0);
+        ASSERT_STREQ(out, "");
+        free(out);
+}
+
 int main(void) {
+        test_show_format();
         test_mangle();
         test_suggest();
         printf("test-cli-names: all passed\n");
