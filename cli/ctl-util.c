@@ -56,6 +56,10 @@ int ctl_bus_open(sd_bus **ret) {
         return 0;
 }
 
+bool ctl_error_not_running(const sd_bus_error *e) {
+        return e && sd_bus_error_has_names(e, SD_BUS_ERROR_SERVICE_UNKNOWN, SD_BUS_ERROR_NAME_HAS_NO_OWNER);
+}
+
 int ctl_fail(const sd_bus_error *e, int r, const char *fmt, ...) {
         _cleanup_free_ char *what = NULL;
         va_list ap;
@@ -66,7 +70,7 @@ int ctl_fail(const sd_bus_error *e, int r, const char *fmt, ...) {
         va_end(ap);
 
         if (e && sd_bus_error_is_set(e)) {
-                if (sd_bus_error_has_names(e, SD_BUS_ERROR_SERVICE_UNKNOWN, SD_BUS_ERROR_NAME_HAS_NO_OWNER))
+                if (ctl_error_not_running(e))
                         fprintf(stderr, "Failed to %s: cgpolicyd is not running (%s).\n", strna(what),
                                 strna(e->message));
                 else
@@ -270,7 +274,7 @@ json_t *ctl_variant_to_json(sd_bus_message *m, const char *signature) {
                 r = sd_bus_message_read(m, "(dddt)", &a, &b, &c, &t);
                 if (r <= 0)
                         return NULL;
-                return json_pack("{s:f,s:f,s:f,s:I}", "avg10", a, "avg60", b, "avg300", c, "total",
+                return json_pack("{s:f,s:f,s:f,s:I}", "Avg10", a, "Avg60", b, "Avg300", c, "Total",
                                  (json_int_t)t);
         }
         r = sd_bus_message_skip(m, signature);

@@ -58,8 +58,8 @@ int verb_list(int argc, char *argv[]) {
                 if (!ctl_units_match(patterns, id))
                         continue;
                 if (arr) {
-                        json_array_append_new(arr, json_pack("{s:s,s:s,s:o,s:s}", "unit", id, "class", class,
-                                                             "policies", split_commas(pol), "path", path));
+                        json_array_append_new(arr, json_pack("{s:s,s:s,s:o,s:s}", "Id", id, "Class", class,
+                                                             "Policies", split_commas(pol), "Path", path));
                         continue;
                 }
                 table_add(t, id);

@@ -94,7 +94,7 @@ static int on_properties_changed(sd_bus_message *m, const char *unit, json_t *o,
                         break;
         }
         if (o)
-                json_object_set_new(o, "changed", props);
+                json_object_set_new(o, "Changed", props);
         return r;
 }
 
@@ -115,10 +115,10 @@ static int on_signal(sd_bus_message *m, void *userdata, sd_bus_error *error) {
                 unit = NULL;
 
         if (arg.json != JSON_OFF) {
-                o = json_pack("{s:s,s:s,s:s}", "time", ts, "signal", member, "path", path);
+                o = json_pack("{s:s,s:s,s:s}", "Time", ts, "Signal", member, "Path", path);
                 if (!o)
                         return 0;
-                json_object_set_new(o, "unit", unit ? json_string(unit) : json_null());
+                json_object_set_new(o, "Unit", unit ? json_string(unit) : json_null());
         } else if (asprintf(&line, "%s %s%s%s", ts, member, unit ? " " : "", unit ?: "") < 0)
                 return 0;
 
@@ -129,7 +129,7 @@ static int on_signal(sd_bus_message *m, void *userdata, sd_bus_error *error) {
                 r = sd_bus_message_read(m, "so", &id, &p);
                 if (r > 0) {
                         if (o)
-                                json_object_set_new(o, "unit", json_string(id));
+                                json_object_set_new(o, "Unit", json_string(id));
                         else {
                                 free(line);
                                 line = NULL;
@@ -142,11 +142,11 @@ static int on_signal(sd_bus_message *m, void *userdata, sd_bus_error *error) {
                 r = sd_bus_message_read(m, "sssss", &u, &p, &old, &new, &reason);
                 if (r > 0) {
                         if (o) {
-                                json_object_set_new(o, "unit", json_string(u));
-                                json_object_set_new(o, "property", json_string(p));
-                                json_object_set_new(o, "old", json_string(old));
-                                json_object_set_new(o, "new", json_string(new));
-                                json_object_set_new(o, "reason", json_string(reason));
+                                json_object_set_new(o, "Unit", json_string(u));
+                                json_object_set_new(o, "Property", json_string(p));
+                                json_object_set_new(o, "Old", json_string(old));
+                                json_object_set_new(o, "New", json_string(new));
+                                json_object_set_new(o, "Reason", json_string(reason));
                         } else {
                                 free(line);
                                 line = NULL;

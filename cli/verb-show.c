@@ -355,9 +355,9 @@ int verb_explain(int argc, char *argv[]) {
                         return ctl_fail(NULL, r, "parse properties of %s", name);
                 }
                 if (arr) {
-                        json_array_append_new(arr, json_pack("{s:s,s:s,s:s,s:s,s:s}", "property", p->name,
-                                                             "value", row->value, "layer", row->layer,
-                                                             "applied", row->applied, "effective", eff));
+                        json_array_append_new(arr, json_pack("{s:s,s:s,s:s,s:s,s:s}", "Property", p->name,
+                                                             "Value", row->value, "Layer", row->layer,
+                                                             "Applied", row->applied, "Effective", eff));
                         continue;
                 }
                 table_add(t, p->name);

@@ -63,7 +63,7 @@ static json_t *psi_json(sd_bus_message *m, const char *name) {
         if (ctl_find_property(m, name) <= 0 || bus_read_psi(m, &a, &b, &c, &t) < 0)
                 return json_null();
         (void)ctl_exit_property(m);
-        return json_pack("{s:f,s:f,s:f,s:I}", "avg10", a, "avg60", b, "avg300", c, "total", (json_int_t)t);
+        return json_pack("{s:f,s:f,s:f,s:I}", "Avg10", a, "Avg60", b, "Avg300", c, "Total", (json_int_t)t);
 }
 
 static int read_u64_b(sd_bus_message *m, uint64_t *ret_current, int *ret_throttled) {
@@ -220,6 +220,7 @@ static int status_unit(sd_bus *bus, const char *name, bool first) {
 
 static int status_units(int argc, char *argv[]) {
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         _cleanup_strv_free_ char **args = NULL, **names = NULL;
         int r, ret = CTL_EXIT_SUCCESS;
         bool first = true;
@@ -229,13 +230,20 @@ static int status_units(int argc, char *argv[]) {
                 return r;
         if (ctl_bus_open(&bus) < 0)
                 return CTL_EXIT_FAILURE;
-        r = ctl_expand_units(bus, args, &names);
-        if (r != 0)
-                return r;
         if (arg.json != JSON_OFF) {
                 fprintf(stderr, "status UNIT... has no --json form; use show UNIT... --json.\n");
                 return CTL_EXIT_FAILURE;
         }
+        /* Nobody to manage them: "inactive", as systemctl status says of a stopped unit. */
+        r = sd_bus_call_method(bus, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
+                               "GetNameOwner", &error, NULL, "s", CGPOLICY_BUS_NAME);
+        if (r < 0) {
+                int code = ctl_fail(&error, r, "get the status of %s", args[0]);
+                return ctl_error_not_running(&error) ? CTL_EXIT_NOT_RUNNING : code;
+        }
+        r = ctl_expand_units(bus, args, &names);
+        if (r != 0)
+                return r;
         ctl_pager_open();
         for (char **n = names; *n; n++) {
                 r = status_unit(bus, *n, first);
@@ -258,8 +266,10 @@ int verb_status(int argc, char *argv[]) {
         if (ctl_bus_open(&bus) < 0)
                 return CTL_EXIT_FAILURE;
         r = ctl_get_all(bus, CGPOLICY_MANAGER_PATH, CGPOLICY_MANAGER_INTERFACE, &all, &error);
-        if (r < 0)
-                return ctl_fail(&error, r, "get daemon status");
+        if (r < 0) {
+                int ret = ctl_fail(&error, r, "get daemon status");
+                return ctl_error_not_running(&error) ? CTL_EXIT_NOT_RUNNING : ret;
+        }
         r = count_units(bus, &n_units, &error);
         if (r < 0)
                 return ctl_fail(&error, r, "list units");
@@ -381,7 +391,7 @@ int verb_pressure(int argc, char *argv[]) {
                 ;
         else if (arg.json != JSON_OFF) {
                 arr = json_array();
-                json_array_append_new(arr, json_pack("{s:n,s:o,s:o,s:o}", "unit", "MemoryPressure",
+                json_array_append_new(arr, json_pack("{s:n,s:o,s:o,s:o}", "Id", "MemoryPressure",
                                                      psi_json(mgr, "MemoryPressure"), "CPUPressure",
                                                      psi_json(mgr, "CPUPressure"), "IOPressure",
                                                      psi_json(mgr, "IOPressure")));
@@ -426,7 +436,7 @@ int verb_pressure(int argc, char *argv[]) {
                         goto fail_parse;
                 if (arr) {
                         json_array_append_new(
-                                arr, json_pack("{s:s,s:o,s:o,s:o,s:o,s:b}", "unit", id, "MemoryPressure",
+                                arr, json_pack("{s:s,s:o,s:o,s:o,s:o,s:b}", "Id", id, "MemoryPressure",
                                                psi_json(all, "MemoryPressure"), "CPUPressure",
                                                psi_json(all, "CPUPressure"), "IOPressure",
                                                psi_json(all, "IOPressure"), "MemoryCurrent",

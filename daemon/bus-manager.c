@@ -526,7 +526,7 @@ static int join_diags(const Diags *d, char **ret) {
         *s = 0;
         char *p = s;
         for (size_t i = 0; i < d->n; i++)
-                p = stpcpy(stpcpy(p, i > 0 ? "; " : ""), lines[i]);
+                p = stpcpy(stpcpy(p, i > 0 ? "\n" : ""), lines[i]);
         strv_freep(&lines);
         *ret = s;
         return 0;
@@ -544,7 +544,7 @@ static int reload_run(sd_bus_message *reply_to, void *userdata, sd_bus_error *er
                 if (diags.n > 0 && join_diags(&diags, &text) >= 0)
                         return sd_bus_error_setf(
                                 error, BUS_ERROR_POLICY_INVALID,
-                                "Policies not reloaded, the previous ones stay in force: %s", text);
+                                "Policies not reloaded, the previous ones stay in force:\n%s", text);
                 return sd_bus_error_setf(error, SD_BUS_ERROR_FAILED, "Failed to reload policies: %s",
                                          strerror(-r));
         }

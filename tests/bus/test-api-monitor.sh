@@ -94,8 +94,8 @@ grep -q 'Failed to emit' "$LOG" && fail "emitting failed: $(grep 'Failed to emit
 echo "ok: pressure/memory announcements rate-limited ($(wc -l <"$T/mc-times") in $(head -c8 "$T/mc-times")..$(tail -n1 "$T/mc-times"))"
 
 # --json: one parseable object per line.
-wait_for 5 grep -q '"signal":"PolicyReloaded"' "$T/ctl-monitor.json" || fail "no JSON PolicyReloaded"
-grep -q '"signal":"PropertiesChanged".*"CPUWeight":"300"' "$T/ctl-monitor.json" ||
+wait_for 5 grep -q '"Signal":"PolicyReloaded"' "$T/ctl-monitor.json" || fail "no JSON PolicyReloaded"
+grep -q '"Signal":"PropertiesChanged".*"CPUWeight":"300"' "$T/ctl-monitor.json" ||
         fail "no JSON PropertiesChanged: $(cat "$T/ctl-monitor.json")"
 while read -r line; do
         python3 -c 'import json,sys; json.loads(sys.argv[1])' "$line" || fail "not JSON: $line"

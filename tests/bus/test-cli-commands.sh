@@ -87,7 +87,7 @@ expect_ok ctl list --no-legend
 [[ $(wc -l <<<"$LAST_OUT") -eq 3 ]] || fail "--no-legend rows: $LAST_OUT"
 expect_ok ctl list --json
 json_ok "$LAST_OUT"
-[[ $(json_get "$LAST_OUT" '[u["class"] for u in d if u["unit"]=="db.service"][0]') == protected ]] ||
+[[ $(json_get "$LAST_OUT" '[u["Class"] for u in d if u["Id"]=="db.service"][0]') == protected ]] ||
         fail "list --json: $LAST_OUT"
 
 # show
@@ -113,7 +113,7 @@ grep -Eq '^MemoryHigh +1G +persistent +ok +1G$' <<<"$LAST_OUT" || fail "explain 
 grep -Eq '^IOWeight +800 +policy:db +ok +800$' <<<"$LAST_OUT" || fail "explain IOWeight: $LAST_OUT"
 expect_ok ctl explain db.service --json
 json_ok "$LAST_OUT"
-[[ $(json_get "$LAST_OUT" '[r["layer"] for r in d if r["property"]=="IOWeight"][0]') == policy:db ]] ||
+[[ $(json_get "$LAST_OUT" '[r["Layer"] for r in d if r["Property"]=="IOWeight"][0]') == policy:db ]] ||
         fail "explain --json: $LAST_OUT"
 
 # revert: one property, then all.
@@ -137,7 +137,7 @@ expect_ok ctl pressure
 grep -Eq '^db\.service +[0-9.]+/[0-9.]+/[0-9.]+ ' <<<"$LAST_OUT" || fail "pressure: $LAST_OUT"
 expect_ok ctl pressure --json
 json_ok "$LAST_OUT"
-[[ $(json_get "$LAST_OUT" '[(u["Throttled"], u["MemoryPressure"]["avg10"]) for u in d if u["unit"]=="db.service"][0]') == \
+[[ $(json_get "$LAST_OUT" '[(u["Throttled"], u["MemoryPressure"]["Avg10"]) for u in d if u["Id"]=="db.service"][0]') == \
         "(False, 0.0)" ]] || fail "pressure --json: $LAST_OUT"
 
 # reload

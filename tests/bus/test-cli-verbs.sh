@@ -53,7 +53,7 @@ echo "ok: list with patterns"
 expect_ok ctl pressure --no-legend db
 [[ $(wc -l <<<"$LAST_OUT") == 1 && $LAST_OUT == db.service* ]] || fail "pressure db: $LAST_OUT"
 expect_ok ctl pressure --json 'batch-*'
-[[ $(python3 -c 'import json,sys; print([u["unit"] for u in json.load(sys.stdin)])' <<<"$LAST_OUT") == \
+[[ $(python3 -c 'import json,sys; print([u["Id"] for u in json.load(sys.stdin)])' <<<"$LAST_OUT") == \
         "['batch-1.service']" ]] || fail "pressure --json 'batch-*': $LAST_OUT"
 echo "ok: pressure of named units"
 
