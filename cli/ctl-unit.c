@@ -10,6 +10,12 @@
 #include "bus-value.h"
 #include "ctl-unit.h"
 
+const char *desired_shown(const Property *p, const char *layer, const char *value) {
+        if (!layer || streq(layer, "none"))
+                return "";
+        return value && *value ? value : p->default_text ?: "";
+}
+
 void unit_data_done(UnitData *d) {
         free(d->path);
         sd_bus_message_unref(d->all);
@@ -59,7 +65,7 @@ int unit_fetch(sd_bus *bus, const char *name, UnitData *d) {
                 free(row->value);
                 free(row->layer);
                 free(row->applied);
-                row->value = strdup(v);
+                row->value = strdup(desired_shown(prop, l, v));
                 row->layer = strdup(l);
                 row->applied = strdup(a);
                 if (!row->value || !row->layer || !row->applied)

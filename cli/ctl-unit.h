@@ -17,6 +17,12 @@ typedef struct UnitData {
         ExplainRow rows[_PROP_MAX];
 } UnitData;
 
+/* The desired value as show, explain and monitor print it, from Explain's
+ * layer and text: "" when no layer sets it (unset); a layer's reset holds the
+ * property's default ("infinity" for MemoryMax), which is what systemd's D-Bus
+ * value says too (a reset and MemoryMax=infinity are both UINT64_MAX there). */
+const char *desired_shown(const Property *p, const char *layer, const char *value);
+
 void unit_data_done(UnitData *d);
 /* GetUnit + GetAll + Explain; prints the failure and returns the exit code. */
 int unit_fetch(sd_bus *bus, const char *name, UnitData *d);

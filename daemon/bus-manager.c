@@ -764,6 +764,8 @@ static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_SIGNAL_WITH_ARGS("Rebalanced",
                                 SD_BUS_ARGS("s", unit, "s", property, "s", old, "s", new, "s", reason), 0),
         SD_BUS_SIGNAL_WITH_ARGS("PolicyReloaded", SD_BUS_NO_ARGS, 0),
+        SD_BUS_SIGNAL_WITH_ARGS("Reasserted",
+                                SD_BUS_ARGS("s", unit, "s", property, "s", found, "s", value, "s", reason), 0),
         SD_BUS_VTABLE_END,
 };
 
@@ -823,6 +825,19 @@ void bus_emit_policy_reloaded(Manager *m) {
                                            "PolicyFiles", "PressureMode", NULL);
         if (r < 0)
                 log_debug_errno(r, "Failed to emit PropertiesChanged: %m");
+}
+
+void bus_emit_reasserted(Manager *m, const char *unit, const char *property, const char *found,
+                         const char *value, const char *reason) {
+        int r;
+
+        if (!m || !m->bus || !m->bus_data.slot_manager)
+                return;
+        r = sd_bus_emit_signal(m->bus, CGPOLICY_MANAGER_PATH, CGPOLICY_MANAGER_INTERFACE, "Reasserted",
+                               "sssss", strempty(unit), strempty(property), strempty(found), strempty(value),
+                               strempty(reason));
+        if (r < 0)
+                log_debug_errno(r, "Failed to emit Reasserted: %m");
 }
 
 void bus_emit_rebalanced(Manager *m, const char *unit, const char *property, const char *old_value,
