@@ -14,40 +14,44 @@
 #include "macro.h"
 #include "verbs.h"
 
+/* The one list of verbs: dispatch, --help, and (checked by
+ * tests/unit/check-man-synopsis.sh) the man page's SYNOPSIS and the shell
+ * completions all follow it. */
 static const struct {
         const char *name;
+        const char *args; /* as in --help and the SYNOPSIS */
         int min_args, max_args; /* positional arguments after the verb; -1 = unbounded */
         int (*run)(int argc, char *argv[]);
+        const char *help;
 } verbs[] = {
-        {"status", 0, 0, verb_status},
-        {"list", 0, 0, verb_list},
-        {"show", 1, 1, verb_show},
-        {"explain", 1, 1, verb_explain},
-        {"set-property", 2, -1, verb_set_property},
-        {"revert", 1, -1, verb_revert},
-        {"reload", 0, 0, verb_reload},
-        {"check", 1, -1, verb_check},
-        {"pressure", 0, 0, verb_pressure},
-        {"monitor", 0, 0, verb_monitor},
-        {"metrics", 0, 1, verb_metrics},
+        {"status", "[UNIT...]", 0, -1, verb_status, "Show the daemon's state, or the units' values"},
+        {"list", "[PATTERN...]", 0, -1, verb_list, "List managed units (all, or matching the globs)"},
+        {"show", "UNIT...", 1, -1, verb_show, "Show units' properties as systemctl show does"},
+        {"explain", "UNIT", 1, 1, verb_explain, "Show which layer sets each property, and whether it holds"},
+        {"set-property", "UNIT PROPERTY=VALUE...", 2, -1, verb_set_property,
+         "Set properties (persistent, or --runtime)"},
+        {"revert", "UNIT [PROPERTY...]", 1, -1, verb_revert,
+         "Drop set-property overrides (all, or the named ones)"},
+        {"reload", "", 0, 0, verb_reload, "Reload policy files"},
+        {"check", "FILE|DIR...", 1, -1, verb_check, "Validate policy files without a daemon"},
+        {"pressure", "[UNIT...]", 0, -1, verb_pressure, "Show memory/CPU/IO pressure, read now"},
+        {"monitor", "", 0, 0, verb_monitor, "Print every decision and change as it comes"},
+        {"metrics", "[prometheus]", 0, 1, verb_metrics, "Print the metrics (OpenMetrics, or Prometheus text)"},
 };
 
 static void help(void) {
         printf("cgpolicyctl [OPTIONS...] COMMAND ...\n\n"
                "Control the cgpolicyd resource-policy daemon.\n\n"
-               "Commands:\n"
-               "  status                   Show the daemon's state and pressure\n"
-               "  list                     List managed units\n"
-               "  show UNIT                Show a unit's desired and effective values\n"
-               "  explain UNIT             Show which layer sets each property, and whether it holds\n"
-               "  set-property UNIT P=V... Set properties (persistent, or --runtime)\n"
-               "  revert UNIT [P...]       Drop set-property overrides (all, or the named ones)\n"
-               "  reload                   Reload policy files\n"
-               "  check FILE|DIR...        Validate policy files without a daemon\n"
-               "        [--explain UNIT [--user U] [--exe PATH] [--slice S]]\n"
-               "  pressure                 Show memory/CPU/IO pressure per unit\n"
-               "  monitor                  Print the daemon's signals as they come\n"
-               "  metrics [prometheus]     Print the metrics (OpenMetrics, or Prometheus text)\n\n"
+               "Commands:\n");
+        for (size_t i = 0; i < ELEMENTSOF(verbs); i++) {
+                char head[64];
+                snprintf(head, sizeof head, "%s%s%s", verbs[i].name, *verbs[i].args ? " " : "", verbs[i].args);
+                printf("  %-36s  %s\n", head, verbs[i].help);
+                if (streq(verbs[i].name, "check"))
+                        printf("        [--explain UNIT [--user U] [--exe PATH] [--slice S]]\n");
+        }
+        printf("\nUnit names without a suffix mean .service; status, list, show and pressure\n"
+               "take glob patterns (quote them).\n\n"
                "Options:\n"
                "  -h --help                Show this help\n"
                "     --version             Show the version\n"
@@ -57,12 +61,15 @@ static void help(void) {
                "     --bus-address=ADDR    Connect to this D-Bus address ($CGPOLICY_BUS_ADDRESS)\n"
                "     --json[=short|pretty] Print JSON (read commands)\n"
                "  -p --property=NAME       show: only these properties (repeatable)\n"
+               "  -P NAME                  show: only this property's value (-p NAME --value)\n"
+               "     --value               show: print values only, without NAME=\n"
                "     --runtime             set-property: until reboot only\n"
                "     --dry-run             set-property: validate and preview, change nothing\n"
                "     --no-pager            Do not pipe output into a pager\n"
                "     --no-legend           Do not print headers and footers\n"
                "     --no-ask-password     Do not let polkit ask for a password\n\n"
-               "Exit status: 0 success, 1 failure, 4 no such unit.\n");
+               "Exit status: 0 success, 1 failure, 3 (status) the daemon is not running,\n"
+               "4 no such unit.\n");
 }
 
 static int strv_push(char ***l, const char *s) {
@@ -84,7 +91,7 @@ static int strv_push(char ***l, const char *s) {
 /* `check` has its own options (--user U means a user name there), so it gets
  * its arguments untouched: find the verb before getopt looks at anything. */
 static int find_verb(int argc, char *argv[]) {
-        static const char *const with_arg[] = {"-H", "--host", "--bus-address", "-p", "--property"};
+        static const char *const with_arg[] = {"-H", "--host", "--bus-address", "-p", "--property", "-P"};
 
         for (int i = 1; i < argc; i++) {
                 if (streq(argv[i], "--"))
@@ -111,6 +118,7 @@ enum {
         ARG_NO_PAGER,
         ARG_NO_LEGEND,
         ARG_NO_ASK_PASSWORD,
+        ARG_VALUE,
 };
 
 static int parse_argv(int argc, char *argv[]) {
@@ -129,12 +137,13 @@ static int parse_argv(int argc, char *argv[]) {
                 {"no-legend", no_argument, NULL, ARG_NO_LEGEND},
                 {"no-ask-password", no_argument, NULL, ARG_NO_ASK_PASSWORD},
                 {"full", no_argument, NULL, 'l'},
+                {"value", no_argument, NULL, ARG_VALUE},
                 {},
         };
         int c;
 
         opterr = 0;
-        while ((c = getopt_long(argc, argv, ":hH:p:l", options, NULL)) >= 0)
+        while ((c = getopt_long(argc, argv, ":hH:p:P:l", options, NULL)) >= 0)
                 switch (c) {
                 case 'h':
                         help();
@@ -167,6 +176,14 @@ static int parse_argv(int argc, char *argv[]) {
                                         optarg);
                                 return -EINVAL;
                         }
+                        break;
+                case ARG_VALUE:
+                        arg.value = true;
+                        break;
+                case 'P':
+                        arg.value = true;
+                        if (strv_push(&arg.properties, optarg) < 0)
+                                return -ENOMEM;
                         break;
                 case 'p': {
                         /* "-p A,B" as systemctl takes it, or repeated. */

@@ -3,6 +3,7 @@
 #define _GNU_SOURCE
 
 #include <errno.h>
+#include <fnmatch.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -14,6 +15,7 @@
 
 #include "bus-errors.h"
 #include "ctl.h"
+#include "unit-name.h"
 
 CtlArgs arg = {
         .ask_password = true,
@@ -54,6 +56,10 @@ int ctl_bus_open(sd_bus **ret) {
         return 0;
 }
 
+bool ctl_error_not_running(const sd_bus_error *e) {
+        return e && sd_bus_error_has_names(e, SD_BUS_ERROR_SERVICE_UNKNOWN, SD_BUS_ERROR_NAME_HAS_NO_OWNER);
+}
+
 int ctl_fail(const sd_bus_error *e, int r, const char *fmt, ...) {
         _cleanup_free_ char *what = NULL;
         va_list ap;
@@ -64,7 +70,7 @@ int ctl_fail(const sd_bus_error *e, int r, const char *fmt, ...) {
         va_end(ap);
 
         if (e && sd_bus_error_is_set(e)) {
-                if (sd_bus_error_has_names(e, SD_BUS_ERROR_SERVICE_UNKNOWN, SD_BUS_ERROR_NAME_HAS_NO_OWNER))
+                if (ctl_error_not_running(e))
                         fprintf(stderr, "Failed to %s: cgpolicyd is not running (%s).\n", strna(what),
                                 strna(e->message));
                 else
@@ -268,9 +274,102 @@ json_t *ctl_variant_to_json(sd_bus_message *m, const char *signature) {
                 r = sd_bus_message_read(m, "(dddt)", &a, &b, &c, &t);
                 if (r <= 0)
                         return NULL;
-                return json_pack("{s:f,s:f,s:f,s:I}", "avg10", a, "avg60", b, "avg300", c, "total",
+                return json_pack("{s:f,s:f,s:f,s:I}", "Avg10", a, "Avg60", b, "Avg300", c, "Total",
                                  (json_int_t)t);
         }
         r = sd_bus_message_skip(m, signature);
         return r < 0 ? NULL : json_null();
+}
+
+int ctl_mangle_unit(const char *name, const char *verb, char **ret) {
+        _cleanup_free_ char *err = NULL;
+        int r = unit_name_mangle(name, false, verb, ret, &err);
+        if (r < 0) {
+                fprintf(stderr, "%s\n", err ?: strerror(-r));
+                return CTL_EXIT_FAILURE;
+        }
+        return 0;
+}
+
+int ctl_mangle_units(char **args, size_t n, bool allow_glob, const char *verb, char ***ret) {
+        _cleanup_strv_free_ char **l = calloc(n + 1, sizeof(char *));
+
+        if (!l)
+                return CTL_EXIT_FAILURE;
+        for (size_t i = 0; i < n; i++) {
+                _cleanup_free_ char *err = NULL;
+                int r = unit_name_mangle(args[i], allow_glob, verb, &l[i], &err);
+                if (r < 0) {
+                        fprintf(stderr, "%s\n", err ?: strerror(-r));
+                        return CTL_EXIT_FAILURE;
+                }
+        }
+        *ret = TAKE_PTR(l);
+        return 0;
+}
+
+bool ctl_units_match(char **patterns, const char *name) {
+        if (!patterns || !patterns[0])
+                return true;
+        for (char **p = patterns; *p; p++)
+                if (fnmatch(*p, name, 0) == 0)
+                        return true;
+        return false;
+}
+
+static int strv_append(char ***l, size_t *n, const char *s) {
+        for (size_t i = 0; i < *n; i++)
+                if (streq((*l)[i], s))
+                        return 0;
+        char **nl = realloc(*l, (*n + 2) * sizeof(char *));
+        if (!nl)
+                return -ENOMEM;
+        *l = nl;
+        nl[*n] = strdup(s);
+        if (!nl[*n])
+                return -ENOMEM;
+        nl[++*n] = NULL;
+        return 0;
+}
+
+int ctl_expand_units(sd_bus *bus, char **names, char ***ret) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_strv_free_ char **out = calloc(1, sizeof(char *));
+        size_t n = 0;
+        bool any_glob = false;
+        int r;
+
+        if (!out)
+                return CTL_EXIT_FAILURE;
+        for (char **i = names; *i; i++)
+                any_glob = any_glob || unit_name_is_glob(*i);
+        if (any_glob) {
+                r = sd_bus_call_method(bus, CGPOLICY_BUS_NAME, CGPOLICY_MANAGER_PATH, CGPOLICY_MANAGER_INTERFACE,
+                                       "ListUnits", &error, &reply, NULL);
+                if (r < 0)
+                        return ctl_fail(&error, r, "list units");
+        }
+        for (char **i = names; *i; i++) {
+                if (!unit_name_is_glob(*i)) {
+                        if (strv_append(&out, &n, *i) < 0)
+                                return CTL_EXIT_FAILURE;
+                        continue;
+                }
+                r = sd_bus_message_rewind(reply, true);
+                if (r >= 0)
+                        r = sd_bus_message_enter_container(reply, 'a', "(ssso)");
+                while (r >= 0) {
+                        const char *id, *class, *pol, *path;
+                        r = sd_bus_message_read(reply, "(ssso)", &id, &class, &pol, &path);
+                        if (r <= 0)
+                                break;
+                        if (fnmatch(*i, id, 0) == 0 && strv_append(&out, &n, id) < 0)
+                                return CTL_EXIT_FAILURE;
+                }
+                if (r < 0)
+                        return ctl_fail(NULL, r, "parse the unit list");
+        }
+        *ret = TAKE_PTR(out);
+        return 0;
 }

@@ -320,16 +320,16 @@ static json_t *explain_json(const UnitInfo *u, const Resolved *r) {
                 json_decref(floor);
                 return NULL;
         }
-        json_object_set_new(o, "unit", json_string(u->name));
-        json_object_set_new(o, "slice", u->slice ? json_string(u->slice) : json_null());
-        json_object_set_new(o, "user", u->user ? json_string(u->user) : json_null());
-        json_object_set_new(o, "exe", u->exe ? json_string(u->exe) : json_null());
-        json_object_set_new(o, "class", json_string(policy_class_to_string(r->class)));
+        json_object_set_new(o, "Unit", json_string(u->name));
+        json_object_set_new(o, "Slice", u->slice ? json_string(u->slice) : json_null());
+        json_object_set_new(o, "User", u->user ? json_string(u->user) : json_null());
+        json_object_set_new(o, "Exe", u->exe ? json_string(u->exe) : json_null());
+        json_object_set_new(o, "Class", json_string(policy_class_to_string(r->class)));
         for (size_t i = 0; i < r->n_matched; i++) {
                 const Policy *p = r->matched[i];
-                json_array_append_new(m, json_pack("{s:s, s:I, s:s, s:s, s:i}", "name", p->name, "priority",
-                                                   (json_int_t)p->priority, "class", policy_class_text(p),
-                                                   "file", strna(p->file), "line", (int)p->line));
+                json_array_append_new(m, json_pack("{s:s, s:I, s:s, s:s, s:i}", "Name", p->name, "Priority",
+                                                   (json_int_t)p->priority, "Class", policy_class_text(p),
+                                                   "File", strna(p->file), "Line", (int)p->line));
         }
         for (size_t i = 0; i < _PROP_MAX; i++) {
                 const ResolvedProp *rp = &r->props[i];
@@ -338,10 +338,10 @@ static json_t *explain_json(const UnitInfo *u, const Resolved *r) {
                 _cleanup_free_ char *v = NULL;
                 if (!rp->value.reset)
                         (void)prop_value_format(property_get((PropertyId)i), &rp->value, &v);
-                json_array_append_new(props, json_pack("{s:s, s:s, s:b, s:s, s:o}", "property",
-                                                       property_get((PropertyId)i)->name, "value", v ?: "",
-                                                       "reset", (int)rp->value.reset, "layer",
-                                                       layer_to_string(rp->layer), "source",
+                json_array_append_new(props, json_pack("{s:s, s:s, s:b, s:s, s:o}", "Property",
+                                                       property_get((PropertyId)i)->name, "Value", v ?: "",
+                                                       "Reset", (int)rp->value.reset, "Layer",
+                                                       layer_to_string(rp->layer), "Source",
                                                        rp->source ? json_string(rp->source) : json_null()));
         }
         for (size_t i = 0; i < _PROP_MAX; i++) {
@@ -351,9 +351,9 @@ static json_t *explain_json(const UnitInfo *u, const Resolved *r) {
                 (void)prop_value_format(property_get((PropertyId)i), &r->floor.v[i], &v);
                 json_object_set_new(floor, property_get((PropertyId)i)->name, json_string(v ?: ""));
         }
-        json_object_set_new(o, "policies", m);
-        json_object_set_new(o, "properties", props);
-        json_object_set_new(o, "floor", floor);
+        json_object_set_new(o, "Policies", m);
+        json_object_set_new(o, "Properties", props);
+        json_object_set_new(o, "Floor", floor);
         return o;
 }
 
@@ -368,8 +368,8 @@ static json_t *diags_json(const Diags *d) {
         json_t *a = json_array();
         for (size_t i = 0; a && i < d->n; i++) {
                 const Diag *x = &d->items[i];
-                json_array_append_new(a, json_pack("{s:s, s:i, s:i, s:s}", "file", x->file ?: "", "line",
-                                                   (int)x->line, "column", (int)x->column, "message",
+                json_array_append_new(a, json_pack("{s:s, s:i, s:i, s:s}", "File", x->file ?: "", "Line",
+                                                   (int)x->line, "Column", (int)x->column, "Message",
                                                    x->message ?: ""));
         }
         return a;
@@ -427,12 +427,12 @@ int verb_check(int argc, char *argv[]) {
                 }
                 for (char **f = set ? set->files : NULL; f && *f; f++)
                         json_array_append_new(files, json_string(*f));
-                json_object_set_new(o, "valid", json_boolean(valid));
-                json_object_set_new(o, "files", files);
-                json_object_set_new(o, "policies", json_integer(set ? (json_int_t)set->n_policies : 0));
-                json_object_set_new(o, "errors", diags_json(&diags));
+                json_object_set_new(o, "Valid", json_boolean(valid));
+                json_object_set_new(o, "Files", files);
+                json_object_set_new(o, "Policies", json_integer(set ? (json_int_t)set->n_policies : 0));
+                json_object_set_new(o, "Errors", diags_json(&diags));
                 if (have_res)
-                        json_object_set_new(o, "explain", explain_json(&unit, &res));
+                        json_object_set_new(o, "Explain", explain_json(&unit, &res));
                 r = json_dumpf(o, stdout,
                                (a.json == CHECK_JSON_PRETTY ? JSON_INDENT(2) : JSON_COMPACT) |
                                        JSON_PRESERVE_ORDER);

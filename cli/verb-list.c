@@ -28,9 +28,13 @@ int verb_list(int argc, char *argv[]) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         _cleanup_(table_freep) Table *t = NULL;
+        _cleanup_strv_free_ char **patterns = NULL;
         json_t *arr = NULL;
         int r;
 
+        r = ctl_mangle_units(argv + 1, (size_t)argc - 1, true, "list", &patterns);
+        if (r != 0)
+                return r;
         if (ctl_bus_open(&bus) < 0)
                 return CTL_EXIT_FAILURE;
         r = sd_bus_call_method(bus, CGPOLICY_BUS_NAME, CGPOLICY_MANAGER_PATH, CGPOLICY_MANAGER_INTERFACE,
@@ -51,9 +55,11 @@ int verb_list(int argc, char *argv[]) {
                 r = sd_bus_message_read(reply, "(ssso)", &id, &class, &pol, &path);
                 if (r <= 0)
                         break;
+                if (!ctl_units_match(patterns, id))
+                        continue;
                 if (arr) {
-                        json_array_append_new(arr, json_pack("{s:s,s:s,s:o,s:s}", "unit", id, "class", class,
-                                                             "policies", split_commas(pol), "path", path));
+                        json_array_append_new(arr, json_pack("{s:s,s:s,s:o,s:s}", "Id", id, "Class", class,
+                                                             "Policies", split_commas(pol), "Path", path));
                         continue;
                 }
                 table_add(t, id);

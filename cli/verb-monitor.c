@@ -11,25 +11,92 @@
 #include "bus-errors.h"
 #include "bus-value.h"
 #include "ctl.h"
+#include "ctl-unit.h"
 #include "property.h"
 #include "verbs.h"
 
-static void timestamp(char *buf, size_t size) {
+/* The full local time of a line: "2026-12-03 06:15:46.123" for people, and
+ * RFC 3339 with the offset, "2026-12-03T06:15:46.123456+00:00", in --json. */
+static void timestamp(char *buf, size_t size, bool json) {
         struct timespec ts;
         struct tm tm;
+        char off[8];
 
         clock_gettime(CLOCK_REALTIME, &ts);
         localtime_r(&ts.tv_sec, &tm);
-        size_t n = strftime(buf, size, "%H:%M:%S", &tm);
-        snprintf(buf + n, size - n, ".%03ld", ts.tv_nsec / 1000000);
+        if (!json) {
+                size_t n = strftime(buf, size, "%Y-%m-%d %H:%M:%S", &tm);
+                snprintf(buf + n, size - n, ".%03ld", ts.tv_nsec / 1000000);
+                return;
+        }
+        size_t n = strftime(buf, size, "%Y-%m-%dT%H:%M:%S", &tm);
+        strftime(off, sizeof off, "%z", &tm); /* +0000 → +00:00 */
+        snprintf(buf + n, size - n, ".%06ld%.3s:%.2s", ts.tv_nsec / 1000, off, off + 3);
 }
 
-/* One changed property as text: table properties in policy syntax, others as JSON. */
-static char *changed_value(sd_bus_message *m, const char *name, const char *sig) {
+/* The unit-file name of a D-Bus property: CPUQuotaPerSecUSec → CPUQuota,
+ * EffectiveCPUQuotaPerSecUSec → EffectiveCPUQuota; others as they are. */
+static char *unit_file_name(const char *name) {
+        bool eff = strncmp(name, "Effective", 9) == 0;
+        const Property *p = property_by_dbus_name(eff ? name + 9 : name);
+        char *s = NULL;
+
+        if (!p)
+                return strdup(name);
+        return asprintf(&s, "%s%s", eff ? "Effective" : "", p->name) < 0 ? NULL : s;
+}
+
+/* The desired values of a unit as Explain gives them: "" when no layer sets
+ * one, which the D-Bus value (systemd's reset, e.g. infinity) cannot tell
+ * apart from a value set to infinity. NULL entries when the call failed. */
+typedef struct Desired {
+        char *text[_PROP_MAX];
+        bool fetched;
+} Desired;
+
+static void desired_done(Desired *d) {
+        for (size_t i = 0; i < _PROP_MAX; i++)
+                free(d->text[i]);
+}
+
+static void desired_fetch(sd_bus *bus, const char *unit, Desired *d) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *ex = NULL;
+        int r;
+
+        d->fetched = true;
+        if (!unit || sd_bus_call_method(bus, CGPOLICY_BUS_NAME, CGPOLICY_MANAGER_PATH, CGPOLICY_MANAGER_INTERFACE,
+                                        "Explain", NULL, &ex, "s", unit) < 0)
+                return;
+        r = sd_bus_message_enter_container(ex, 'a', "(ssss)");
+        while (r >= 0) {
+                const char *p, *v, *l, *a;
+                const Property *prop;
+                r = sd_bus_message_read(ex, "(ssss)", &p, &v, &l, &a);
+                if (r <= 0)
+                        break;
+                prop = property_by_name(p);
+                if (prop && !d->text[prop->id])
+                        d->text[prop->id] = strdup(desired_shown(prop, l, v));
+        }
+}
+
+/* One changed property as text: table properties in policy syntax (a desired
+ * value that no layer sets is "", as in show and explain), others as JSON. */
+static char *changed_value(sd_bus_message *m, const char *unit, const char *name, const char *sig,
+                           Desired *desired) {
         const char *base = strncmp(name, "Effective", 9) == 0 ? name + 9 : name;
         const Property *p = property_by_dbus_name(base);
         char *s = NULL;
 
+        if (p && base == name && unit) {
+                if (!desired->fetched)
+                        desired_fetch(sd_bus_message_get_bus(m), unit, desired);
+                if (desired->text[p->id]) {
+                        if (sd_bus_message_skip(m, sig) < 0)
+                                return NULL;
+                        return strdup(desired->text[p->id]);
+                }
+        }
         if (p && streq(sig, p->signature)) {
                 _cleanup_(prop_value_done) PropValue v = {};
                 if (bus_read_prop_value(m, p, 0, &v, NULL) < 0)
@@ -59,10 +126,11 @@ static int on_properties_changed(sd_bus_message *m, const char *unit, json_t *o,
         if (r < 0)
                 return r;
         json_t *props = o ? json_object() : NULL;
+        _cleanup_(desired_done) Desired desired = {};
         while ((r = sd_bus_message_enter_container(m, 'e', "sv")) > 0) {
                 const char *k, *sig;
                 char t;
-                _cleanup_free_ char *v = NULL;
+                _cleanup_free_ char *v = NULL, *name = NULL;
 
                 r = sd_bus_message_read(m, "s", &k);
                 if (r >= 0)
@@ -71,16 +139,17 @@ static int on_properties_changed(sd_bus_message *m, const char *unit, json_t *o,
                         r = sd_bus_message_enter_container(m, 'v', sig);
                 if (r < 0)
                         break;
-                v = changed_value(m, k, sig);
-                if (!v) {
+                v = changed_value(m, unit, k, sig, &desired);
+                name = unit_file_name(k);
+                if (!v || !name) {
                         r = -EBADMSG;
                         break;
                 }
                 if (props)
-                        json_object_set_new(props, k, json_string(v));
+                        json_object_set_new(props, name, json_string(v));
                 else {
                         char *n;
-                        if (asprintf(&n, "%s %s=%s", *line, k, v) < 0) {
+                        if (asprintf(&n, "%s %s=%s", *line, name, v) < 0) {
                                 r = -ENOMEM;
                                 break;
                         }
@@ -94,14 +163,14 @@ static int on_properties_changed(sd_bus_message *m, const char *unit, json_t *o,
                         break;
         }
         if (o)
-                json_object_set_new(o, "changed", props);
+                json_object_set_new(o, "Changed", props);
         return r;
 }
 
 static int on_signal(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         const char *member = sd_bus_message_get_member(m), *path = sd_bus_message_get_path(m);
         _cleanup_free_ char *unit = NULL, *line = NULL;
-        char ts[32];
+        char ts[64];
         json_t *o = NULL;
         int r = 0;
 
@@ -110,15 +179,15 @@ static int on_signal(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         /* InterfacesAdded/Removed repeat UnitNew/UnitRemoved for ObjectManager clients. */
         if (streq_ptr(sd_bus_message_get_interface(m), "org.freedesktop.DBus.ObjectManager"))
                 return 0;
-        timestamp(ts, sizeof ts);
+        timestamp(ts, sizeof ts, arg.json != JSON_OFF);
         if (sd_bus_path_decode(path, CGPOLICY_UNIT_PATH_PREFIX, &unit) <= 0)
                 unit = NULL;
 
         if (arg.json != JSON_OFF) {
-                o = json_pack("{s:s,s:s,s:s}", "time", ts, "signal", member, "path", path);
+                o = json_pack("{s:s,s:s,s:s}", "Time", ts, "Signal", member, "Path", path);
                 if (!o)
                         return 0;
-                json_object_set_new(o, "unit", unit ? json_string(unit) : json_null());
+                json_object_set_new(o, "Unit", unit ? json_string(unit) : json_null());
         } else if (asprintf(&line, "%s %s%s%s", ts, member, unit ? " " : "", unit ?: "") < 0)
                 return 0;
 
@@ -129,7 +198,7 @@ static int on_signal(sd_bus_message *m, void *userdata, sd_bus_error *error) {
                 r = sd_bus_message_read(m, "so", &id, &p);
                 if (r > 0) {
                         if (o)
-                                json_object_set_new(o, "unit", json_string(id));
+                                json_object_set_new(o, "Unit", json_string(id));
                         else {
                                 free(line);
                                 line = NULL;
@@ -137,21 +206,32 @@ static int on_signal(sd_bus_message *m, void *userdata, sd_bus_error *error) {
                                         r = -ENOMEM;
                         }
                 }
-        } else if (streq(member, "Rebalanced")) {
+        } else if (streq(member, "Rebalanced") || streq(member, "Reasserted")) {
                 const char *u, *p, *old, *new, *reason;
                 r = sd_bus_message_read(m, "sssss", &u, &p, &old, &new, &reason);
-                if (r > 0) {
+                if (r > 0 && !*u && !*p) {
+                        /* every unit at once (systemd reloaded) */
                         if (o) {
-                                json_object_set_new(o, "unit", json_string(u));
-                                json_object_set_new(o, "property", json_string(p));
-                                json_object_set_new(o, "old", json_string(old));
-                                json_object_set_new(o, "new", json_string(new));
-                                json_object_set_new(o, "reason", json_string(reason));
+                                json_object_set_new(o, "Unit", json_null());
+                                json_object_set_new(o, "Reason", json_string(reason));
                         } else {
                                 free(line);
                                 line = NULL;
-                                if (asprintf(&line, "%s Rebalanced %s %s: %s → %s (%s)", ts, u, p, old, new,
-                                             reason) < 0)
+                                if (asprintf(&line, "%s %s every unit: %s", ts, member, reason) < 0)
+                                        r = -ENOMEM;
+                        }
+                } else if (r > 0) {
+                        if (o) {
+                                json_object_set_new(o, "Unit", json_string(u));
+                                json_object_set_new(o, "Property", json_string(p));
+                                json_object_set_new(o, "Old", json_string(old));
+                                json_object_set_new(o, "New", json_string(new));
+                                json_object_set_new(o, "Reason", json_string(reason));
+                        } else {
+                                free(line);
+                                line = NULL;
+                                if (asprintf(&line, "%s %s %s %s: %s → %s (%s)", ts, member, u, p, *old ? old : "\"\"",
+                                             *new ? new : "\"\"", reason) < 0)
                                         r = -ENOMEM;
                         }
                 }

@@ -14,7 +14,19 @@
 #include "policy.h"
 #include "property.h"
 #include "resolve.h"
+#include "suggest.h"
 #include "verbs.h"
+
+/* As check says it of a policy: the nearest name when it looks like a typo. */
+static int unknown_property(const char *name) {
+        const char *s = suggest_property_name(name);
+
+        if (s)
+                fprintf(stderr, "Unknown property \"%s\" (did you mean \"%s\"?).\n", name, s);
+        else
+                fprintf(stderr, "Unknown property \"%s\"; see systemd.resource-control(5) for the names.\n", name);
+        return CTL_EXIT_FAILURE;
+}
 
 static bool relative_value(const Property *p, const char *text) {
         return (p->type == VT_SIZE || p->type == VT_TASKS) && strchr(text, '%');
@@ -73,10 +85,14 @@ int verb_set_property(int argc, char *argv[]) {
         _cleanup_free_ const Property **props = NULL;
         _cleanup_strv_free_ char **texts = NULL;
         _cleanup_(prop_set_done) PropSet set = {};
-        const char *unit = argv[1];
+        _cleanup_free_ char *unit = NULL;
         size_t n = (size_t)argc - 2;
         ParseContext ctx;
         int r;
+
+        r = ctl_mangle_unit(argv[1], "set-property", &unit);
+        if (r != 0)
+                return r;
 
         if (n > BUS_PROPERTIES_MAX) {
                 fprintf(stderr, "Too many properties (%zu, at most %u).\n", n, BUS_PROPERTIES_MAX);
@@ -102,10 +118,8 @@ int verb_set_property(int argc, char *argv[]) {
                 if (!name)
                         return CTL_EXIT_FAILURE;
                 props[i] = property_by_name(name);
-                if (!props[i]) {
-                        fprintf(stderr, "Unknown property \"%s\".\n", name);
-                        return CTL_EXIT_FAILURE;
-                }
+                if (!props[i])
+                        return unknown_property(name);
                 if (!props[i]->runtime_settable) {
                         fprintf(stderr, "Property %s cannot be set at run time; set it in a policy.\n",
                                 props[i]->name);
@@ -173,14 +187,15 @@ int verb_revert(int argc, char *argv[]) {
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
-        const char *unit = argv[1];
+        _cleanup_free_ char *unit = NULL;
         int r;
 
+        r = ctl_mangle_unit(argv[1], "revert", &unit);
+        if (r != 0)
+                return r;
         for (int i = 2; i < argc; i++)
-                if (!property_by_name(argv[i])) {
-                        fprintf(stderr, "Unknown property \"%s\".\n", argv[i]);
-                        return CTL_EXIT_FAILURE;
-                }
+                if (!property_by_name(argv[i]))
+                        return unknown_property(argv[i]);
 
         if (ctl_bus_open(&bus) < 0)
                 return CTL_EXIT_FAILURE;
@@ -207,6 +222,15 @@ int verb_reload(int argc, char *argv[]) {
                 return CTL_EXIT_FAILURE;
         r = sd_bus_call_method(bus, CGPOLICY_BUS_NAME, CGPOLICY_MANAGER_PATH, CGPOLICY_MANAGER_INTERFACE,
                                "Reload", &error, NULL, NULL);
+        if (r < 0 && sd_bus_error_has_name(&error, BUS_ERROR_POLICY_INVALID) && error.message &&
+            strchr(error.message, '\n')) {
+                /* "what happened:\nfile:line:column: message\n...": each problem on
+                 * a line of its own, as check prints them */
+                const char *nl = strchr(error.message, '\n');
+                fprintf(stderr, "Failed to reload policies: %.*s\n%s\n", (int)(nl - error.message),
+                        error.message, nl + 1);
+                return CTL_EXIT_FAILURE;
+        }
         if (r < 0)
                 return ctl_fail(&error, r, "reload policies");
         return CTL_EXIT_SUCCESS;

@@ -11,81 +11,84 @@
 #include "bus-value.h"
 #include "ctl.h"
 #include "property.h"
+#include "ctl-unit.h"
 #include "table.h"
+#include "show-format.h"
+#include "suggest.h"
+#include "unit-name.h"
 #include "verbs.h"
 
-typedef struct ExplainRow {
-        char *value, *layer, *applied;
-} ExplainRow;
+/* What show prints besides the table properties (and their Effective values). */
+static const char *const show_extra[] = {"Id",           "ControlGroup",   "Class",       "Policies",
+                                         "MemoryCurrent", "MemoryPressure", "CPUPressure", "IOPressure",
+                                         "Throttled"};
 
-typedef struct UnitData {
-        char *path;
-        sd_bus_message *all;
-        ExplainRow rows[_PROP_MAX];
-} UnitData;
+/* A -p name as show prints it: the unit-file name for table properties (the
+ * D-Bus name works too, "CPUQuotaPerSecUSec" is "CPUQuota"), with or without
+ * "Effective". NULL when show has no such property. */
+static char *canonical_key(const char *name) {
+        const char *base = strncmp(name, "Effective", 9) == 0 ? name + 9 : name;
+        const Property *p = property_by_name(base);
+        char *s = NULL;
 
-static void unit_data_done(UnitData *d) {
-        free(d->path);
-        sd_bus_message_unref(d->all);
-        for (size_t i = 0; i < _PROP_MAX; i++) {
-                free(d->rows[i].value);
-                free(d->rows[i].layer);
-                free(d->rows[i].applied);
-        }
+        if (p)
+                return asprintf(&s, "%s%s", base != name ? "Effective" : "", p->name) < 0 ? NULL : s;
+        for (size_t i = 0; i < ELEMENTSOF(show_extra); i++)
+                if (streq(name, show_extra[i]))
+                        return strdup(name);
+        return NULL;
 }
 
-/* GetUnit + GetAll + Explain; prints the failure and returns the exit code. */
-static int unit_fetch(sd_bus *bus, const char *name, UnitData *d) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL, *ex = NULL;
-        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
-        const char *path;
-        int r;
+static bool wanted(const char *key) {
+        if (!arg.properties)
+                return true;
+        for (char **i = arg.properties; *i; i++) {
+                _cleanup_free_ char *k = canonical_key(*i);
+                if (streq_ptr(k, key))
+                        return true;
+        }
+        return false;
+}
 
-        r = sd_bus_call_method(bus, CGPOLICY_BUS_NAME, CGPOLICY_MANAGER_PATH, CGPOLICY_MANAGER_INTERFACE,
-                               "GetUnit", &error, &reply, "s", name);
-        if (r < 0)
-                return ctl_fail(&error, r, "get unit %s", name);
-        r = sd_bus_message_read(reply, "o", &path);
-        if (r < 0)
-                return ctl_fail(NULL, r, "get unit %s", name);
-        d->path = strdup(path);
-        if (!d->path)
-                return CTL_EXIT_FAILURE;
-        r = ctl_get_all(bus, path, CGPOLICY_UNIT_INTERFACE, &d->all, &error);
-        if (r < 0)
-                return ctl_fail(&error, r, "get properties of %s", name);
-        r = sd_bus_call_method(bus, CGPOLICY_BUS_NAME, CGPOLICY_MANAGER_PATH, CGPOLICY_MANAGER_INTERFACE,
-                               "Explain", &error, &ex, "s", name);
-        if (r < 0)
-                return ctl_fail(&error, r, "explain %s", name);
-        r = sd_bus_message_enter_container(ex, 'a', "(ssss)");
-        while (r >= 0) {
-                const char *p, *v, *l, *a;
-                const Property *prop;
-
-                r = sd_bus_message_read(ex, "(ssss)", &p, &v, &l, &a);
-                if (r <= 0)
-                        break;
-                prop = property_by_name(p);
-                if (!prop) /* a newer daemon knows more properties: skip them */
+/* Refuses -p names that show does not have, before anything is sent. */
+static int check_property_args(void) {
+        for (char **i = arg.properties; i && *i; i++) {
+                _cleanup_free_ char *k = canonical_key(*i);
+                if (k)
                         continue;
-                ExplainRow *row = &d->rows[prop->id];
-                free(row->value);
-                free(row->layer);
-                free(row->applied);
-                row->value = strdup(v);
-                row->layer = strdup(l);
-                row->applied = strdup(a);
-                if (!row->value || !row->layer || !row->applied)
-                        return CTL_EXIT_FAILURE;
+                const char *base = strncmp(*i, "Effective", 9) == 0 ? *i + 9 : *i;
+                const char *s = suggest_property_name(base);
+                if (!s)
+                        s = suggest_name(*i, show_extra, ELEMENTSOF(show_extra));
+                if (s)
+                        fprintf(stderr, "Unknown property \"%s\" for show (did you mean \"%s%s\"?).\n", *i,
+                                base != *i && suggest_property_name(base) ? "Effective" : "", s);
+                else
+                        fprintf(stderr, "Unknown property \"%s\" for show; see cgpolicyctl show UNIT for the names.\n",
+                                *i);
+                return CTL_EXIT_FAILURE;
         }
-        if (r < 0)
-                return ctl_fail(NULL, r, "parse the explanation of %s", name);
-        return CTL_EXIT_SUCCESS;
+        return 0;
 }
 
-/* EffectiveX as policy-syntax text; "" when the daemon has not read it. */
-static int effective_text(sd_bus_message *all, const Property *p, char **ret) {
+/* One NAME=VALUE line per line of value, or the bare value with --value. */
+static void put(const char *key, const char *value) {
+        const char *v = value ?: "";
+
+        if (!wanted(key))
+                return;
+        do {
+                size_t n = strcspn(v, "\n");
+                if (arg.value)
+                        printf("%.*s\n", (int)n, v);
+                else
+                        printf("%s=%.*s\n", key, (int)n, v);
+                v += n;
+        } while (*v++ == '\n');
+}
+
+/* EffectiveX as show prints it: "" when the daemon has not read it. */
+static int effective_show(sd_bus_message *all, const Property *p, char **ret) {
         _cleanup_(prop_value_done) PropValue v = {};
         _cleanup_free_ char *name = NULL;
         int r;
@@ -95,39 +98,15 @@ static int effective_text(sd_bus_message *all, const Property *p, char **ret) {
         r = ctl_find_property(all, name);
         if (r < 0)
                 return r;
-        if (r == 0) {
-                *ret = strdup("");
-                return *ret ? 0 : -ENOMEM;
-        }
+        if (r == 0)
+                return (*ret = strdup("")) ? 0 : -ENOMEM;
         r = bus_read_prop_value(all, p, 0, &v, NULL);
         if (r < 0)
                 return r;
         r = ctl_exit_property(all);
         if (r < 0)
                 return r;
-        /* UINT64_MAX is systemd's "unset" for weights. */
-        if (p->type == VT_WEIGHT && v.u == UINT64_MAX) {
-                *ret = strdup("");
-                return *ret ? 0 : -ENOMEM;
-        }
-        return prop_value_format(p, &v, ret);
-}
-
-static bool wanted(const char *key) {
-        if (!arg.properties)
-                return true;
-        for (char **i = arg.properties; *i; i++) {
-                const Property *p, *q;
-                if (streq(*i, key))
-                        return true;
-                /* -p MemoryHigh also shows EffectiveMemoryHigh; either spelling of the name works. */
-                const char *k = strncmp(key, "Effective", 9) == 0 ? key + 9 : key;
-                p = property_by_name(*i);
-                q = property_by_name(k);
-                if (p && p == q)
-                        return true;
-        }
-        return false;
+        return show_format_value(p, &v, ret);
 }
 
 static int show_text(const char *name, UnitData *d) {
@@ -141,43 +120,45 @@ static int show_text(const char *name, UnitData *d) {
                         r = ctl_exit_property(d->all);
                 if (r < 0)
                         return r;
-                if (wanted(strings[i]))
-                        printf("%s=%s\n", strings[i], s);
+                put(strings[i], s);
         }
 
         r = ctl_find_property(d->all, "Policies");
         if (r > 0) {
+                _cleanup_free_ char *joined = strdup("");
                 const char *s;
-                bool first = true;
-                if (wanted("Policies"))
-                        fputs("Policies=", stdout);
                 r = sd_bus_message_enter_container(d->all, 'a', "s");
-                while (r >= 0 && (r = sd_bus_message_read(d->all, "s", &s)) > 0) {
-                        if (wanted("Policies"))
-                                printf("%s%s", first ? "" : " ", s);
-                        first = false;
+                while (r >= 0 && joined && (r = sd_bus_message_read(d->all, "s", &s)) > 0) {
+                        char *n;
+                        if (asprintf(&n, "%s%s%s", joined, *joined ? " " : "", s) < 0)
+                                return -ENOMEM;
+                        free(joined);
+                        joined = n;
                 }
-                if (wanted("Policies"))
-                        putchar('\n');
+                if (!joined)
+                        return -ENOMEM;
                 if (r >= 0)
                         r = sd_bus_message_exit_container(d->all);
                 if (r >= 0)
                         r = ctl_exit_property(d->all);
+                put("Policies", joined);
         }
         if (r < 0)
                 return r;
 
         for (PropertyId id = 0; id < _PROP_MAX; id++) {
                 const Property *p = property_get(id);
-                _cleanup_free_ char *eff = NULL;
+                _cleanup_free_ char *want = NULL, *eff = NULL, *key = NULL;
 
-                r = effective_text(d->all, p, &eff);
+                r = show_format_text(p, d->rows[id].value, &want);
+                if (r >= 0)
+                        r = effective_show(d->all, p, &eff);
                 if (r < 0)
                         return r;
-                if (wanted(p->name))
-                        printf("%s=%s\n", p->name, strna(d->rows[id].value));
-                if (wanted(p->name))
-                        printf("Effective%s=%s\n", p->name, eff);
+                if (asprintf(&key, "Effective%s", p->name) < 0)
+                        return -ENOMEM;
+                put(p->name, want);
+                put(key, eff);
         }
 
         uint64_t cur = UINT64_MAX;
@@ -186,16 +167,16 @@ static int show_text(const char *name, UnitData *d) {
                 r = ctl_exit_property(d->all);
         if (r < 0)
                 return r;
-        if (wanted("MemoryCurrent")) {
-                char buf[32];
-                printf("MemoryCurrent=%s\n",
-                       cur == UINT64_MAX ? "[not set]" : ctl_format_bytes(buf, sizeof buf, cur));
-        }
+        /* bytes, and "[not set]" when unknown, as systemctl show */
+        char buf[32];
+        snprintf(buf, sizeof buf, "%" PRIu64, cur);
+        put("MemoryCurrent", cur == UINT64_MAX ? "[not set]" : buf);
 
         static const char *const psi[] = {"MemoryPressure", "CPUPressure", "IOPressure"};
         for (size_t i = 0; i < ELEMENTSOF(psi); i++) {
                 double a, b, c;
                 uint64_t t;
+                char line[128];
                 r = ctl_find_property(d->all, psi[i]);
                 if (r <= 0) {
                         if (r < 0)
@@ -207,9 +188,8 @@ static int show_text(const char *name, UnitData *d) {
                         r = ctl_exit_property(d->all);
                 if (r < 0)
                         return r;
-                if (wanted(psi[i]))
-                        printf("%s=avg10=%.2f avg60=%.2f avg300=%.2f total=%" PRIu64 "\n", psi[i], a, b, c,
-                               t);
+                snprintf(line, sizeof line, "avg10=%.2f avg60=%.2f avg300=%.2f total=%" PRIu64, a, b, c, t);
+                put(psi[i], line);
         }
 
         int throttled = 0;
@@ -218,8 +198,7 @@ static int show_text(const char *name, UnitData *d) {
                 r = ctl_exit_property(d->all);
         if (r < 0)
                 return r;
-        if (wanted("Throttled"))
-                printf("Throttled=%s\n", throttled ? "yes" : "no");
+        put("Throttled", throttled ? "yes" : "no");
         return 0;
 }
 
@@ -262,10 +241,10 @@ static int show_json(UnitData *d, json_t **ret) {
                         r = -ENOMEM;
                         break;
                 }
-                if (wanted(p->name)) {
+                if (wanted(p->name))
                         json_object_set_new(o, p->name, json_string(d->rows[id].value ?: ""));
+                if (wanted(key))
                         json_object_set_new(o, key, json_string(eff));
-                }
         }
         for (size_t i = 0; r >= 0 && i < ELEMENTSOF(tail); i++)
                 r = json_put_variant(o, d->all, tail[i]);
@@ -277,40 +256,83 @@ static int show_json(UnitData *d, json_t **ret) {
         return 0;
 }
 
-int verb_show(int argc, char *argv[]) {
-        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+static int show_one(sd_bus *bus, const char *name, json_t *arr, bool first) {
         _cleanup_(unit_data_done) UnitData d = {};
-        const char *name = argv[1];
         int r;
 
-        if (ctl_bus_open(&bus) < 0)
-                return CTL_EXIT_FAILURE;
         r = unit_fetch(bus, name, &d);
         if (r != CTL_EXIT_SUCCESS)
                 return r;
-
-        if (arg.json != JSON_OFF) {
+        if (arr) {
                 json_t *o;
                 r = show_json(&d, &o);
                 if (r < 0)
                         return ctl_fail(NULL, r, "parse properties of %s", name);
-                return ctl_json_print(o) < 0 ? CTL_EXIT_FAILURE : CTL_EXIT_SUCCESS;
+                json_array_append_new(arr, o);
+                return CTL_EXIT_SUCCESS;
         }
-        ctl_pager_open();
+        /* As systemctl show: a blank line between units. */
+        if (!first)
+                putchar('\n');
         r = show_text(name, &d);
         if (r < 0)
                 return ctl_fail(NULL, r, "parse properties of %s", name);
         return CTL_EXIT_SUCCESS;
 }
 
+int verb_show(int argc, char *argv[]) {
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        _cleanup_strv_free_ char **args = NULL, **names = NULL;
+        json_t *arr = NULL;
+        int r, ret = CTL_EXIT_SUCCESS;
+        bool first = true;
+
+        r = check_property_args();
+        if (r != 0)
+                return r;
+        r = ctl_mangle_units(argv + 1, (size_t)argc - 1, true, "show", &args);
+        if (r != 0)
+                return r;
+        if (ctl_bus_open(&bus) < 0)
+                return CTL_EXIT_FAILURE;
+        r = ctl_expand_units(bus, args, &names);
+        if (r != 0)
+                return r;
+
+        /* One unit: one object, as before; several: an array. */
+        if (arg.json != JSON_OFF && !(arr = json_array()))
+                return CTL_EXIT_FAILURE;
+        if (!arr)
+                ctl_pager_open();
+        for (char **n = names; *n; n++) {
+                r = show_one(bus, *n, arr, first);
+                if (r != CTL_EXIT_SUCCESS && ret == CTL_EXIT_SUCCESS)
+                        ret = r;
+                first = first && r != CTL_EXIT_SUCCESS;
+        }
+        if (arr) {
+                if (json_array_size(arr) == 1 && names[0] && !names[1] && !unit_name_is_glob(args[0])) {
+                        json_t *o = json_incref(json_array_get(arr, 0));
+                        json_decref(arr);
+                        arr = o;
+                }
+                if (ctl_json_print(arr) < 0)
+                        return CTL_EXIT_FAILURE;
+        }
+        return ret;
+}
+
 int verb_explain(int argc, char *argv[]) {
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
         _cleanup_(unit_data_done) UnitData d = {};
         _cleanup_(table_freep) Table *t = NULL;
-        const char *name = argv[1];
+        _cleanup_free_ char *name = NULL;
         json_t *arr = NULL;
         int r;
 
+        r = ctl_mangle_unit(argv[1], "explain", &name);
+        if (r != 0)
+                return r;
         if (ctl_bus_open(&bus) < 0)
                 return CTL_EXIT_FAILURE;
         r = unit_fetch(bus, name, &d);
@@ -333,9 +355,9 @@ int verb_explain(int argc, char *argv[]) {
                         return ctl_fail(NULL, r, "parse properties of %s", name);
                 }
                 if (arr) {
-                        json_array_append_new(arr, json_pack("{s:s,s:s,s:s,s:s,s:s}", "property", p->name,
-                                                             "value", row->value, "layer", row->layer,
-                                                             "applied", row->applied, "effective", eff));
+                        json_array_append_new(arr, json_pack("{s:s,s:s,s:s,s:s,s:s}", "Property", p->name,
+                                                             "Value", row->value, "Layer", row->layer,
+                                                             "Applied", row->applied, "Effective", eff));
                         continue;
                 }
                 table_add(t, p->name);

@@ -6,11 +6,17 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
+
+#include <systemd/sd-journal.h>
 
 #include "bus-errors.h"
 #include "bus-value.h"
 #include "ctl.h"
+#include "ctl-unit.h"
+#include "property.h"
 #include "table.h"
+#include "unit-name.h"
 #include "verbs.h"
 
 static int read_psi_text(sd_bus_message *m, const char *name, char *buf, size_t size) {
@@ -50,6 +56,204 @@ static int count_units(sd_bus *bus, size_t *ret, sd_bus_error *error) {
         return 0;
 }
 
+static json_t *psi_json(sd_bus_message *m, const char *name) {
+        double a, b, c;
+        uint64_t t;
+
+        if (ctl_find_property(m, name) <= 0 || bus_read_psi(m, &a, &b, &c, &t) < 0)
+                return json_null();
+        (void)ctl_exit_property(m);
+        return json_pack("{s:f,s:f,s:f,s:I}", "Avg10", a, "Avg60", b, "Avg300", c, "Total", (json_int_t)t);
+}
+
+static int read_u64_b(sd_bus_message *m, uint64_t *ret_current, int *ret_throttled) {
+        int r;
+
+        *ret_current = UINT64_MAX;
+        *ret_throttled = 0;
+        r = ctl_find_property(m, "MemoryCurrent");
+        if (r > 0 && (r = sd_bus_message_read(m, "t", ret_current)) >= 0)
+                r = ctl_exit_property(m);
+        if (r < 0)
+                return r;
+        r = ctl_find_property(m, "Throttled");
+        if (r > 0 && (r = sd_bus_message_read(m, "b", ret_throttled)) >= 0)
+                r = ctl_exit_property(m);
+        return r < 0 ? r : 0;
+}
+
+
+/* The unit's recent cgpolicyd entries in the local journal, as systemctl
+ * status shows log lines: entries that name it in OBJECT_SYSTEMD_UNIT=. Quietly
+ * nothing when the journal cannot be read or the bus is another host's. */
+static void print_journal(const char *unit, unsigned n_lines) {
+        _cleanup_free_ char *match = NULL;
+        sd_journal *j = NULL;
+        unsigned n = 0;
+        int r;
+
+        if (arg.host || n_lines == 0)
+                return;
+        if (sd_journal_open(&j, SD_JOURNAL_LOCAL_ONLY) < 0)
+                return;
+        if (asprintf(&match, "OBJECT_SYSTEMD_UNIT=%s", unit) < 0 ||
+            sd_journal_add_match(j, match, 0) < 0 ||
+            sd_journal_add_match(j, "SYSLOG_IDENTIFIER=cgpolicyd", 0) < 0 || sd_journal_seek_tail(j) < 0) {
+                sd_journal_close(j);
+                return;
+        }
+        while (n < n_lines && (r = sd_journal_previous(j)) > 0)
+                n++;
+        if (n > 0)
+                printf("\n");
+        for (unsigned i = 0; i < n && sd_journal_next(j) > 0; i++) {
+                const void *data;
+                size_t len;
+                uint64_t usec;
+                char ts[64] = "";
+                if (sd_journal_get_realtime_usec(j, &usec) >= 0) {
+                        time_t t = (time_t)(usec / USEC_PER_SEC);
+                        struct tm tm;
+                        if (localtime_r(&t, &tm))
+                                strftime(ts, sizeof ts, "%b %d %H:%M:%S", &tm);
+                }
+                if (sd_journal_get_data(j, "MESSAGE", &data, &len) < 0 || len < 8)
+                        continue;
+                printf("%s cgpolicyd: %.*s\n", ts, (int)(len - 8), (const char *)data + 8);
+        }
+        sd_journal_close(j);
+}
+
+static int psi_line(sd_bus_message *all, char *buf, size_t size) {
+        static const char *const psi[] = {"MemoryPressure", "CPUPressure", "IOPressure"};
+        static const char *const labels[] = {"memory", "cpu", "io"};
+        size_t off = 0;
+
+        for (size_t i = 0; i < ELEMENTSOF(psi); i++) {
+                char one[64];
+                int r = read_psi_text(all, psi[i], one, sizeof one);
+                if (r < 0)
+                        return r;
+                off += (size_t)snprintf(buf + off, off < size ? size - off : 0, "%s%s %s%%", i ? ", " : "",
+                                        labels[i], one);
+        }
+        return 0;
+}
+
+static int status_unit(sd_bus *bus, const char *name, bool first) {
+        _cleanup_(unit_data_done) UnitData d = {};
+        _cleanup_(table_freep) Table *t = NULL;
+        const char *class = "", *cgroup = "";
+        uint64_t current = UINT64_MAX;
+        int throttled = 0, r;
+        char psi[256], cur[32];
+
+        r = unit_fetch(bus, name, &d);
+        if (r != CTL_EXIT_SUCCESS)
+                return r;
+        if (ctl_find_property(d.all, "Class") > 0 && sd_bus_message_read(d.all, "s", &class) >= 0)
+                (void)ctl_exit_property(d.all);
+        if (ctl_find_property(d.all, "ControlGroup") > 0 && sd_bus_message_read(d.all, "s", &cgroup) >= 0)
+                (void)ctl_exit_property(d.all);
+        r = read_u64_b(d.all, &current, &throttled);
+        if (r >= 0)
+                r = psi_line(d.all, psi, sizeof psi);
+        if (r < 0)
+                return ctl_fail(NULL, r, "parse properties of %s", name);
+
+        if (!first)
+                putchar('\n');
+        printf("● %s\n", name);
+        printf("      Class: %s\n", class);
+        printf("     CGroup: %s\n", cgroup);
+        printf("   Policies: ");
+        r = ctl_find_property(d.all, "Policies");
+        if (r > 0) {
+                const char *s;
+                bool any = false;
+                r = sd_bus_message_enter_container(d.all, 'a', "s");
+                while (r >= 0 && (r = sd_bus_message_read(d.all, "s", &s)) > 0) {
+                        printf("%s%s", any ? ", " : "", s);
+                        any = true;
+                }
+                if (!any)
+                        printf("(none)");
+                if (r >= 0)
+                        r = sd_bus_message_exit_container(d.all);
+                if (r >= 0)
+                        r = ctl_exit_property(d.all);
+        }
+        printf("\n");
+        if (r < 0)
+                return ctl_fail(NULL, r, "parse properties of %s", name);
+        printf("     Memory: %s\n", ctl_format_bytes(cur, sizeof cur, current));
+        printf("   Pressure: %s (avg10/avg60/avg300)\n", psi);
+        printf("  Throttled: %s\n", throttled ? "yes" : "no");
+
+        t = table_new(5, "PROPERTY", "VALUE", "LAYER", "STATUS", "EFFECTIVE");
+        if (!t)
+                return CTL_EXIT_FAILURE;
+        for (PropertyId id = 0; id < _PROP_MAX; id++) {
+                const Property *p = property_get(id);
+                ExplainRow *row = &d.rows[id];
+                _cleanup_free_ char *eff = NULL;
+
+                if (!row->layer || streq(row->layer, "none"))
+                        continue;
+                r = effective_text(d.all, p, &eff);
+                if (r < 0)
+                        return ctl_fail(NULL, r, "parse properties of %s", name);
+                table_add(t, p->name);
+                table_add(t, *row->value ? row->value : "-");
+                table_add(t, row->layer);
+                table_add(t, row->applied);
+                table_add(t, *eff ? eff : "-");
+        }
+        printf("\n");
+        if (table_rows(t) == 0)
+                printf("No property of %s is managed.\n", name);
+        else
+                table_print(t, true);
+        print_journal(name, 10);
+        return CTL_EXIT_SUCCESS;
+}
+
+static int status_units(int argc, char *argv[]) {
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_strv_free_ char **args = NULL, **names = NULL;
+        int r, ret = CTL_EXIT_SUCCESS;
+        bool first = true;
+
+        r = ctl_mangle_units(argv + 1, (size_t)argc - 1, true, "status", &args);
+        if (r != 0)
+                return r;
+        if (ctl_bus_open(&bus) < 0)
+                return CTL_EXIT_FAILURE;
+        if (arg.json != JSON_OFF) {
+                fprintf(stderr, "status UNIT... has no --json form; use show UNIT... --json.\n");
+                return CTL_EXIT_FAILURE;
+        }
+        /* Nobody to manage them: "inactive", as systemctl status says of a stopped unit. */
+        r = sd_bus_call_method(bus, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
+                               "GetNameOwner", &error, NULL, "s", CGPOLICY_BUS_NAME);
+        if (r < 0) {
+                int code = ctl_fail(&error, r, "get the status of %s", args[0]);
+                return ctl_error_not_running(&error) ? CTL_EXIT_NOT_RUNNING : code;
+        }
+        r = ctl_expand_units(bus, args, &names);
+        if (r != 0)
+                return r;
+        ctl_pager_open();
+        for (char **n = names; *n; n++) {
+                r = status_unit(bus, *n, first);
+                if (r != CTL_EXIT_SUCCESS && ret == CTL_EXIT_SUCCESS)
+                        ret = r;
+                first = first && r != CTL_EXIT_SUCCESS;
+        }
+        return ret;
+}
+
 int verb_status(int argc, char *argv[]) {
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *all = NULL;
@@ -57,11 +261,15 @@ int verb_status(int argc, char *argv[]) {
         size_t n_units = 0;
         int r;
 
+        if (argc > 1)
+                return status_units(argc, argv);
         if (ctl_bus_open(&bus) < 0)
                 return CTL_EXIT_FAILURE;
         r = ctl_get_all(bus, CGPOLICY_MANAGER_PATH, CGPOLICY_MANAGER_INTERFACE, &all, &error);
-        if (r < 0)
-                return ctl_fail(&error, r, "get daemon status");
+        if (r < 0) {
+                int ret = ctl_fail(&error, r, "get daemon status");
+                return ctl_error_not_running(&error) ? CTL_EXIT_NOT_RUNNING : ret;
+        }
         r = count_units(bus, &n_units, &error);
         if (r < 0)
                 return ctl_fail(&error, r, "list units");
@@ -152,40 +360,18 @@ int verb_status(int argc, char *argv[]) {
         return CTL_EXIT_SUCCESS;
 }
 
-static json_t *psi_json(sd_bus_message *m, const char *name) {
-        double a, b, c;
-        uint64_t t;
-
-        if (ctl_find_property(m, name) <= 0 || bus_read_psi(m, &a, &b, &c, &t) < 0)
-                return json_null();
-        (void)ctl_exit_property(m);
-        return json_pack("{s:f,s:f,s:f,s:I}", "avg10", a, "avg60", b, "avg300", c, "total", (json_int_t)t);
-}
-
-static int read_u64_b(sd_bus_message *m, uint64_t *ret_current, int *ret_throttled) {
-        int r;
-
-        *ret_current = UINT64_MAX;
-        *ret_throttled = 0;
-        r = ctl_find_property(m, "MemoryCurrent");
-        if (r > 0 && (r = sd_bus_message_read(m, "t", ret_current)) >= 0)
-                r = ctl_exit_property(m);
-        if (r < 0)
-                return r;
-        r = ctl_find_property(m, "Throttled");
-        if (r > 0 && (r = sd_bus_message_read(m, "b", ret_throttled)) >= 0)
-                r = ctl_exit_property(m);
-        return r < 0 ? r : 0;
-}
-
 int verb_pressure(int argc, char *argv[]) {
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *list = NULL, *mgr = NULL;
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         _cleanup_(table_freep) Table *t = NULL;
+        _cleanup_strv_free_ char **patterns = NULL;
         json_t *arr = NULL;
         int r;
 
+        r = ctl_mangle_units(argv + 1, (size_t)argc - 1, true, "pressure", &patterns);
+        if (r != 0)
+                return r;
         if (ctl_bus_open(&bus) < 0)
                 return CTL_EXIT_FAILURE;
         r = ctl_get_all(bus, CGPOLICY_MANAGER_PATH, CGPOLICY_MANAGER_INTERFACE, &mgr, &error);
@@ -199,9 +385,13 @@ int verb_pressure(int argc, char *argv[]) {
         t = table_new(6, "UNIT", "MEMORY%", "CPU%", "IO%", "CURRENT", "THROTTLED");
         if (!t)
                 return CTL_EXIT_FAILURE;
-        if (arg.json != JSON_OFF) {
+        if (patterns[0] && arg.json != JSON_OFF)
                 arr = json_array();
-                json_array_append_new(arr, json_pack("{s:n,s:o,s:o,s:o}", "unit", "MemoryPressure",
+        else if (patterns[0])
+                ;
+        else if (arg.json != JSON_OFF) {
+                arr = json_array();
+                json_array_append_new(arr, json_pack("{s:n,s:o,s:o,s:o}", "Id", "MemoryPressure",
                                                      psi_json(mgr, "MemoryPressure"), "CPUPressure",
                                                      psi_json(mgr, "CPUPressure"), "IOPressure",
                                                      psi_json(mgr, "IOPressure")));
@@ -233,6 +423,8 @@ int verb_pressure(int argc, char *argv[]) {
                         goto fail_parse;
                 if (r == 0)
                         break;
+                if (!ctl_units_match(patterns, id))
+                        continue;
                 r = ctl_get_all(bus, path, CGPOLICY_UNIT_INTERFACE, &all, &error);
                 if (r < 0) {
                         /* Went away between the two calls: skip it. */
@@ -244,7 +436,7 @@ int verb_pressure(int argc, char *argv[]) {
                         goto fail_parse;
                 if (arr) {
                         json_array_append_new(
-                                arr, json_pack("{s:s,s:o,s:o,s:o,s:o,s:b}", "unit", id, "MemoryPressure",
+                                arr, json_pack("{s:s,s:o,s:o,s:o,s:o,s:b}", "Id", id, "MemoryPressure",
                                                psi_json(all, "MemoryPressure"), "CPUPressure",
                                                psi_json(all, "CPUPressure"), "IOPressure",
                                                psi_json(all, "IOPressure"), "MemoryCurrent",

@@ -12,6 +12,7 @@
 #include <fcntl.h>
 
 #include "policy.h"
+#include "suggest.h"
 #include "psi.h"
 #include "value.h"
 
@@ -508,50 +509,9 @@ static const char *json_type_name(const json_t *v) {
         return "unknown";
 }
 
-/* Levenshtein distance, capped work: names here are short. */
-static size_t edit_distance(const char *a, const char *b) {
-        size_t la = strlen(a), lb = strlen(b);
-        if (la > 64 || lb > 64)
-                return SIZE_MAX;
-        size_t prev[65], cur[65];
-        for (size_t j = 0; j <= lb; j++)
-                prev[j] = j;
-        for (size_t i = 1; i <= la; i++) {
-                cur[0] = i;
-                for (size_t j = 1; j <= lb; j++) {
-                        char ca = a[i - 1], cb = b[j - 1];
-                        if (ca >= 'A' && ca <= 'Z')
-                                ca += 'a' - 'A';
-                        if (cb >= 'A' && cb <= 'Z')
-                                cb += 'a' - 'A';
-                        size_t sub = prev[j - 1] + (ca != cb);
-                        size_t del = prev[j] + 1, ins = cur[j - 1] + 1;
-                        cur[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
-                }
-                memcpy(prev, cur, sizeof(size_t) * (lb + 1));
-        }
-        return prev[lb];
-}
-
-/* The closest of `names` to `s` if it is plausibly a typo, else NULL. */
-static const char *suggest(const char *s, const char *const *names, size_t n) {
-        const char *best = NULL;
-        size_t best_d = SIZE_MAX;
-        for (size_t i = 0; i < n; i++) {
-                size_t d = edit_distance(s, names[i]);
-                if (d < best_d) {
-                        best_d = d;
-                        best = names[i];
-                }
-        }
-        size_t l = strlen(s);
-        size_t limit = l <= 4 ? 1 : l <= 8 ? 2 : 3;
-        return best_d <= limit ? best : NULL;
-}
-
 static void err_unknown_key(Ctx *c, const char *path, const char *what, const char *key,
                             const char *const *names, size_t n, const char *expected) {
-        const char *s = suggest(key, names, n);
+        const char *s = suggest_name(key, names, n);
         if (s)
                 err(c, path, true, "unknown %s \"%s\" (did you mean \"%s\"?)", what, key, s);
         else
@@ -696,14 +656,7 @@ static const Property *lookup_property(Ctx *c, const char *path, const char *key
                 return NULL;
         }
 
-        const char *names[_PROP_MAX];
-        size_t n = 0;
-        for (size_t i = 0; i < _PROP_MAX; i++) {
-                const Property *q = property_get((PropertyId)i);
-                if (q && q->name)
-                        names[n++] = q->name;
-        }
-        const char *s = suggest(key, names, n);
+        const char *s = suggest_property_name(key);
         if (s)
                 err(c, path, true, "unknown property \"%s\" (did you mean \"%s\"?)", key, s);
         else

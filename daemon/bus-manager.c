@@ -527,7 +527,7 @@ static int join_diags(const Diags *d, char **ret) {
         *s = 0;
         char *p = s;
         for (size_t i = 0; i < d->n; i++)
-                p = stpcpy(stpcpy(p, i > 0 ? "; " : ""), lines[i]);
+                p = stpcpy(stpcpy(p, i > 0 ? "\n" : ""), lines[i]);
         strv_freep(&lines);
         *ret = s;
         return 0;
@@ -545,7 +545,7 @@ static int reload_run(sd_bus_message *reply_to, void *userdata, sd_bus_error *er
                 if (diags.n > 0 && join_diags(&diags, &text) >= 0)
                         return sd_bus_error_setf(
                                 error, BUS_ERROR_POLICY_INVALID,
-                                "Policies not reloaded, the previous ones stay in force: %s", text);
+                                "Policies not reloaded, the previous ones stay in force:\n%s", text);
                 return sd_bus_error_setf(error, SD_BUS_ERROR_FAILED, "Failed to reload policies: %s",
                                          strerror(-r));
         }
@@ -790,6 +790,8 @@ static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_SIGNAL_WITH_ARGS("Rebalanced",
                                 SD_BUS_ARGS("s", unit, "s", property, "s", old, "s", new, "s", reason), 0),
         SD_BUS_SIGNAL_WITH_ARGS("PolicyReloaded", SD_BUS_NO_ARGS, 0),
+        SD_BUS_SIGNAL_WITH_ARGS("Reasserted",
+                                SD_BUS_ARGS("s", unit, "s", property, "s", found, "s", value, "s", reason), 0),
         SD_BUS_VTABLE_END,
 };
 
@@ -849,6 +851,19 @@ void bus_emit_policy_reloaded(Manager *m) {
                                            "PolicyFiles", "PressureMode", NULL);
         if (r < 0)
                 log_debug_errno(r, "Failed to emit PropertiesChanged: %m");
+}
+
+void bus_emit_reasserted(Manager *m, const char *unit, const char *property, const char *found,
+                         const char *value, const char *reason) {
+        int r;
+
+        if (!m || !m->bus || !m->bus_data.slot_manager)
+                return;
+        r = sd_bus_emit_signal(m->bus, CGPOLICY_MANAGER_PATH, CGPOLICY_MANAGER_INTERFACE, "Reasserted",
+                               "sssss", strempty(unit), strempty(property), strempty(found), strempty(value),
+                               strempty(reason));
+        if (r < 0)
+                log_debug_errno(r, "Failed to emit Reasserted: %m");
 }
 
 void bus_emit_rebalanced(Manager *m, const char *unit, const char *property, const char *old_value,

@@ -36,6 +36,12 @@ void bus_emit_pressure_changed(Unit *u);
 /* A new policy set is in force (startup does not emit it). */
 void bus_emit_policy_reloaded(Manager *m);
 
+/* Someone else rewrote a managed value and the daemon puts it back (or will,
+ * after backing off): unit, unit-file property name, the value found, the value
+ * re-asserted, why. unit "" with property "": every unit (systemd reloaded). */
+void bus_emit_reasserted(Manager *m, const char *unit, const char *property, const char *found,
+                         const char *value, const char *reason);
+
 /* The pressure loop changed a value (or decided to, in dry-run mode). */
 void bus_emit_rebalanced(Manager *m, const char *unit, const char *property, const char *old_value,
                          const char *new_value, const char *reason);

@@ -9,6 +9,7 @@
 
 #include <stdio.h>
 
+#include "bus.h"
 #include "log.h"
 #include "manager-private.h"
 #include "plan.h"
@@ -332,6 +333,7 @@ static int on_reloading(sd_bus_message *msg, void *userdata, sd_bus_error *ret_e
                 return 0;
         /* daemon-reload puts unit-file values back into the cgroups: re-assert */
         log_info("systemd reloaded, re-asserting all units.");
+        bus_emit_reasserted(m, "", "", "", "", "systemd reloaded (daemon-reload puts unit-file values back)");
         for (size_t i = 0; i < m->n_units; i++)
                 manager_queue_apply(m->units[i]);
         (void)list_units(m);

@@ -621,6 +621,22 @@ int unit_check_drift(Unit *u) {
                                    u->name, p->cgroup_file, d.n_drifts, d.span_usec / USEC_PER_SEC,
                                    strstrip_trailing(content), p->name, strna(u->props[id].desired_text),
                                    d.interval_usec / USEC_PER_SEC);
+                if (d.assert_at_usec <= now || d.log) {
+                        /* every decision on the bus too, as rate-limited as the log */
+                        _cleanup_free_ char *why = NULL;
+                        if (d.assert_at_usec <= now && d.n_drifts == 1)
+                                (void)asprintf(&why, "%s was changed behind our back", p->cgroup_file);
+                        else
+                                (void)asprintf(&why,
+                                               "%s changed behind our back %u times in %" PRIu64
+                                               " s, re-asserting every %" PRIu64 " s%s",
+                                               p->cgroup_file, d.n_drifts, d.span_usec / USEC_PER_SEC,
+                                               d.interval_usec / USEC_PER_SEC,
+                                               d.assert_at_usec <= now ? "" : " (next one held back)");
+                        bus_emit_reasserted(u->manager, u->name, p->name,
+                                            u->props[id].effective_text ?: strstrip_trailing(content),
+                                            strna(u->props[id].desired_text), why);
+                }
                 if (d.assert_at_usec <= now)
                         changed = true;
                 else if (d.assert_at_usec < later)

@@ -13,6 +13,16 @@ api_interface_xml /org/cgpolicy1 org.cgpolicy1.Manager >"$T/Manager.xml"
 api_interface_xml /org/cgpolicy1/unit/xml_2eservice org.cgpolicy1.Unit >"$T/Unit.xml"
 grep -q '<method name="SetUnitProperties">' "$T/Manager.xml" || fail "live Manager introspection lacks methods"
 grep -q '<property name="EffectiveMemoryHigh" type="t"' "$T/Unit.xml" || fail "live Unit introspection incomplete"
+# every decision has its signal: drift re-assertions too (issue 11 item 8)
+for sig in UnitNew UnitRemoved Rebalanced Reasserted PolicyReloaded; do
+        grep -q "<signal name=\"$sig\">" "$T/Manager.xml" || fail "no $sig signal"
+done
+python3 - "$T/Manager.xml" <<'PY' || fail "Reasserted has not the arguments (s unit, s property, s found, s value, s reason)"
+import sys, xml.etree.ElementTree as ET
+sig = ET.parse(sys.argv[1]).find(".//signal[@name='Reasserted']")
+assert [(a.get("type"), a.get("name")) for a in sig.findall("arg")] == \
+        [("s", "unit"), ("s", "property"), ("s", "found"), ("s", "value"), ("s", "reason")]
+PY
 for i in Manager Unit; do
         diff -u "$PROJECT_SOURCE_ROOT/dbus/org.cgpolicy1.$i.xml" "$T/$i.xml" >&2 ||
                 fail "dbus/org.cgpolicy1.$i.xml is out of date: run dbus/update-xml.sh BUILDDIR"

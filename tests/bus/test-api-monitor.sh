@@ -74,7 +74,8 @@ for i in 1 2 3 4 5 6 7 8; do
 done
 wait_for 5 grep -q 'PropertiesChanged db.service MemoryCurrent=8388608' "$T/ctl-monitor.txt" ||
         fail "latest MemoryCurrent never announced: $(grep MemoryCurrent "$T/ctl-monitor.txt")"
-grep 'PropertiesChanged db.service MemoryCurrent=' "$T/ctl-monitor.txt" | cut -d' ' -f1 >"$T/mc-times"
+# (each line starts with the date and the time)
+grep 'PropertiesChanged db.service MemoryCurrent=' "$T/ctl-monitor.txt" | cut -d' ' -f2 >"$T/mc-times"
 python3 - "$T/mc-times" <<'PY' || fail "MemoryCurrent announced more than once a second: $(grep MemoryCurrent "$T/ctl-monitor.txt")"
 import sys
 def sec(t):
@@ -86,7 +87,7 @@ assert all(b - a >= 0.95 for a, b in zip(ts, ts[1:])), ts
 PY
 # One announcement per value: a late (timer) one must not repeat what an
 # immediate one already sent.
-grep 'PropertiesChanged db.service MemoryCurrent=' "$T/ctl-monitor.txt" | cut -d' ' -f4 | uniq -d | grep -q . &&
+grep 'PropertiesChanged db.service MemoryCurrent=' "$T/ctl-monitor.txt" | cut -d' ' -f5 | uniq -d | grep -q . &&
         fail "a MemoryCurrent value announced twice: $(grep MemoryCurrent "$T/ctl-monitor.txt")"
 # Units found before the bus objects exist are not announced (that was -ENOENT
 # for every unit at start-up, system.slice included).
@@ -94,8 +95,8 @@ grep -q 'Failed to emit' "$LOG" && fail "emitting failed: $(grep 'Failed to emit
 echo "ok: pressure/memory announcements rate-limited ($(wc -l <"$T/mc-times") in $(head -c8 "$T/mc-times")..$(tail -n1 "$T/mc-times"))"
 
 # --json: one parseable object per line.
-wait_for 5 grep -q '"signal":"PolicyReloaded"' "$T/ctl-monitor.json" || fail "no JSON PolicyReloaded"
-grep -q '"signal":"PropertiesChanged".*"CPUWeight":"300"' "$T/ctl-monitor.json" ||
+wait_for 5 grep -q '"Signal":"PolicyReloaded"' "$T/ctl-monitor.json" || fail "no JSON PolicyReloaded"
+grep -q '"Signal":"PropertiesChanged".*"CPUWeight":"300"' "$T/ctl-monitor.json" ||
         fail "no JSON PropertiesChanged: $(cat "$T/ctl-monitor.json")"
 while read -r line; do
         python3 -c 'import json,sys; json.loads(sys.argv[1])' "$line" || fail "not JSON: $line"

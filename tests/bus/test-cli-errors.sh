@@ -42,7 +42,7 @@ done <<'EOT'
 4|nope.service|set-property --dry-run nope.service CPUWeight=300
 1|Unknown command verb "frobnicate"|frobnicate
 1|Unknown option "--frob"|--frob list
-1|Too many arguments|show db.service web.service
+1|Too many arguments|explain db.service web.service
 1|Unknown --json= mode "xml"|--json=xml list
 EOT
 

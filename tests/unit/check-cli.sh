@@ -156,15 +156,15 @@ if command -v python3 >/dev/null; then
                 python3 - "$TMP/out" <<'PY' || { echo "FAIL: --json explain" >&2; failed=1; }
 import json, sys
 j = json.load(open(sys.argv[1]))
-assert j["valid"] is True and j["errors"] == [] and j["policies"] == 2, j
-e = j["explain"]
-assert e["class"] == "protected" and [p["name"] for p in e["policies"]] == ["database"], e
-props = {p["property"]: p for p in e["properties"]}
-assert props["CPUWeight"]["value"] == "800" and props["CPUWeight"]["layer"] == "policy", props
-assert props["CPUWeight"]["source"] == "database", props
+assert j["Valid"] is True and j["Errors"] == [] and j["Policies"] == 2, j
+e = j["Explain"]
+assert e["Class"] == "protected" and [p["Name"] for p in e["Policies"]] == ["database"], e
+props = {p["Property"]: p for p in e["Properties"]}
+assert props["CPUWeight"]["Value"] == "800" and props["CPUWeight"]["Layer"] == "policy", props
+assert props["CPUWeight"]["Source"] == "database", props
 PY
         run 0 --json=pretty "$EX/critical-isolation.json" && {
-                expect_line out '  "valid": true,'
+                expect_line out '  "Valid": true,'
                 python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$TMP/out" || { echo "FAIL: --json=pretty" >&2; failed=1; }
         }
         run 0 --json=short "$EX/critical-isolation.json" && expect_lines out 1
@@ -174,10 +174,10 @@ PY
                 python3 - "$TMP/out" <<'PY' || { echo "FAIL: --json errors" >&2; failed=1; }
 import json, sys
 j = json.load(open(sys.argv[1]))
-assert j["valid"] is False, j
-(e,) = j["errors"]
-assert (e["file"], e["line"], e["column"]) == ("policies/bad/unknown-class.json", 2, 11), e
-assert 'unknown class "sheddible"' in e["message"], e
+assert j["Valid"] is False, j
+(e,) = j["Errors"]
+assert (e["File"], e["Line"], e["Column"]) == ("policies/bad/unknown-class.json", 2, 11), e
+assert 'unknown class "sheddible"' in e["Message"], e
 PY
 fi
 
