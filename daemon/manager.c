@@ -412,12 +412,25 @@ fail:
         return r;
 }
 
+/* Loads the policy directories and says which *.json entries it had to skip
+ * (directories, FIFOs, dangling links, symlink loops): each one a warning. */
+int manager_load_policy_dirs(Manager *m, PolicySet **ret, Diags *diags) {
+        PolicyDirSkipped skipped = {};
+        int r;
+
+        r = policy_set_load_dirs_full((const char *const *)m->policy_dirs, &m->parse_ctx, ret, diags, &skipped);
+        for (size_t i = 0; i < skipped.n; i++)
+                log_warning("Policy file %s", skipped.items[i]);
+        policy_dir_skipped_done(&skipped);
+        return r;
+}
+
 int manager_reload(Manager *m, Diags *ret_diags) {
         PolicySet *old = m->policies, *set = NULL;
         Diags diags = {};
         int r;
 
-        r = policy_set_load_dirs((const char *const *)m->policy_dirs, &m->parse_ctx, &set, &diags);
+        r = manager_load_policy_dirs(m, &set, &diags);
         if (r < 0) {
                 for (size_t i = 0; i < diags.n; i++) {
                         _cleanup_free_ char *t = diag_format(&diags.items[i]);
