@@ -27,6 +27,9 @@ struct UnitPrivate {
         bool todo[_PROP_MAX];    /* the plan of unit_apply_prepare() for unit_apply_commit() */
         bool planned;            /* todo is fresh */
         bool queued;             /* in ManagerPrivate.apply_queue */
+        char *cause[_PROP_MAX];  /* why the backend's last apply of a property failed, when it knows
+                                  * better than the errno (a device not found, a state file not saved) */
+        unsigned retries;        /* applies in a row that failed for a cause that may pass */
         bool exe_warned;         /* said once that /proc/PID/exe could not be read */
         DriftBackoff drift[_PROP_MAX]; /* another writer keeps changing the file: wait longer */
         sd_event_source *reassert_timer; /* a backed-off re-assert; off while none is due */
