@@ -5,7 +5,7 @@ set -euo pipefail
 
 pkgs=(gcc clang libclang-rt-14-dev meson ninja-build pkg-config
       libsystemd-dev libjansson-dev libcgroup-dev
-      dbus-daemon dbus-bin util-linux valgrind strace python3 jq
+      dbus-daemon dbus-bin util-linux valgrind strace python3 python3-dbus python3-gi jq
       qemu-system-x86 qemu-utils mmdebstrap e2fsprogs)
 
 missing=()
