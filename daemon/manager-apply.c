@@ -172,6 +172,19 @@ int manager_record_original(Unit *u, const char *file) {
 
         if (state_get_original(&m->priv->state, u->name, file))
                 return 0;
+        if (u->priv->originals_unknown) {
+                /* issue 9 item 9: recording the file now could record our own value
+                 * (written before originals.json was damaged) as the original, and
+                 * a stop would then "restore" it for good. Unknown stays unknown:
+                 * write, but restore nothing of this file. */
+                if (!u->priv->originals_unknown_warned)
+                        log_warning("%s: original values unknown (%s was damaged at start), not recording "
+                                    "what its files hold now (%s, ...), which may be our own values; they will "
+                                    "not be restored at stop",
+                                    u->name, m->priv->state.originals_path, file);
+                u->priv->originals_unknown_warned = true;
+                return 0;
+        }
         r = read_full_file_at(u->priv->dirfd, file, &content);
         if (r < 0)
                 return r;

@@ -184,6 +184,10 @@ int manager_add_unit(Manager *m, const char *name, const char *slice, const char
          * drop-ins to every new instance: there the originals stay with the name. */
         if (m->backend_type != BACKEND_SYSTEMD)
                 (void)state_check_cgroup_id(&m->priv->state, name, u->priv->cgroup_id);
+        /* originals.json was damaged: what this cgroup holds may be what we wrote
+         * before the crash; a unit that appears after start-up is new */
+        if (m->priv->state.originals_lost && !m->priv->ready_sent)
+                u->priv->originals_unknown = true;
         (void)state_get_layer(&m->priv->state, false, name, &m->parse_ctx, &u->persistent);
         (void)state_get_layer(&m->priv->state, true, name, &m->parse_ctx, &u->runtime);
         (void)unit_refresh_info(u);
@@ -524,6 +528,7 @@ void manager_apply_queue_drained(Manager *m) {
 }
 
 void manager_notify_ready(Manager *m) {
+        m->priv->ready_sent = true;
         (void)sd_notifyf(false, "READY=1\nSTATUS=Managing %zu units with %zu policies (%s backend)%s",
                          m->n_units, m->policies->n_policies, m->backend_name,
                          m->dry_run ? ", dry run" : "");
