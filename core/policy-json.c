@@ -1537,7 +1537,8 @@ int policy_set_parse_file(const char *path, const ParseContext *ctx, PolicySet *
         if (!path || !ctx || !ret)
                 return -EINVAL;
 
-        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        /* O_NONBLOCK: a FIFO put in place after the directory scan must not hang us */
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
         if (fd < 0 || fstat(fd, &st) < 0) {
                 int e = errno;
                 if (diags)

@@ -250,9 +250,14 @@ int policy_set_merge(PolicySet *dst, PolicySet *src, Diags *diags) {
         return 0;
 }
 
+#ifndef MAX
+#define MAX(a, b) ((a) > (b) ? (a) : (b))
+#endif
+
 typedef struct DirEntry {
-        char *name; /* file name, the key for precedence and ordering */
-        char *path; /* NULL when masked */
+        char *name;   /* file name, the key for precedence and ordering */
+        char *path;   /* NULL when masked */
+        size_t order; /* which directory (earlier wins on the same name), then position */
 } DirEntry;
 
 static void dir_entries_free(DirEntry *e, size_t n) {
@@ -264,7 +269,12 @@ static void dir_entries_free(DirEntry *e, size_t n) {
 }
 
 static int dir_entry_cmp(const void *a, const void *b) {
-        return strcmp(((const DirEntry *)a)->name, ((const DirEntry *)b)->name);
+        const DirEntry *x = a, *y = b;
+        int c = strcmp(x->name, y->name);
+
+        if (c != 0)
+                return c;
+        return x->order < y->order ? -1 : x->order > y->order;
 }
 
 static bool is_json_name(const char *n) {
@@ -285,7 +295,46 @@ static bool is_masked(int dfd, const char *name, const struct stat *st) {
         return S_ISCHR(st->st_mode) && st->st_rdev == makedev(1, 3);
 }
 
-static int collect_dir(const char *dir, DirEntry **entries, size_t *n, Diags *diags) {
+static const char *file_type_name(mode_t m) {
+        return S_ISDIR(m) ? "a directory" : S_ISFIFO(m) ? "a FIFO" : S_ISSOCK(m) ? "a socket"
+               : S_ISCHR(m) ? "a character device" : S_ISBLK(m) ? "a block device" : "not a regular file";
+}
+
+/* An entry named *.json that cannot be a policy file (a directory, a FIFO, a
+ * dangling link or a symlink loop) is skipped, but said: a policy silently not
+ * loaded is an outage found late. These are warnings, not errors (diag
+ * severity), so the rest still loads. */
+static void note_skipped(PolicyDirSkipped *skipped, const char *dir, const char *name, const char *why) {
+        char *s = NULL;
+        size_t dl = strlen(dir);
+
+        if (!skipped)
+                return;
+        if (asprintf(&s, "%s%s%s: %s, skipped", dir, dl > 0 && dir[dl - 1] == '/' ? "" : "/", name, why) < 0)
+                return;
+        char **n = realloc(skipped->items, (skipped->n + 2) * sizeof(char *));
+        if (!n) {
+                free(s);
+                return;
+        }
+        skipped->items = n;
+        skipped->items[skipped->n++] = s;
+        skipped->items[skipped->n] = NULL;
+}
+
+void policy_dir_skipped_done(PolicyDirSkipped *s) {
+        if (!s)
+                return;
+        for (size_t i = 0; i < s->n; i++)
+                free(s->items[i]);
+        free(s->items);
+        *s = (PolicyDirSkipped){};
+}
+
+/* Appends the *.json entries of dir; duplicates across directories are dropped
+ * later, after one sort (a scan per entry made loading quadratic). */
+static int collect_dir(const char *dir, size_t dir_index, DirEntry **entries, size_t *n, size_t *cap,
+                       Diags *diags, PolicyDirSkipped *skipped) {
         _cleanup_close_ int dfd = -1;
         DIR *d;
 
@@ -314,36 +363,41 @@ static int collect_dir(const char *dir, DirEntry **entries, size_t *n, Diags *di
                 if (!is_json_name(de->d_name))
                         continue;
 
-                bool seen = false;
-                for (size_t i = 0; i < *n; i++)
-                        if (streq((*entries)[i].name, de->d_name)) {
-                                seen = true;
-                                break;
-                        }
-                if (seen) /* an earlier directory already provides this name */
-                        continue;
-
                 struct stat st;
                 if (fstatat(dfd, de->d_name, &st, 0) < 0) {
+                        int e = errno;
                         struct stat lst;
                         /* A dangling symlink is only fine when it masks. */
                         if (fstatat(dfd, de->d_name, &lst, AT_SYMLINK_NOFOLLOW) < 0)
-                                continue;
+                                continue; /* gone meanwhile */
                         memset(&st, 0, sizeof(st));
                         st.st_mode = lst.st_mode;
+                        if (!is_masked(dfd, de->d_name, &st)) {
+                                note_skipped(skipped, dir, de->d_name,
+                                             e == ELOOP    ? "a symlink loop"
+                                             : e == ENOENT ? "a dangling symlink"
+                                                           : strerror(e));
+                                continue;
+                        }
                 }
 
                 bool masked = is_masked(dfd, de->d_name, &st);
-                if (!masked && !S_ISREG(st.st_mode))
+                if (!masked && !S_ISREG(st.st_mode)) {
+                        note_skipped(skipped, dir, de->d_name, file_type_name(st.st_mode));
                         continue;
-
-                DirEntry *ne = realloc(*entries, (*n + 1) * sizeof(DirEntry));
-                if (!ne) {
-                        r = -ENOMEM;
-                        break;
                 }
-                *entries = ne;
-                DirEntry e = {.name = strdup(de->d_name)};
+
+                if (*n >= *cap) {
+                        size_t nc = *cap ? *cap * 2 : 64;
+                        DirEntry *ne = realloc(*entries, nc * sizeof(DirEntry));
+                        if (!ne) {
+                                r = -ENOMEM;
+                                break;
+                        }
+                        *entries = ne;
+                        *cap = nc;
+                }
+                DirEntry e = {.name = strdup(de->d_name), .order = dir_index};
                 if (!e.name) {
                         r = -ENOMEM;
                         break;
@@ -366,28 +420,160 @@ static int collect_dir(const char *dir, DirEntry **entries, size_t *n, Diags *di
         return r;
 }
 
-int policy_set_load_dirs(const char *const *dirs, const ParseContext *ctx, PolicySet **ret, Diags *diags) {
+/* Policy names seen so far, for the duplicate check: open addressing over
+ * indexes into the set being built, so each name costs O(1), not a scan. */
+typedef struct NameIndex {
+        size_t *slots; /* index + 1; 0 = empty */
+        size_t n_slots, n;
+} NameIndex;
+
+static uint64_t name_hash(const char *s) {
+        uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+        for (; *s; s++)
+                h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+        return h;
+}
+
+static const Policy *name_index_find(const NameIndex *x, const PolicySet *set, const char *name) {
+        if (!x->n_slots || !name)
+                return NULL;
+        for (size_t i = name_hash(name) & (x->n_slots - 1);; i = (i + 1) & (x->n_slots - 1)) {
+                size_t v = x->slots[i];
+                if (v == 0)
+                        return NULL;
+                if (streq_ptr(set->policies[v - 1].name, name))
+                        return &set->policies[v - 1];
+        }
+}
+
+static int name_index_add(NameIndex *x, const PolicySet *set, size_t idx) {
+        if ((x->n + 1) * 2 > x->n_slots) {
+                size_t ns = x->n_slots ? x->n_slots * 2 : 256;
+                size_t *s = calloc(ns, sizeof(size_t));
+                if (!s)
+                        return -ENOMEM;
+                for (size_t i = 0; i < x->n_slots; i++) {
+                        size_t v = x->slots[i];
+                        if (v == 0)
+                                continue;
+                        size_t j = name_hash(set->policies[v - 1].name ?: "") & (ns - 1);
+                        while (s[j])
+                                j = (j + 1) & (ns - 1);
+                        s[j] = v;
+                }
+                free(x->slots);
+                x->slots = s;
+                x->n_slots = ns;
+        }
+        size_t j = name_hash(set->policies[idx].name ?: "") & (x->n_slots - 1);
+        while (x->slots[j])
+                j = (j + 1) & (x->n_slots - 1);
+        x->slots[j] = idx + 1;
+        x->n++;
+        return 0;
+}
+
+/* policy_set_merge() without its scans: the duplicate check through idx, the
+ * arrays grown geometrically (*cap_p, *n_files, *cap_f kept by the caller). */
+static int merge_indexed(PolicySet *dst, PolicySet *src, NameIndex *idx, size_t *cap_p, size_t *n_files,
+                         size_t *cap_f, Diags *diags) {
+        bool dup = false;
+        size_t nf_src = strv_length(src->files);
+
+        for (size_t i = 0; i < src->n_policies; i++) {
+                const Policy *p = &src->policies[i];
+                const Policy *q = name_index_find(idx, dst, p->name);
+                if (!q)
+                        continue;
+                dup = true;
+                if (diags)
+                        (void)diags_add(diags, p->file, p->line, p->column,
+                                        "duplicate policy name \"%s\" (first defined at %s:%u:%u)", p->name,
+                                        strna(q->file), q->line, q->column);
+        }
+        if (dup)
+                return -EEXIST;
+
+        if (*n_files + nf_src + 1 > *cap_f) {
+                size_t nc = MAX(*cap_f * 2, *n_files + nf_src + 1);
+                char **f = realloc(dst->files, nc * sizeof(char *));
+                if (!f)
+                        return -ENOMEM;
+                dst->files = f;
+                *cap_f = nc;
+        }
+        if (dst->n_policies + src->n_policies > *cap_p) {
+                size_t nc = MAX(*cap_p * 2, dst->n_policies + src->n_policies);
+                Policy *np = realloc(dst->policies, nc * sizeof(Policy));
+                if (!np)
+                        return -ENOMEM;
+                dst->policies = np;
+                *cap_p = nc;
+        }
+        for (size_t i = 0; i < src->n_policies; i++) {
+                dst->policies[dst->n_policies] = src->policies[i];
+                if (name_index_add(idx, dst, dst->n_policies) < 0) {
+                        /* not added: give it back so nothing is freed twice */
+                        return -ENOMEM;
+                }
+                dst->n_policies++;
+                src->policies[i] = (Policy){};
+        }
+        free(src->policies);
+        src->policies = NULL;
+        src->n_policies = 0;
+
+        for (size_t i = 0; i < nf_src; i++) {
+                dst->files[(*n_files)++] = src->files[i];
+                src->files[i] = NULL;
+        }
+        dst->files[*n_files] = NULL;
+
+        for (size_t r = 0; r < _RES_MAX; r++)
+                if (src->pressure[r].enabled)
+                        dst->pressure[r] = src->pressure[r];
+        return 0;
+}
+
+int policy_set_load_dirs_full(const char *const *dirs, const ParseContext *ctx, PolicySet **ret, Diags *diags,
+                              PolicyDirSkipped *skipped) {
         _cleanup_(policy_set_freep) PolicySet *set = NULL;
+        NameIndex idx = {};
         DirEntry *entries = NULL;
-        size_t n = 0;
+        size_t n = 0, cap = 0, cap_p = 0, n_files = 0, cap_f = 0;
         int r, ret_r = 0;
 
         if (!dirs || !ctx || !ret)
                 return -EINVAL;
 
-        for (const char *const *d = dirs; *d; d++) {
-                r = collect_dir(*d, &entries, &n, diags);
+        for (size_t k = 0; dirs[k]; k++) {
+                r = collect_dir(dirs[k], k, &entries, &n, &cap, diags, skipped);
                 if (r < 0) {
                         dir_entries_free(entries, n);
                         return r;
                 }
         }
-        if (n > 0)
+        if (n > 0) {
+                size_t w = 0;
+
                 qsort(entries, n, sizeof(DirEntry), dir_entry_cmp);
+                /* the same name in several directories: the earliest directory's wins */
+                for (size_t i = 0; i < n; i++) {
+                        if (w > 0 && streq(entries[w - 1].name, entries[i].name)) {
+                                free(entries[i].name);
+                                free(entries[i].path);
+                                continue;
+                        }
+                        entries[w++] = entries[i];
+                }
+                n = w;
+        }
 
         r = policy_set_new(&set);
         if (r < 0)
                 goto finish;
+        n_files = strv_length(set->files);
+        cap_f = n_files;
 
         /* Keep going after a bad file so one run reports every problem. */
         for (size_t i = 0; i < n; i++) {
@@ -403,7 +589,7 @@ int policy_set_load_dirs(const char *const *dirs, const ParseContext *ctx, Polic
                         ret_r = ret_r ?: r;
                         continue;
                 }
-                r = policy_set_merge(set, one, diags);
+                r = merge_indexed(set, one, &idx, &cap_p, &n_files, &cap_f, diags);
                 if (r == -ENOMEM)
                         goto finish;
                 if (r < 0)
@@ -413,8 +599,13 @@ int policy_set_load_dirs(const char *const *dirs, const ParseContext *ctx, Polic
         if (r >= 0)
                 *ret = TAKE_PTR(set);
 finish:
+        free(idx.slots);
         dir_entries_free(entries, n);
         return r < 0 ? r : 0;
+}
+
+int policy_set_load_dirs(const char *const *dirs, const ParseContext *ctx, PolicySet **ret, Diags *diags) {
+        return policy_set_load_dirs_full(dirs, ctx, ret, diags, NULL);
 }
 
 static bool match_list(char **patterns, const char *value) {

@@ -121,6 +121,18 @@ int policy_set_merge(PolicySet *dst, PolicySet *src, Diags *diags);
  * nothing: any error → negative errno, diags filled, *ret untouched. */
 int policy_set_load_dirs(const char *const *dirs, const ParseContext *ctx, PolicySet **ret, Diags *diags);
 
+/* Entries named *.json that cannot be policy files (a directory, a FIFO, a
+ * dangling symlink, a symlink loop), skipped by the loader: one line each,
+ * "DIR/NAME: a FIFO, skipped", NULL-terminated. */
+typedef struct PolicyDirSkipped {
+        char **items;
+        size_t n;
+} PolicyDirSkipped;
+void policy_dir_skipped_done(PolicyDirSkipped *s);
+/* policy_set_load_dirs(), also telling which entries it skipped (skipped may be NULL). */
+int policy_set_load_dirs_full(const char *const *dirs, const ParseContext *ctx, PolicySet **ret, Diags *diags,
+                              PolicyDirSkipped *skipped);
+
 /* What the matcher knows of a unit; NULL fields are unknown and never match a
  * present key. */
 typedef struct UnitInfo {

@@ -105,6 +105,11 @@ static void cgroupfs_record(Backend *b, Unit *u, const bool todo[_PROP_MAX]) {
         record_all_originals(b, u, todo, period, quota);
 }
 
+static void set_cause(Unit *u, PropertyId id, char *cause) {
+        free(u->priv->cause[id]);
+        u->priv->cause[id] = cause;
+}
+
 static int cgroupfs_apply(Backend *b, Unit *u, const bool todo[_PROP_MAX], int errors[_PROP_MAX]) {
         State *state = &b->manager->priv->state;
         uint64_t period, quota;
@@ -128,14 +133,28 @@ static int cgroupfs_apply(Backend *b, Unit *u, const bool todo[_PROP_MAX], int e
                         errors[id] = r;
                         log_warning_errno(r, "%s: cannot apply %s: %s", u->name, p->name,
                                           err ?: "invalid value");
+                        set_cause(u, id, err ? strdup(err) : NULL);
                         continue;
                 }
                 for (size_t i = 0; i < n; i++) {
                         if (faccessat(u->priv->dirfd, w[i].file, F_OK, 0) < 0 && errno == ENOENT)
                                 enable_controller(u, p->controller);
                         r = manager_record_original(u, w[i].file);
-                        if (r >= 0)
+                        if (r >= 0) {
                                 r = state_flush_originals(state);
+                                if (r < 0) {
+                                        /* the cgroup file is fine: name the file that failed */
+                                        char *c = NULL;
+                                        (void)asprintf(&c, "original value of %s not saved to %s, not changing it: %s",
+                                                       w[i].file, state->originals_path, strerror(-r));
+                                        set_cause(u, id, c);
+                                }
+                        } else if (r != -ENOENT) {
+                                char *c = NULL;
+                                (void)asprintf(&c, "original value of %s not recorded, not changing it: %s",
+                                               w[i].file, strerror(-r));
+                                set_cause(u, id, c);
+                        }
                         if (r < 0 && r != -ENOENT) {
                                 errors[id] = r;
                                 break;

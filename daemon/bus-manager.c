@@ -245,6 +245,34 @@ static void set_request_freep(SetRequest **p) {
         set_request_free(*p);
 }
 
+/* The caller learns when what it set did not take (issue 9 item 7): the
+ * override is saved and will be retried, but success would be a lie. A
+ * systemd apply still in flight (pending) is not known to have failed. */
+static int reply_set_result(SetRequest *req, sd_bus_message *reply_to, sd_bus_error *error) {
+        _cleanup_free_ char *why = NULL;
+        Unit *u = manager_get_unit(req->manager, req->name);
+
+        for (PropertyId id = 0; u && id < _PROP_MAX; id++) {
+                const UnitProp *up = &u->props[id];
+                char *n = NULL;
+
+                if (!req->set.has[id] || up->status != APPLY_NOT_APPLIED)
+                        continue;
+                if (asprintf(&n, "%s%s%s=%s: %s", why ?: "", why ? "; " : "", property_get(id)->name,
+                             strna(up->desired_text), strna(up->reason)) < 0)
+                        return -ENOMEM;
+                free(why);
+                why = n;
+        }
+        if (!why)
+                return sd_bus_reply_method_return(reply_to, NULL);
+        log_warning("%s: %s override saved but not applied: %s", req->name, req->runtime ? "runtime" : "persistent",
+                    why);
+        return sd_bus_error_setf(error, BUS_ERROR_NOT_APPLIED,
+                                 "Unit %s: saved as a %s override, but not applied: %s (retried later).", req->name,
+                                 req->runtime ? "runtime" : "persistent", why);
+}
+
 static int set_request_run(sd_bus_message *reply_to, void *userdata, sd_bus_error *error) {
         SetRequest *req = userdata;
         _cleanup_free_ char *err = NULL;
@@ -257,7 +285,7 @@ static int set_request_run(sd_bus_message *reply_to, void *userdata, sd_bus_erro
                 return error_from_errno(error, r, req->name, err, "set properties on");
         }
         log_info("Set %s%s on %s", req->names, req->runtime ? " (runtime)" : "", req->name);
-        return sd_bus_reply_method_return(reply_to, NULL);
+        return reply_set_result(req, reply_to, error);
 }
 
 static int method_set_unit_properties(sd_bus_message *msg, void *userdata, sd_bus_error *error) {

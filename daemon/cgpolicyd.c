@@ -382,7 +382,7 @@ static int run(int argc, char *argv[]) {
         m->dry_run = a.dry_run;
         parse_context_from_system(&m->parse_ctx);
 
-        r = policy_set_load_dirs((const char *const *)m->policy_dirs, &m->parse_ctx, &m->policies, &diags);
+        r = manager_load_policy_dirs(m, &m->policies, &diags);
         if (r < 0) {
                 for (size_t i = 0; i < diags.n; i++) {
                         _cleanup_free_ char *t = diag_format(&diags.items[i]);

@@ -108,11 +108,12 @@ static void read_back_one(Unit *u, PropertyId id, int write_error) {
         } else if (m->dry_run) {
                 up->status = APPLY_DRY_RUN;
                 set_text(&up->reason, NULL);
-                (void)asprintf(&up->reason, "dry run: would set %s", strna(up->desired_text));
+                (void)asprintf(&up->reason, "would set %s", strna(up->desired_text));
         } else {
                 up->status = APPLY_NOT_APPLIED;
                 set_text(&up->reason,
-                         plan_reason(p, write_error, r != -ENOENT, controller_available(u, p->controller),
+                         plan_reason(p, write_error, write_error < 0 ? u->priv->cause[id] : NULL, r != -ENOENT,
+                                     controller_available(u, p->controller),
                                      up->effective_text, up->desired_text));
         }
 }
@@ -172,6 +173,19 @@ int manager_record_original(Unit *u, const char *file) {
 
         if (state_get_original(&m->priv->state, u->name, file))
                 return 0;
+        if (u->priv->originals_unknown) {
+                /* issue 9 item 9: recording the file now could record our own value
+                 * (written before originals.json was damaged) as the original, and
+                 * a stop would then "restore" it for good. Unknown stays unknown:
+                 * write, but restore nothing of this file. */
+                if (!u->priv->originals_unknown_warned)
+                        log_warning("%s: original values unknown (%s was damaged at start), not recording "
+                                    "what its files hold now (%s, ...), which may be our own values; they will "
+                                    "not be restored at stop",
+                                    u->name, m->priv->state.originals_path, file);
+                u->priv->originals_unknown_warned = true;
+                return 0;
+        }
         r = read_full_file_at(u->priv->dirfd, file, &content);
         if (r < 0)
                 return r;
@@ -414,6 +428,39 @@ int unit_apply_prepare(Unit *u) {
         return 0;
 }
 
+static void schedule_reassert(Unit *u, uint64_t when);
+
+/* A write that failed for a cause that can pass (the kernel busy, a device not
+ * there yet, originals.json not saved for want of space or a writable
+ * directory) is tried again; one the kernel refused for its value (EINVAL,
+ * ERANGE), or a file or controller that is absent (its appearance is an event
+ * of its own), is not. */
+static bool apply_error_may_pass(int error) {
+        return error < 0 && error != -EINVAL && error != -ERANGE && error != -EOPNOTSUPP && error != -ENODEV;
+}
+
+#define APPLY_RETRY_FIRST_USEC (1 * USEC_PER_SEC)
+#define APPLY_RETRY_MAX_USEC (300 * USEC_PER_SEC)
+
+/* Retries back off: 1 s, 2 s, 4 s, ... up to 5 min; a clean apply resets it. */
+static void schedule_retry(Unit *u, bool retry) {
+        uint64_t now = 0, delay = APPLY_RETRY_FIRST_USEC;
+
+        if (!retry) {
+                u->priv->retries = 0;
+                return;
+        }
+        for (unsigned i = 0; i < u->priv->retries && delay < APPLY_RETRY_MAX_USEC; i++)
+                delay *= 2;
+        if (delay > APPLY_RETRY_MAX_USEC)
+                delay = APPLY_RETRY_MAX_USEC;
+        u->priv->retries++;
+        (void)sd_event_now(u->manager->event, CLOCK_MONOTONIC, &now);
+        log_info("%s: retrying in %" PRIu64 " s (attempt %u failed)", u->name, delay / USEC_PER_SEC,
+                 u->priv->retries);
+        schedule_reassert(u, now + delay);
+}
+
 void unit_apply_commit(Unit *u) {
         Manager *m = u->manager;
         bool *todo = u->priv->todo, any = false;
@@ -426,6 +473,8 @@ void unit_apply_commit(Unit *u) {
         for (PropertyId id = 0; id < _PROP_MAX; id++)
                 any = any || todo[id];
 
+        if (!any)
+                u->priv->retries = 0; /* nothing left to write: nothing failing either */
         if (any && u->priv->apply_in_flight)
                 /* one call at a time per unit; what changed meanwhile goes out after the reply */
                 u->priv->reapply = true;
@@ -445,11 +494,20 @@ void unit_apply_commit(Unit *u) {
                                 }
                         apply_latency_done(u);
                 }
-                for (PropertyId id = 0; id < _PROP_MAX; id++)
-                        if (todo[id] && u->props[id].status == APPLY_NOT_APPLIED)
-                                log_full(unit_vanished(u) ? LOG_DEBUG : LOG_WARNING, "%s: %s=%s %s", u->name,
+                bool retry = false;
+                for (PropertyId id = 0; id < _PROP_MAX; id++) {
+                        if (todo[id] && u->props[id].status == APPLY_NOT_APPLIED) {
+                                bool vanished = unit_vanished(u);
+                                log_full(vanished ? LOG_DEBUG : LOG_WARNING, "%s: %s=%s not applied: %s", u->name,
                                          property_get(id)->name, strna(u->props[id].desired_text),
                                          strna(u->props[id].reason));
+                                /* an absent file comes back as an event; a device may not */
+                                retry = retry || (!vanished && apply_error_may_pass(errors[id]) &&
+                                                  (errors[id] != -ENOENT || u->priv->cause[id]));
+                        }
+                        set_text(&u->priv->cause[id], NULL);
+                }
+                schedule_retry(u, retry);
         }
 
         if (!any)

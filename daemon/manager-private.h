@@ -28,6 +28,12 @@ struct UnitPrivate {
         bool todo[_PROP_MAX];    /* the plan of unit_apply_prepare() for unit_apply_commit() */
         bool planned;            /* todo is fresh */
         bool queued;             /* in ManagerPrivate.apply_queue */
+        char *cause[_PROP_MAX];  /* why the backend's last apply of a property failed, when it knows
+                                  * better than the errno (a device not found, a state file not saved) */
+        unsigned retries;        /* applies in a row that failed for a cause that may pass */
+        bool originals_unknown;  /* there at a start that found originals.json damaged: its files
+                                  * may hold our values, none is recorded as an original */
+        bool originals_unknown_warned;
         bool exe_warned;         /* said once that /proc/PID/exe could not be read */
         DriftBackoff drift[_PROP_MAX]; /* another writer keeps changing the file: wait longer */
         sd_event_source *reassert_timer; /* a backed-off re-assert; off while none is due */
@@ -58,6 +64,7 @@ struct ManagerPrivate {
         sd_event_source *apply_source; /* defer, low priority: works through apply_queue in slices */
         bool stopping;
         bool ready_pending; /* READY=1 once the apply queue drains */
+        bool ready_sent;    /* READY=1 said: units found from now on are new to us */
         uint64_t protected_claims; /* MemoryLow/Min given to protected units, summed (hierarchy.c) */
         bool headroom_dirty;       /* protected_claims changed: re-resolve sheddable units */
         uint64_t meminfo_usec;     /* loop iteration of the /proc/meminfo read below; 0 = none */

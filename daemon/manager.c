@@ -186,6 +186,10 @@ int manager_add_unit(Manager *m, const char *name, const char *slice, const char
          * drop-ins to every new instance: there the originals stay with the name. */
         if (m->backend_type != BACKEND_SYSTEMD)
                 (void)state_check_cgroup_id(&m->priv->state, name, u->priv->cgroup_id);
+        /* originals.json was damaged: what this cgroup holds may be what we wrote
+         * before the crash; a unit that appears after start-up is new */
+        if (m->priv->state.originals_lost && !m->priv->ready_sent)
+                u->priv->originals_unknown = true;
         (void)state_get_layer(&m->priv->state, false, name, &m->parse_ctx, &u->persistent);
         (void)state_get_layer(&m->priv->state, true, name, &m->parse_ctx, &u->runtime);
         (void)unit_refresh_info(u);
@@ -414,12 +418,25 @@ fail:
         return r;
 }
 
+/* Loads the policy directories and says which *.json entries it had to skip
+ * (directories, FIFOs, dangling links, symlink loops): each one a warning. */
+int manager_load_policy_dirs(Manager *m, PolicySet **ret, Diags *diags) {
+        PolicyDirSkipped skipped = {};
+        int r;
+
+        r = policy_set_load_dirs_full((const char *const *)m->policy_dirs, &m->parse_ctx, ret, diags, &skipped);
+        for (size_t i = 0; i < skipped.n; i++)
+                log_warning("Policy file %s", skipped.items[i]);
+        policy_dir_skipped_done(&skipped);
+        return r;
+}
+
 int manager_reload(Manager *m, Diags *ret_diags) {
         PolicySet *old = m->policies, *set = NULL;
         Diags diags = {};
         int r;
 
-        r = policy_set_load_dirs((const char *const *)m->policy_dirs, &m->parse_ctx, &set, &diags);
+        r = manager_load_policy_dirs(m, &set, &diags);
         if (r < 0) {
                 for (size_t i = 0; i < diags.n; i++) {
                         _cleanup_free_ char *t = diag_format(&diags.items[i]);
@@ -516,6 +533,7 @@ void manager_apply_queue_drained(Manager *m) {
 }
 
 void manager_notify_ready(Manager *m) {
+        m->priv->ready_sent = true;
         (void)sd_notifyf(false, "READY=1\nSTATUS=Managing %zu units with %zu policies (%s backend)%s",
                          m->n_units, m->policies->n_policies, m->backend_name,
                          m->dry_run ? ", dry run" : "");

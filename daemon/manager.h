@@ -106,6 +106,8 @@ int manager_revert_unit_properties(Manager *m, const char *unit, char **props, c
  * non-NULL; caller does diags_done). On success re-resolves and applies every
  * unit (restoring originals where a property is no longer set) and emits
  * bus_emit_policy_reloaded(). */
+/* policy_set_load_dirs() over m->policy_dirs, logging each skipped entry. */
+int manager_load_policy_dirs(Manager *m, PolicySet **ret, Diags *diags);
 int manager_reload(Manager *m, Diags *ret_diags);
 
 /* Validates a policy document without loading it (CheckPolicy). Returns 0 when

@@ -156,7 +156,7 @@ int oom_apply(Unit *u) {
                         n_fail++;
                         if (!failure)
                                 (void)asprintf(&failure,
-                                               "not applied: writing oom_score_adj of PID %d failed: %s",
+                                               "writing oom_score_adj of PID %d failed: %s",
                                                pid, strerror(-r));
                         log_warning_errno(r, "%s: cannot set oom_score_adj of PID %d to %s: %m", u->name,
                                           pid, want_text);

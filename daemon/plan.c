@@ -177,21 +177,22 @@ bool plan_needs_write(const Property *p, const PropValue *desired, const PropVal
         }
 }
 
-char *plan_reason(const Property *p, int write_error, bool file_present, bool controller_available,
-                  const char *effective, const char *desired) {
+char *plan_reason(const Property *p, int write_error, const char *cause, bool file_present,
+                  bool controller_available, const char *effective, const char *desired) {
         char *s = NULL;
         int r;
 
-        if (p->controller != CTRL_NONE && !controller_available)
-                r = asprintf(&s, "not applied: controller %s not enabled",
-                             controller_to_string(p->controller));
+        /* the status says "not-applied" already: the reason is only the why */
+        if (cause)
+                r = asprintf(&s, "%s", cause);
+        else if (p->controller != CTRL_NONE && !controller_available)
+                r = asprintf(&s, "controller %s not enabled", controller_to_string(p->controller));
         else if (!file_present || write_error == -ENOENT)
-                r = asprintf(&s, "not applied: %s absent", p->cgroup_file ?: "file");
+                r = asprintf(&s, "%s absent", p->cgroup_file ?: "file");
         else if (write_error < 0)
-                r = asprintf(&s, "not applied: writing %s failed: %s", p->cgroup_file ?: "value",
-                             strerror(-write_error));
+                r = asprintf(&s, "writing %s failed: %s", p->cgroup_file ?: "value", strerror(-write_error));
         else
-                r = asprintf(&s, "not applied: value clamped: reads \"%s\", wanted \"%s\"", strna(effective),
+                r = asprintf(&s, "value clamped: reads \"%s\", wanted \"%s\"", strna(effective),
                              strna(desired));
         return r < 0 ? NULL : s;
 }

@@ -47,9 +47,12 @@ void plan_cpu_max(const Resolved *r, uint64_t *ret_period_usec, uint64_t *ret_qu
  *   write_error    negative errno of the write (0 when the write succeeded or none was made)
  *   file_present   whether the attribute file exists
  *   controller_available  whether the controller is listed in the cgroup's cgroup.controllers
+ *   cause          what the backend knows of the failure (a device not found, originals.json
+ *                  not saved), taken as it is; NULL when only the errno is known
  *   effective/desired     canonical text (may be NULL)
- * Returns a malloc'ed "not applied: ..." string, NULL on OOM. */
-char *plan_reason(const Property *p, int write_error, bool file_present, bool controller_available,
+ * Returns the why alone ("io.max absent"; the status says "not-applied"),
+ * malloc'ed, NULL on OOM. */
+char *plan_reason(const Property *p, int write_error, const char *cause, bool file_present, bool controller_available,
                   const char *effective, const char *desired);
 
 /* Whether unit_apply() must write property p:

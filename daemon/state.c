@@ -65,7 +65,7 @@ static bool keep_aside(const char *path, const char *why) {
  * well-formed state file (syntax error, FIFO, symlink, directory) is kept aside;
  * *ret_locked is set when it could not even be moved. Never blocks: a FIFO is opened
  * non-blocking and refused before it is read. */
-static json_t *load_units(const char *path, bool *ret_locked) {
+static json_t *load_units(const char *path, bool *ret_locked, bool *ret_damaged) {
         _cleanup_close_ int fd = -1;
         _cleanup_free_ char *why = NULL;
         json_error_t err;
@@ -73,10 +73,15 @@ static json_t *load_units(const char *path, bool *ret_locked) {
         struct stat st;
 
         *ret_locked = false;
+        if (ret_damaged)
+                *ret_damaged = true; /* until it is found missing or well-formed */
         fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW | O_NONBLOCK);
         if (fd < 0) {
-                if (errno == ENOENT)
+                if (errno == ENOENT) {
+                        if (ret_damaged)
+                                *ret_damaged = false;
                         return json_object();
+                }
                 if (errno == ELOOP)
                         *ret_locked = !keep_aside(path, "is a symbolic link, not a regular file");
                 else {
@@ -107,6 +112,8 @@ static json_t *load_units(const char *path, bool *ret_locked) {
         json_decref(root);
 
         drop_non_objects(units, path);
+        if (ret_damaged)
+                *ret_damaged = false;
         return units;
 }
 
@@ -293,9 +300,9 @@ int state_load(State *s, const char *state_dir, const char *runtime_dir) {
         }
         remove_stale_temp_files(state_dir);
         remove_stale_temp_files(runtime_dir);
-        s->persistent = load_units(s->persistent_path, &s->persistent_locked);
-        s->runtime = load_units(s->runtime_path, &s->runtime_locked);
-        s->originals = load_units(s->originals_path, &s->originals_locked);
+        s->persistent = load_units(s->persistent_path, &s->persistent_locked, NULL);
+        s->runtime = load_units(s->runtime_path, &s->runtime_locked, NULL);
+        s->originals = load_units(s->originals_path, &s->originals_locked, &s->originals_lost);
         if (!s->persistent || !s->runtime || !s->originals) {
                 state_done(s);
                 return -ENOMEM;

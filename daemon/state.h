@@ -26,6 +26,9 @@ typedef struct State {
         json_t *persistent, *runtime, *originals; /* the "units" objects */
         /* set when the file on disk could be neither used nor moved aside: never overwrite it */
         bool persistent_locked, runtime_locked, originals_locked;
+        /* originals.json existed but could not be read (kept aside): the cgroups
+         * present now may hold our values, which must not pass for originals */
+        bool originals_lost;
         /* originals changed in memory since the last save; n_originals_saves counts saves */
         bool originals_dirty;
         unsigned n_originals_saves;

@@ -127,22 +127,22 @@ static void test_reason(void) {
                 bool present, controller;
                 const char *effective, *desired, *want;
         } cases[] = {
-                {PROP_CPU_WEIGHT, 0, true, false, "100", "800", "not applied: controller cpu not enabled"},
-                {PROP_MEMORY_HIGH, -ENOENT, false, true, NULL, "1G", "not applied: memory.high absent"},
-                {PROP_MEMORY_HIGH, 0, false, true, NULL, "1G", "not applied: memory.high absent"},
+                {PROP_CPU_WEIGHT, 0, true, false, "100", "800", "controller cpu not enabled"},
+                {PROP_MEMORY_HIGH, -ENOENT, false, true, NULL, "1G", "memory.high absent"},
+                {PROP_MEMORY_HIGH, 0, false, true, NULL, "1G", "memory.high absent"},
                 {PROP_TASKS_MAX, -EINVAL, true, true, "max", "10",
-                 "not applied: writing pids.max failed: Invalid argument"},
+                 "writing pids.max failed: Invalid argument"},
                 {PROP_MEMORY_LOW, 0, true, true, "1G", "2G",
-                 "not applied: value clamped: reads \"1G\", wanted \"2G\""},
+                 "value clamped: reads \"1G\", wanted \"2G\""},
                 {PROP_MEMORY_LOW, 0, true, true, NULL, NULL,
-                 "not applied: value clamped: reads \"n/a\", wanted \"n/a\""},
+                 "value clamped: reads \"n/a\", wanted \"n/a\""},
                 {PROP_OOM_SCORE_ADJUST, -EACCES, true, false, NULL, "-900",
-                 "not applied: writing value failed: Permission denied"},
+                 "writing value failed: Permission denied"},
         };
 
         for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
                 _cleanup_free_ char *s =
-                        plan_reason(property_get(cases[i].id), cases[i].error, cases[i].present,
+                        plan_reason(property_get(cases[i].id), cases[i].error, NULL, cases[i].present,
                                     cases[i].controller, cases[i].effective, cases[i].desired);
                 ASSERT_STREQ(s, cases[i].want);
         }

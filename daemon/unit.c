@@ -88,6 +88,7 @@ Unit *unit_free(Unit *u) {
                 for (PropertyId id = 0; id < _PROP_MAX; id++) {
                         free(u->priv->seen[id]);
                         free(u->priv->written[id]);
+                        free(u->priv->cause[id]);
                 }
                 free(u->priv);
         }

@@ -10,6 +10,9 @@
 #define BUS_ERROR_NOT_RUNTIME_SETTABLE "org.cgpolicy1.Error.NotRuntimeSettable"
 #define BUS_ERROR_POLICY_INVALID "org.cgpolicy1.Error.PolicyInvalid"
 #define BUS_ERROR_ACCESS_DENIED "org.cgpolicy1.Error.AccessDenied"
+/* SetUnitProperties: the override is saved (and retried), but the cgroup does
+ * not hold it now; the message names each property and why. */
+#define BUS_ERROR_NOT_APPLIED "org.cgpolicy1.Error.NotApplied"
 
 #define CGPOLICY_BUS_NAME "org.cgpolicy1"
 #define CGPOLICY_MANAGER_PATH "/org/cgpolicy1"

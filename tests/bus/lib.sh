@@ -151,6 +151,7 @@ start_bus() {
   <auth>EXTERNAL</auth>
   <!-- as the system bus: 128 pending replies per connection, calls beyond fail -->
   <limit name="max_replies_per_connection">${BUS_MAX_REPLIES:-128}</limit>
+  ${BUS_EXTRA_LIMITS:-}
   <policy context="default">
     <allow user="*"/>
     <allow own="*"/>
