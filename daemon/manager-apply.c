@@ -628,6 +628,14 @@ static int schedule_at(Unit *u, sd_event_source **t, uint64_t when, sd_event_tim
         return sd_event_source_set_enabled(*t, SD_EVENT_ONESHOT);
 }
 
+/* A backed-off re-assert or a retry: one timer per unit, at the earliest time due. */
+static void schedule_reassert(Unit *u, uint64_t when) {
+        if (schedule_at(u, &u->priv->reassert_timer, when, on_reassert, "unit-reassert") < 0) {
+                log_warning("%s: cannot schedule a re-assert, doing it now", u->name);
+                (void)unit_apply(u);
+        }
+}
+
 int unit_check_drift(Unit *u) {
         bool changed = false, reread = false;
         uint64_t now = 0, later = UINT64_MAX, settle = UINT64_MAX;
