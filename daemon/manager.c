@@ -108,6 +108,16 @@ Unit *manager_get_unit(Manager *m, const char *name) {
         return NULL;
 }
 
+/* Whether the unit's cgroup directory is still the one we opened. */
+static bool cgroup_instance_same(Manager *m, Unit *u, const char *cgroup_path) {
+        _cleanup_free_ char *dir = path_join(m->cgroup_root, cgroup_path);
+        struct stat st;
+
+        if (!dir || stat(dir, &st) < 0)
+                return true; /* gone or unknown: removal is discovery's business */
+        return streq(cgroup_path, u->cgroup_path) && (uint64_t)st.st_ino == u->priv->cgroup_id;
+}
+
 int manager_add_unit(Manager *m, const char *name, const char *slice, const char *cgroup_path,
                      bool discover_children, const char *user, pid_t main_pid, Unit **ret) {
         _cleanup_free_ char *dir = NULL;
@@ -117,6 +127,13 @@ int manager_add_unit(Manager *m, const char *name, const char *slice, const char
         int r;
 
         u = manager_get_unit(m, name);
+        if (u && m->backend_type == BACKEND_SYSTEMD && cgroup_path && !cgroup_instance_same(m, u, cgroup_path)) {
+                /* restarted between two looks (PID 1 may send no "inactive" in
+                 * between): a new cgroup, so a new instance to watch and arm */
+                log_debug("%s: new cgroup instance", name);
+                manager_remove_unit(m, name);
+                u = NULL;
+        }
         if (u) {
                 bool changed = !streq_ptr(u->user, user) || (main_pid > 0 && main_pid != u->main_pid);
 

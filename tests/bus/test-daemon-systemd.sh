@@ -96,6 +96,10 @@ fake RestartUnit s db.service
 sleep 0.5
 expect_file "$SLICE/db.service/cpu.weight" 800
 grep -q '"cpu.weight": "100' "$RUNTIME_DIR/originals.json" || fail "originals lost or overwritten on restart: $(cat "$RUNTIME_DIR/originals.json")"
+# the new instance is watched: a foreign write into it is put back
+sleep 3.5 # past the settle time of the re-apply
+echo 50 >"$SLICE/db.service/cpu.weight"
+wait_for $((10 * SLOW)) file_is "$SLICE/db.service/cpu.weight" 800 || fail "drift in the restarted db.service not re-asserted"
 
 # a unit that stops stays loaded in systemd with our runtime values: at our stop
 # they must go back too, or its next start gets them without us
