@@ -76,29 +76,33 @@ int unit_fetch(sd_bus *bus, const char *name, UnitData *d) {
         return CTL_EXIT_SUCCESS;
 }
 
-/* EffectiveX as policy-syntax text; "" when the daemon has not read it. */
-int effective_text(sd_bus_message *all, const Property *p, char **ret) {
-        _cleanup_(prop_value_done) PropValue v = {};
+/* Reads EffectiveX into *v: 1 if the daemon has read it, 0 if not (v untouched). */
+int effective_read(sd_bus_message *all, const Property *p, PropValue *v) {
         _cleanup_free_ char *name = NULL;
         int r;
 
         if (asprintf(&name, "Effective%s", p->dbus_name) < 0)
                 return -ENOMEM;
         r = ctl_find_property(all, name);
-        if (r < 0)
+        if (r <= 0)
                 return r;
-        if (r == 0) {
-                *ret = strdup("");
-                return *ret ? 0 : -ENOMEM;
-        }
-        r = bus_read_prop_value(all, p, 0, &v, NULL);
+        r = bus_read_prop_value(all, p, 0, v, NULL);
         if (r < 0)
                 return r;
         r = ctl_exit_property(all);
+        return r < 0 ? r : 1;
+}
+
+/* EffectiveX as policy-syntax text; "" when the daemon has not read it. */
+int effective_text(sd_bus_message *all, const Property *p, char **ret) {
+        _cleanup_(prop_value_done) PropValue v = {};
+        int r;
+
+        r = effective_read(all, p, &v);
         if (r < 0)
                 return r;
         /* UINT64_MAX is systemd's "unset" for weights. */
-        if (p->type == VT_WEIGHT && v.u == UINT64_MAX) {
+        if (r == 0 || (p->type == VT_WEIGHT && v.u == UINT64_MAX)) {
                 *ret = strdup("");
                 return *ret ? 0 : -ENOMEM;
         }

@@ -27,4 +27,5 @@ void unit_data_done(UnitData *d);
 /* GetUnit + GetAll + Explain; prints the failure and returns the exit code. */
 int unit_fetch(sd_bus *bus, const char *name, UnitData *d);
 /* EffectiveX as policy-syntax text; "" when the daemon has not read it. */
+int effective_read(sd_bus_message *all, const Property *p, PropValue *v);
 int effective_text(sd_bus_message *all, const Property *p, char **ret);

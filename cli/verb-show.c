@@ -90,22 +90,13 @@ static void put(const char *key, const char *value) {
 /* EffectiveX as show prints it: "" when the daemon has not read it. */
 static int effective_show(sd_bus_message *all, const Property *p, char **ret) {
         _cleanup_(prop_value_done) PropValue v = {};
-        _cleanup_free_ char *name = NULL;
         int r;
 
-        if (asprintf(&name, "Effective%s", p->dbus_name) < 0)
-                return -ENOMEM;
-        r = ctl_find_property(all, name);
+        r = effective_read(all, p, &v);
         if (r < 0)
                 return r;
         if (r == 0)
                 return (*ret = strdup("")) ? 0 : -ENOMEM;
-        r = bus_read_prop_value(all, p, 0, &v, NULL);
-        if (r < 0)
-                return r;
-        r = ctl_exit_property(all);
-        if (r < 0)
-                return r;
         return show_format_value(p, &v, ret);
 }
 

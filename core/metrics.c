@@ -249,6 +249,25 @@ static void histogram(Out *o, const char *name, const char *help, const MetricsH
         sample(o, name, "_count", NULL, (double)h->count);
 }
 
+/* One PSI family's samples, per unit and resource: "some" (k 0) or "full" (k 1),
+ * avg10 as a ratio or the total stall in seconds. */
+static void psi_samples(Out *o, const MetricsSnapshot *s, int k, const char *name, bool total) {
+        for (size_t i = 0; i < s->n_units; i++)
+                for (PressureResource r = 0; r < _RES_MAX; r++) {
+                        const PsiPressure *p = &s->units[i].psi[r];
+                        const PsiStats *l = k ? &p->full : &p->some;
+
+                        if (!(k ? p->has_full : p->has_some))
+                                continue;
+                        const char *labels[] = {"unit", s->units[i].name, "resource",
+                                                pressure_resource_to_string(r), NULL};
+                        if (total)
+                                sample(o, name, "_total", labels, (double)l->total / 1e6);
+                        else
+                                sample(o, name, "", labels, (double)l->avg10 / 10000.0);
+                }
+}
+
 static void render(Out *o, const MetricsSnapshot *s) {
         static const char *const kinds[2] = {"some", "full"};
         const char *const *sn = s->status_names;
@@ -301,16 +320,7 @@ static void render(Out *o, const MetricsSnapshot *s) {
                 snprintf(help, sizeof(help), "PSI \"%s\" avg10 of the unit's cgroup, as a ratio (0.05 = 5%%).",
                          kinds[k]);
                 family(o, name, FAMILY_GAUGE, "ratio", help);
-                for (size_t i = 0; i < s->n_units; i++)
-                        for (PressureResource r = 0; r < _RES_MAX; r++) {
-                                const PsiPressure *p = &s->units[i].psi[r];
-
-                                if (!(k ? p->has_full : p->has_some))
-                                        continue;
-                                const char *labels[] = {"unit", s->units[i].name, "resource",
-                                                        pressure_resource_to_string(r), NULL};
-                                sample(o, name, "", labels, (double)(k ? p->full : p->some).avg10 / 10000.0);
-                        }
+                psi_samples(o, s, k, name, false);
         }
         for (int k = 0; k < 2; k++) {
                 char name[64], help[160];
@@ -318,16 +328,7 @@ static void render(Out *o, const MetricsSnapshot *s) {
                 snprintf(name, sizeof(name), "cgpolicyd_pressure_%s_stall_seconds", kinds[k]);
                 snprintf(help, sizeof(help), "PSI \"%s\" total stall time of the unit's cgroup.", kinds[k]);
                 family(o, name, FAMILY_COUNTER, "seconds", help);
-                for (size_t i = 0; i < s->n_units; i++)
-                        for (PressureResource r = 0; r < _RES_MAX; r++) {
-                                const PsiPressure *p = &s->units[i].psi[r];
-
-                                if (!(k ? p->has_full : p->has_some))
-                                        continue;
-                                const char *labels[] = {"unit", s->units[i].name, "resource",
-                                                        pressure_resource_to_string(r), NULL};
-                                sample(o, name, "_total", labels, (double)(k ? p->full : p->some).total / 1e6);
-                        }
+                psi_samples(o, s, k, name, true);
         }
 
         family(o, "cgpolicyd_throttled", FAMILY_GAUGE, "",
