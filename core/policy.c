@@ -196,6 +196,17 @@ static size_t strv_length(char **l) {
         return n;
 }
 
+/* p's name is taken by q (NULL: free): says so in diags. */
+static bool report_duplicate(const Policy *p, const Policy *q, Diags *diags) {
+        if (!q)
+                return false;
+        if (diags)
+                (void)diags_add(diags, p->file, p->line, p->column,
+                                "duplicate policy name \"%s\" (first defined at %s:%u:%u)", p->name, strna(q->file),
+                                q->line, q->column);
+        return true;
+}
+
 int policy_set_merge(PolicySet *dst, PolicySet *src, Diags *diags) {
         bool dup = false;
 
@@ -203,17 +214,9 @@ int policy_set_merge(PolicySet *dst, PolicySet *src, Diags *diags) {
                 return -EINVAL;
 
         /* Check everything first: a failed merge leaves both sets as they were. */
-        for (size_t i = 0; i < src->n_policies; i++) {
-                const Policy *p = &src->policies[i];
-                const Policy *q = policy_set_find(dst, p->name);
-                if (!q)
-                        continue;
-                dup = true;
-                if (diags)
-                        (void)diags_add(diags, p->file, p->line, p->column,
-                                        "duplicate policy name \"%s\" (first defined at %s:%u:%u)", p->name,
-                                        strna(q->file), q->line, q->column);
-        }
+        for (size_t i = 0; i < src->n_policies; i++)
+                dup = report_duplicate(&src->policies[i], policy_set_find(dst, src->policies[i].name), diags) ||
+                      dup;
         if (dup)
                 return -EEXIST;
 
@@ -480,17 +483,10 @@ static int merge_indexed(PolicySet *dst, PolicySet *src, NameIndex *idx, size_t 
         bool dup = false;
         size_t nf_src = strv_length(src->files);
 
-        for (size_t i = 0; i < src->n_policies; i++) {
-                const Policy *p = &src->policies[i];
-                const Policy *q = name_index_find(idx, dst, p->name);
-                if (!q)
-                        continue;
-                dup = true;
-                if (diags)
-                        (void)diags_add(diags, p->file, p->line, p->column,
-                                        "duplicate policy name \"%s\" (first defined at %s:%u:%u)", p->name,
-                                        strna(q->file), q->line, q->column);
-        }
+        for (size_t i = 0; i < src->n_policies; i++)
+                dup = report_duplicate(&src->policies[i], name_index_find(idx, dst, src->policies[i].name),
+                                       diags) ||
+                      dup;
         if (dup)
                 return -EEXIST;
 
