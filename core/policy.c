@@ -78,6 +78,7 @@ void prop_set_done(PropSet *s) {
                         prop_value_done(&s->v[i]);
                         s->has[i] = false;
                 }
+        s->v = mfree(s->v);
 }
 
 int prop_set_copy(PropSet *dst, const PropSet *src) {
@@ -85,14 +86,19 @@ int prop_set_copy(PropSet *dst, const PropSet *src) {
         int r;
 
         for (size_t i = 0; i < _PROP_MAX; i++) {
+                PropValue v = {};
+
                 if (!src->has[i])
                         continue;
-                r = prop_value_copy(&t.v[i], &src->v[i]);
+                r = prop_value_copy(&v, &src->v[i]);
+                if (r >= 0) {
+                        prop_set_put(&t, (PropertyId)i, &v);
+                        r = t.has[i] ? 0 : -ENOMEM;
+                }
                 if (r < 0) {
                         prop_set_done(&t);
                         return r;
                 }
-                t.has[i] = true;
         }
         *dst = t;
         return 0;
@@ -101,6 +107,14 @@ int prop_set_copy(PropSet *dst, const PropSet *src) {
 void prop_set_put(PropSet *s, PropertyId id, PropValue *v) {
         if (id < 0 || id >= _PROP_MAX)
                 return;
+        if (!s->v) {
+                s->v = calloc(_PROP_MAX, sizeof(PropValue));
+                if (!s->v) {
+                        prop_value_done(v);
+                        *v = (PropValue){};
+                        return;
+                }
+        }
         prop_set_unset(s, id);
         s->v[id] = *v;
         s->has[id] = true;

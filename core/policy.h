@@ -11,15 +11,21 @@
 #include "macro.h"
 #include "property.h"
 
-/* A set of property values; has[id] says which are present. */
+/* A set of property values; has[id] says which are present. v[id] is valid
+ * only where has[id]: the array is allocated with the first value, since most
+ * sets of most units (overrides, pressure adjustments) stay empty and 19 values
+ * are a kilobyte (issue 10: RSS per unit). Copy with prop_set_copy(), never by
+ * assignment, and free with prop_set_done(). */
 typedef struct PropSet {
         bool has[_PROP_MAX];
-        PropValue v[_PROP_MAX];
+        PropValue *v;
 } PropSet;
 
 void prop_set_done(PropSet *s);
 int prop_set_copy(PropSet *dst, const PropSet *src);
 /* Takes ownership of *v (zeroed afterwards); replaces an existing value. */
+/* (v[] cannot be allocated: *v is freed and the set left as it was; then
+ * has[id] is false, so callers that care check it) */
 void prop_set_put(PropSet *s, PropertyId id, PropValue *v);
 void prop_set_unset(PropSet *s, PropertyId id);
 

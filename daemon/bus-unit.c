@@ -123,6 +123,7 @@ static int property_get_effective(sd_bus *bus, const char *path, const char *int
 
         if (strncmp(property, "Effective", 9) != 0 || !(p = property_by_dbus_name(property + 9)))
                 return -ENOENT;
+        unit_read_back_unmanaged(u, p->id);
         const UnitProp *up = &u->props[p->id];
         return bus_append_prop_value(reply, p, up->has_applied ? &up->applied : &reset);
 }

@@ -163,7 +163,7 @@ static void handle_event(Manager *m, const struct inotify_event *e) {
                 u->priv->dirty = true;
         else
                 return;
-        manager_schedule_work(m);
+        manager_mark_work(u);
 }
 
 /* Events were lost: look at everything again (new children, drift, processes).
@@ -179,6 +179,7 @@ static void rescan_all(Manager *m) {
                         free(u->priv->seen[id]);
                         u->priv->seen[id] = NULL;
                 }
+                manager_mark_work(u);
         }
         for (size_t i = 0; i < m->n_units; i++)
                 if (m->units[i]->priv->discover_children && scan_children(m, m->units[i]) == -ENOMEM) {

@@ -65,7 +65,7 @@ static void mark_parent(Unit *c) {
         if (!parent || parent == c || !parent->is_slice)
                 return;
         parent->priv->cover_dirty = true;
-        manager_schedule_work(m);
+        manager_mark_work(parent);
 }
 
 /* What a protected unit claims of the host's memory: the larger of its MemoryLow

@@ -69,7 +69,7 @@ static void read_back_one(Unit *u, PropertyId id, int write_error) {
                 return; /* OOMScoreAdjust: oom.c */
 
         r = read_prop_files(u, p, &content, &idle);
-        set_text(&u->priv->seen[id], seen_text(content, idle));
+        set_text(&u->priv->seen[id], u->priv->managed[id] ? seen_text(content, idle) : NULL);
 
         prop_value_done(&up->applied);
         up->has_applied = false;
@@ -160,10 +160,21 @@ void unit_read_usage(Unit *u) {
                 bus_emit_pressure_changed(u);
 }
 
-void unit_read_back_all(Unit *u) {
-        for (PropertyId id = 0; id < _PROP_MAX; id++)
+/* A property nothing sets is not ours to watch: its file is read when someone
+ * asks (unit_read_back_unmanaged()), not at every apply of the unit: at 10,000
+ * units the read back of every file of every unit was most of a start-up. */
+static void forget_unmanaged(Unit *u, PropertyId id) {
+        UnitProp *up = &u->props[id];
+
+        up->status = APPLY_UNMANAGED;
+        set_text(&up->reason, NULL);
+        set_text(&up->original, NULL); /* given back by restore_unclaimed() */
+        set_text(&u->priv->seen[id], NULL);
+}
+
+void unit_read_back_unmanaged(Unit *u, PropertyId id) {
+        if (id >= 0 && id < _PROP_MAX && !u->priv->managed[id])
                 read_back_one(u, id, 0);
-        unit_read_usage(u);
 }
 
 int manager_record_original(Unit *u, const char *file) {
@@ -302,8 +313,11 @@ uint64_t unit_own_value(Unit *u, PropertyId id, uint64_t fallback) {
                 prop_value_done(&v);
                 return x;
         }
-        if (u->props[id].has_applied && !u->priv->managed[id])
-                return u->props[id].applied.u;
+        if (!u->priv->managed[id]) {
+                read_back_one(u, id, 0); /* not kept fresh while unmanaged */
+                if (u->props[id].has_applied)
+                        return u->props[id].applied.u;
+        }
         return fallback;
 }
 
@@ -385,11 +399,15 @@ static int unit_plan(Unit *u) {
         if (!m->dry_run)
                 restore_unclaimed(u, u->priv->managed);
 
-        unit_read_back_all(u);
         for (PropertyId id = 0; id < _PROP_MAX; id++) {
                 const Property *p = property_get(id);
 
-                if (!u->priv->managed[id] || !p->cgroup_file)
+                if (!u->priv->managed[id]) {
+                        forget_unmanaged(u, id);
+                        continue;
+                }
+                read_back_one(u, id, 0);
+                if (!p->cgroup_file)
                         continue;
                 if (!plan_needs_write(p, &u->resolved.props[id].value,
                                       u->props[id].has_applied ? &u->props[id].applied : NULL,
@@ -529,6 +547,10 @@ int unit_apply(Unit *u) {
         unit_apply_commit(u);
         /* drops of restored or gone originals found on the way */
         (void)state_flush_originals(&m->priv->state);
+        /* one unit changed on request: its usage too, for whoever watches it; the
+         * batches of a start-up or reload (apply-queue.c) leave that to the
+         * pressure loop, which is 4 files less per unit */
+        unit_read_usage(u);
         return 0;
 }
 

@@ -28,6 +28,7 @@ struct UnitPrivate {
         bool todo[_PROP_MAX];    /* the plan of unit_apply_prepare() for unit_apply_commit() */
         bool planned;            /* todo is fresh */
         bool queued;             /* in ManagerPrivate.apply_queue */
+        bool on_work_list;       /* in ManagerPrivate.work_list (dirty, procs_dirty or cover_dirty) */
         char *cause[_PROP_MAX];  /* why the backend's last apply of a property failed, when it knows
                                   * better than the errno (a device not found, a state file not saved) */
         unsigned retries;        /* applies in a row that failed for a cause that may pass */
@@ -59,6 +60,10 @@ struct ManagerPrivate {
         WdIndex wd_index; /* inotify watches → units */
         sd_event_source *inotify_source;
         sd_event_source *work_source; /* defer: dirty units; off while nothing is dirty */
+        Unit **work_list;             /* the units with something to look at (manager_mark_work) */
+        size_t n_work_list, work_list_alloc;
+        Unit **work_busy;             /* the list on_work is going through; removed units are NULLed */
+        size_t n_work_busy;
         Unit **apply_queue;           /* units waiting for their apply (manager_queue_apply) */
         size_t n_apply_queue, apply_queue_alloc;
         sd_event_source *apply_source; /* defer, low priority: works through apply_queue in slices */
@@ -99,6 +104,10 @@ int manager_add_unit(Manager *m, const char *name, const char *slice, const char
                      bool discover_children, const char *user, pid_t main_pid, Unit **ret);
 void manager_remove_unit(Manager *m, const char *name);
 void manager_schedule_work(Manager *m);
+/* u has something for on_work (a flag of dirty, procs_dirty, cover_dirty set):
+ * on the list that on_work goes through, so that one event costs O(1), not a
+ * scan of every unit. */
+void manager_mark_work(Unit *u);
 /* Applies u soon, in a batch with others (apply-queue.c): start-up, reload and
  * discovery of many units at once save originals once per batch, and the bus is
  * served between batches. */
@@ -132,7 +141,6 @@ uint64_t unit_own_value(Unit *u, PropertyId id, uint64_t fallback);
 void unit_apply_commit(Unit *u);
 void unit_restore_all(Unit *u); /* stop: put every original back */
 void unit_forget_pressure(Unit *u); /* systemd, cgroup gone: no squeeze left in PID 1 for the next start */
-void unit_read_back_all(Unit *u);
 void unit_read_usage(Unit *u);  /* memory.current and *.pressure only */
 int unit_check_drift(Unit *u);  /* re-read managed files, re-assert changed ones */
 int unit_refresh_info(Unit *u); /* populated, exe from first PID */

@@ -65,6 +65,7 @@ Manager *manager_free(Manager *m) {
                 m->backend->free(m->backend);
         sd_event_source_disable_unref(m->priv->inotify_source);
         sd_event_source_disable_unref(m->priv->work_source);
+        free(m->priv->work_list);
         if (m->priv->inotify_fd >= 0)
                 (void)close(m->priv->inotify_fd);
         state_done(&m->priv->state);
@@ -225,6 +226,8 @@ int manager_add_unit(Manager *m, const char *name, const char *slice, const char
         return 1;
 }
 
+static void unmark_work(Unit *u);
+
 void manager_remove_unit(Manager *m, const char *name) {
         size_t i = unit_index(m, name);
         _cleanup_free_ char *path = NULL;
@@ -251,20 +254,31 @@ void manager_remove_unit(Manager *m, const char *name) {
         if (u->priv->discover_children) {
                 size_t l = strlen(u->cgroup_path);
 
-                for (size_t j = 0; j < m->n_units;) {
+                /* names first, then one removal each: restarting the scan after
+                 * every removal was quadratic in the size of the slice */
+                _cleanup_free_ char **below = calloc(m->n_units + 1, sizeof(char *));
+                size_t n_below = 0;
+
+                for (size_t j = 0; below && j < m->n_units; j++) {
                         Unit *c = m->units[j];
 
-                        if (strncmp(c->cgroup_path, u->cgroup_path, l) == 0 && c->cgroup_path[l] == '/' &&
-                            l > 1) {
-                                manager_remove_unit(m, c->name);
-                                j = 0; /* the array changed under us */
-                        } else
-                                j++;
+                        if (l > 1 && strncmp(c->cgroup_path, u->cgroup_path, l) == 0 && c->cgroup_path[l] == '/')
+                                below[n_below++] = strdup(c->name);
+                }
+                if (!below)
+                        log_oom();
+                for (size_t j = 0; j < n_below; j++) {
+                        if (below[j])
+                                manager_remove_unit(m, below[j]);
+                        else
+                                log_oom();
+                        free(below[j]);
                 }
         }
         pressure_loop_unit_removed(m, u->name);
         hierarchy_child_gone(u);
         manager_unqueue_apply(u);
+        unmark_work(u);
         unit_free(u);
 }
 
@@ -276,35 +290,93 @@ static size_t strv_length(char **l) {
         return n;
 }
 
+static void work_one(Manager *m, Unit *u, bool headroom) {
+        if (u->priv->cover_dirty || (headroom && u->class == CLASS_SHEDDABLE)) {
+                u->priv->cover_dirty = false;
+                (void)unit_apply(u);
+        }
+        if (u->priv->dirty) {
+                u->priv->dirty = false;
+                (void)unit_check_drift(u);
+        }
+        if (u->priv->procs_dirty) {
+                u->priv->procs_dirty = false;
+                /* a new executable may change which policies match */
+                if (unit_refresh_info(u) > 0)
+                        (void)unit_apply(u);
+                else if (u->priv->managed[PROP_OOM_SCORE_ADJUST] && !m->dry_run)
+                        (void)oom_apply(u);
+        }
+}
+
+/* Goes through the units marked since the last run (manager_mark_work()), not
+ * through every unit: at 10,000 units a scan per inotify batch was quadratic.
+ * Only a change of the protected units' claims concerns every sheddable unit. */
 static int on_work(sd_event_source *s, void *userdata) {
         Manager *m = userdata;
-
-        bool headroom = m->priv->headroom_dirty;
+        struct ManagerPrivate *p = m->priv;
+        bool headroom = p->headroom_dirty;
 
         (void)sd_event_source_set_enabled(s, SD_EVENT_OFF);
-        m->priv->headroom_dirty = false;
-        /* unit_check_drift() may remove units; iterate by name */
-        for (size_t i = 0; i < m->n_units; i++) {
-                Unit *u = m->units[i];
+        p->headroom_dirty = false;
+        if (headroom)
+                /* unit_apply() may remove units: by index, re-checked each round */
+                for (size_t i = 0; i < m->n_units; i++)
+                        if (m->units[i]->class == CLASS_SHEDDABLE && !m->units[i]->priv->on_work_list)
+                                work_one(m, m->units[i], true);
 
-                if (u->priv->cover_dirty || (headroom && u->class == CLASS_SHEDDABLE)) {
-                        u->priv->cover_dirty = false;
-                        (void)unit_apply(u);
-                }
-                if (u->priv->dirty) {
-                        u->priv->dirty = false;
-                        (void)unit_check_drift(u);
-                }
-                if (u->priv->procs_dirty) {
-                        u->priv->procs_dirty = false;
-                        /* a new executable may change which policies match */
-                        if (unit_refresh_info(u) > 0)
-                                (void)unit_apply(u);
-                        else if (u->priv->managed[PROP_OOM_SCORE_ADJUST] && !m->dry_run)
-                                (void)oom_apply(u);
-                }
+        /* what gets marked meanwhile goes on a fresh list, for the next run; a
+         * unit keeps on_work_list while it waits for its turn in this one */
+        p->work_busy = TAKE_PTR(p->work_list);
+        p->n_work_busy = p->n_work_list;
+        p->n_work_list = p->work_list_alloc = 0;
+        for (size_t i = 0; i < p->n_work_busy; i++) {
+                Unit *u = p->work_busy[i];
+
+                if (!u)
+                        continue; /* removed meanwhile */
+                u->priv->on_work_list = false;
+                work_one(m, u, headroom);
         }
+        p->work_busy = mfree(p->work_busy);
+        p->n_work_busy = 0;
         return 0;
+}
+
+void manager_mark_work(Unit *u) {
+        struct ManagerPrivate *p = u->manager->priv;
+
+        if (!u->priv->on_work_list) {
+                if (p->n_work_list == p->work_list_alloc) {
+                        size_t k = p->work_list_alloc ? p->work_list_alloc * 2 : 64;
+                        Unit **a = reallocarray(p->work_list, k, sizeof(Unit *));
+
+                        if (!a) {
+                                log_oom();
+                                return;
+                        }
+                        p->work_list = a;
+                        p->work_list_alloc = k;
+                }
+                p->work_list[p->n_work_list++] = u;
+                u->priv->on_work_list = true;
+        }
+        manager_schedule_work(u->manager);
+}
+
+/* u is going away: no list may keep it */
+static void unmark_work(Unit *u) {
+        struct ManagerPrivate *p = u->manager->priv;
+
+        if (!u->priv->on_work_list)
+                return;
+        for (size_t i = 0; i < p->n_work_busy; i++)
+                if (p->work_busy[i] == u)
+                        p->work_busy[i] = NULL;
+        for (size_t i = 0; i < p->n_work_list; i++)
+                if (p->work_list[i] == u)
+                        p->work_list[i] = NULL;
+        u->priv->on_work_list = false;
 }
 
 void manager_schedule_work(Manager *m) {

@@ -117,3 +117,7 @@ int manager_check_policy(const char *json, Diags *ret);
 /* The text form of a unit's resolved value for one property, for Explain:
  * returns static "" when unmanaged. Convenience; same as u->props[id].desired_text. */
 const char *unit_desired_text(const Unit *u, PropertyId id);
+
+/* The cgroup's value of a property no layer manages, read now (unmanaged files
+ * are not read at every apply): call before looking at u->props[id] for one. */
+void unit_read_back_unmanaged(Unit *u, PropertyId id);
