@@ -23,9 +23,8 @@ typedef struct PropSet {
 
 void prop_set_done(PropSet *s);
 int prop_set_copy(PropSet *dst, const PropSet *src);
-/* Takes ownership of *v (zeroed afterwards); replaces an existing value. */
-/* (v[] cannot be allocated: *v is freed and the set left as it was; then
- * has[id] is false, so callers that care check it) */
+/* Takes ownership of *v (zeroed afterwards); replaces an existing value. When
+ * v[] cannot be allocated, *v is freed and has[id] stays false. */
 void prop_set_put(PropSet *s, PropertyId id, PropValue *v);
 void prop_set_unset(PropSet *s, PropertyId id);
 

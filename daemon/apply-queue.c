@@ -9,6 +9,7 @@
 
 #include "log.h"
 #include "manager-private.h"
+#include "unit-list.h"
 
 /* Units per event-loop iteration: large enough that the save of originals.json
  * is shared widely, small enough that a bus call waits at most one slice. */
@@ -82,18 +83,6 @@ void manager_queue_apply(Unit *u) {
 
         if (u->priv->queued || p->stopping)
                 return;
-        if (p->n_apply_queue == p->apply_queue_alloc) {
-                size_t k = p->apply_queue_alloc ? p->apply_queue_alloc * 2 : 64;
-                Unit **a = reallocarray(p->apply_queue, k, sizeof(Unit *));
-
-                if (!a) {
-                        /* no room to wait: apply it now */
-                        (void)unit_apply(u);
-                        return;
-                }
-                p->apply_queue = a;
-                p->apply_queue_alloc = k;
-        }
         if (!p->apply_source) {
                 r = sd_event_add_defer(m->event, &p->apply_source, on_apply, m);
                 if (r < 0) {
@@ -104,7 +93,11 @@ void manager_queue_apply(Unit *u) {
                 (void)sd_event_source_set_priority(p->apply_source, SD_EVENT_PRIORITY_IDLE);
                 (void)sd_event_source_set_description(p->apply_source, "unit-apply");
         }
-        p->apply_queue[p->n_apply_queue++] = u;
+        if (unit_list_push(&p->apply_queue, &p->n_apply_queue, &p->apply_queue_alloc, u) < 0) {
+                /* no room to wait: apply it now */
+                (void)unit_apply(u);
+                return;
+        }
         u->priv->queued = true;
         (void)sd_event_source_set_enabled(p->apply_source, SD_EVENT_ON);
 }
@@ -114,9 +107,7 @@ void manager_unqueue_apply(Unit *u) {
 
         if (!u->priv->queued)
                 return;
-        for (size_t i = 0; i < p->n_apply_queue; i++)
-                if (p->apply_queue[i] == u)
-                        p->apply_queue[i] = NULL;
+        unit_list_forget(p->apply_queue, p->n_apply_queue, u);
         u->priv->queued = false;
 }
 

@@ -9,6 +9,7 @@
 #include "fileio.h"
 #include "log.h"
 #include "manager-private.h"
+#include "unit-list.h"
 
 static const char *const backend_type_table[_BACKEND_TYPE_MAX] = {
         [BACKEND_AUTO] = "auto",
@@ -347,18 +348,10 @@ void manager_mark_work(Unit *u) {
         struct ManagerPrivate *p = u->manager->priv;
 
         if (!u->priv->on_work_list) {
-                if (p->n_work_list == p->work_list_alloc) {
-                        size_t k = p->work_list_alloc ? p->work_list_alloc * 2 : 64;
-                        Unit **a = reallocarray(p->work_list, k, sizeof(Unit *));
-
-                        if (!a) {
-                                log_oom();
-                                return;
-                        }
-                        p->work_list = a;
-                        p->work_list_alloc = k;
+                if (unit_list_push(&p->work_list, &p->n_work_list, &p->work_list_alloc, u) < 0) {
+                        log_oom();
+                        return;
                 }
-                p->work_list[p->n_work_list++] = u;
                 u->priv->on_work_list = true;
         }
         manager_schedule_work(u->manager);
@@ -370,12 +363,8 @@ static void unmark_work(Unit *u) {
 
         if (!u->priv->on_work_list)
                 return;
-        for (size_t i = 0; i < p->n_work_busy; i++)
-                if (p->work_busy[i] == u)
-                        p->work_busy[i] = NULL;
-        for (size_t i = 0; i < p->n_work_list; i++)
-                if (p->work_list[i] == u)
-                        p->work_list[i] = NULL;
+        unit_list_forget(p->work_busy, p->n_work_busy, u);
+        unit_list_forget(p->work_list, p->n_work_list, u);
         u->priv->on_work_list = false;
 }
 
