@@ -16,12 +16,13 @@ For each N it prints one "BENCH key=value ..." line:
   reload_ms     policy changed for every unit, cgpolicyctl reload -> all rewritten
   stop_ms       SIGTERM -> exit; restored = units whose files hold their originals again
 Figures only; nothing is asserted but correctness (every unit applied and restored).
-Usage: bench/scale.py --cgpolicyd BIN --cgpolicyctl BIN [--idle SEC] N...
+Usage: bench/scale.py --cgpolicyd BIN --cgpolicyctl BIN [--idle SEC] [--wrapper CMD] N...
 """
 import argparse
 import math
 import os
 import shutil
+import shlex
 import signal
 import socket
 import subprocess
@@ -129,6 +130,7 @@ class Run:
         cmd = [a.cgpolicyd, "--backend=cgroupfs", "--cgroup-root=" + self.root, "--bus=" + self.address,
                "--state-dir=" + os.path.join(self.t, "state"), "--runtime-dir=" + os.path.join(self.t, "runtime"),
                "--policy-dir=" + self.policies, "--log-level=" + a.log_level]
+        cmd = shlex.split(a.wrapper) + cmd  # e.g. "valgrind --tool=massif" for a heap profile
         log = open(os.path.join(self.t, "daemon.log"), "w")
         probes, stop = [], threading.Event()
 
@@ -261,6 +263,7 @@ def main():
     ap.add_argument("--cgpolicyctl", required=True)
     ap.add_argument("--idle", type=int, default=10, help="seconds of idle wake-up counting")
     ap.add_argument("--log-level", default="info")
+    ap.add_argument("--wrapper", default="", help="command line put before the daemon's (a profiler)")
     ap.add_argument("--tmpdir", default="/dev/shm" if os.path.isdir("/dev/shm") else None)
     ap.add_argument("units", nargs="*", type=int, default=[10, 100, 1000])
     args = ap.parse_args()

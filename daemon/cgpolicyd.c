@@ -6,6 +6,7 @@
 #include <libcgroup.h>
 #include <signal.h>
 #include <stdio.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <linux/magic.h>
@@ -340,6 +341,26 @@ static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void
         return 0;
 }
 
+/* One descriptor per unit (its cgroup directory) plus PSI triggers: 1024, the
+ * usual soft limit, is too few for a big host. Raise the soft limit to the hard
+ * one (LimitNOFILE= in the unit), as systemd's own daemons do; select() is not
+ * used, so a high limit costs nothing. */
+static void bump_nofile_limit(void) {
+        struct rlimit rl;
+
+        if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+                return (void)log_warning_errno(-errno, "Cannot read RLIMIT_NOFILE: %m");
+        if (rl.rlim_cur < rl.rlim_max) {
+                rlim_t was = rl.rlim_cur;
+
+                rl.rlim_cur = rl.rlim_max;
+                if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+                        return (void)log_warning_errno(-errno, "Cannot raise RLIMIT_NOFILE from %llu to %llu: %m",
+                                                       (unsigned long long)was, (unsigned long long)rl.rlim_max);
+        }
+        log_debug("RLIMIT_NOFILE %llu: room for about as many units.", (unsigned long long)rl.rlim_cur);
+}
+
 static int run(int argc, char *argv[]) {
         _cleanup_(manager_freep) Manager *m = NULL;
         _cleanup_(args_done) Args a = {};
@@ -352,6 +373,7 @@ static int run(int argc, char *argv[]) {
         if (r <= 0)
                 return r;
 
+        bump_nofile_limit();
         r = manager_new(&m);
         if (r < 0)
                 return log_oom();

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <systemd/sd-daemon.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include "bus.h"
@@ -179,6 +180,15 @@ int manager_add_unit(Manager *m, const char *name, const char *slice, const char
         if (u->priv->dirfd < 0 || fstat(u->priv->dirfd, &st) < 0) {
                 r = -errno;
                 unit_free(u);
+                if (r == -EMFILE || r == -ENFILE) {
+                        struct rlimit rl = {};
+
+                        /* an operator must hear of this: the unit goes unmanaged */
+                        (void)getrlimit(RLIMIT_NOFILE, &rl);
+                        return log_error_errno(r, "Out of file descriptors (RLIMIT_NOFILE %llu, %zu units): "
+                                                  "%s is not managed; raise LimitNOFILE=: %m",
+                                               (unsigned long long)rl.rlim_cur, m->n_units, name);
+                }
                 /* gone again before we got to it: not worth more than a debug line */
                 return log_debug_errno(r, "Cannot open cgroup %s of %s, skipping: %m", dir, name);
         }
