@@ -3,7 +3,7 @@
  * (no process start, no connection set-up in the figures). Used by
  * bench/latency.py; stands alone too:
  *
- *   bus-latency ADDRESS UNIT [--calls N] [--warmup W] [KIND...]
+ *   bus-latency ADDRESS UNIT [--calls N] [--warmup W] [--runtime-unit U] [--noop-unit U] [KIND...]
  *
  * KIND (default: all, in this order):
  *   ping            org.freedesktop.DBus.Peer.Ping to org.cgpolicy1: the bus floor
@@ -17,11 +17,13 @@
  *                   each call: override kept in the runtime dir, cpu.weight written, read back)
  *   set-persistent  SetUnitProperties runtime=false, CPUWeight alternating 301/302 (state
  *                   file rewritten atomically, cpu.weight written, read back)
- * The set kinds use UNIT for set-noop and set-persistent, and the unit named
- * with --runtime-unit (default UNIT) for set-runtime, so that a runtime
- * override does not hide what set-persistent changes.
+ * set-persistent uses UNIT, set-runtime the unit named with --runtime-unit and
+ * set-noop the one named with --noop-unit (both default UNIT; give other units,
+ * or a runtime override hides what set-persistent changes and set-persistent
+ * turns set-noop's calls into changes).
  *
- * Prints one line per kind:
+ * Kinds are interleaved (one call of each in turn), after W rounds not
+ * measured (default 100). Prints one line per kind:
  *   kind=K calls=N p50_us=.. p99_us=.. mean_us=.. max_us=..
  * Any failed call ends the run with exit status 1. */
 
@@ -46,7 +48,7 @@ static const char *const all_kinds[] = {"ping",     "get",      "get-effective",
 
 typedef struct Ctx {
         sd_bus *bus;
-        const char *unit, *runtime_unit;
+        const char *unit, *runtime_unit, *noop_unit;
         char *unit_path;
 } Ctx;
 
@@ -101,7 +103,7 @@ static int call(Ctx *c, const char *k, unsigned i, sd_bus_error *error) {
                 r = sd_bus_call_method(c->bus, DEST, MANAGER_PATH, MANAGER_IFACE, "Explain", error, &reply, "s",
                                        c->unit);
         else if (!strcmp(k, "set-noop"))
-                return set_cpu_weight(c, c->unit, false, 400, error);
+                return set_cpu_weight(c, c->noop_unit, false, 400, error);
         else if (!strcmp(k, "set-runtime"))
                 return set_cpu_weight(c, c->runtime_unit, true, 201 + i % 2, error);
         else if (!strcmp(k, "set-persistent"))
@@ -126,6 +128,8 @@ int main(int argc, char **argv) {
                         warmup = (unsigned)strtoul(argv[++i], NULL, 10);
                 else if (!strcmp(argv[i], "--runtime-unit") && i + 1 < argc)
                         c.runtime_unit = argv[++i];
+                else if (!strcmp(argv[i], "--noop-unit") && i + 1 < argc)
+                        c.noop_unit = argv[++i];
                 else if (!address)
                         address = argv[i];
                 else if (!c.unit)
@@ -134,12 +138,14 @@ int main(int argc, char **argv) {
                         kinds[n_kinds++] = argv[i];
         }
         if (!address || !c.unit || calls == 0) {
-                fprintf(stderr, "Usage: %s ADDRESS UNIT [--calls N] [--warmup W] [--runtime-unit U] [KIND...]\n",
+                fprintf(stderr, "Usage: %s ADDRESS UNIT [--calls N] [--warmup W] [--runtime-unit U] [--noop-unit U] [KIND...]\n",
                         argv[0]);
                 return 2;
         }
         if (!c.runtime_unit)
                 c.runtime_unit = c.unit;
+        if (!c.noop_unit)
+                c.noop_unit = c.unit;
         if (n_kinds == 0)
                 for (size_t k = 0; k < N_KINDS; k++)
                         kinds[n_kinds++] = all_kinds[k];
@@ -174,13 +180,15 @@ int main(int argc, char **argv) {
                 sd_bus_error_free(&error);
         }
 
-        uint64_t *s = calloc(calls, sizeof(uint64_t));
-        if (!s)
+        /* Interleaved: call i of every kind, then call i+1 of every kind, so
+         * that drift (frequency, other load on the machine) hits all kinds alike
+         * and the floor is measured under the same conditions as the rest. */
+        uint64_t *s = calloc((size_t)calls * n_kinds, sizeof(uint64_t));
+        uint64_t *sum = calloc(n_kinds, sizeof(uint64_t));
+        if (!s || !sum)
                 return 1;
-        for (size_t k = 0; k < n_kinds; k++) {
-                uint64_t sum = 0;
-
-                for (unsigned i = 0; i < warmup + calls; i++) {
+        for (unsigned i = 0; i < warmup + calls; i++)
+                for (size_t k = 0; k < n_kinds; k++) {
                         sd_bus_error error = SD_BUS_ERROR_NULL;
                         uint64_t t0 = now_ns();
                         r = call(&c, kinds[k], i, &error);
@@ -192,17 +200,20 @@ int main(int argc, char **argv) {
                         }
                         sd_bus_error_free(&error);
                         if (i >= warmup) {
-                                s[i - warmup] = t1 - t0;
-                                sum += t1 - t0;
+                                s[k * calls + i - warmup] = t1 - t0;
+                                sum[k] += t1 - t0;
                         }
                 }
-                qsort(s, calls, sizeof(uint64_t), cmp_u64);
+        for (size_t k = 0; k < n_kinds; k++) {
+                uint64_t *sk = s + k * calls;
+                qsort(sk, calls, sizeof(uint64_t), cmp_u64);
                 printf("kind=%s calls=%u p50_us=%.1f p99_us=%.1f mean_us=%.1f max_us=%.1f\n", kinds[k], calls,
-                       pct(s, calls, 50) / 1e3, pct(s, calls, 99) / 1e3, (double)sum / calls / 1e3,
-                       s[calls - 1] / 1e3);
-                fflush(stdout);
+                       pct(sk, calls, 50) / 1e3, pct(sk, calls, 99) / 1e3, (double)sum[k] / calls / 1e3,
+                       sk[calls - 1] / 1e3);
         }
+        fflush(stdout);
         free(s);
+        free(sum);
         free(c.unit_path);
         sd_bus_unref(c.bus);
         return 0;

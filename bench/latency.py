@@ -7,7 +7,7 @@ dbus-daemon, --units units (default 100) under system.slice and the 4-property
 policy matching all of them; READY=1 through NOTIFY_SOCKET.
 
 1. In one long-lived sd-bus client (bench/bus-latency, built by meson), --calls
-   calls of each kind (after 100 unmeasured ones): Peer.Ping (the floor),
+   calls of each kind, interleaved (after 100 unmeasured rounds): Peer.Ping (the floor),
    Properties.Get of a configured and of an effective property, GetAll, Explain,
    SetUnitProperties answered without a write (same value), runtime and
    persistent (a new CPUWeight each call). One line per kind:
@@ -37,8 +37,8 @@ def pct(xs, p):
     return xs[k - 1]
 
 
-def calls(r, args, unit, runtime_unit):
-    out = subprocess.run([args.bus_latency, r.address, unit, "--runtime-unit", runtime_unit,
+def calls(r, args, unit, runtime_unit, noop_unit):
+    out = subprocess.run([args.bus_latency, r.address, unit, "--runtime-unit", runtime_unit, "--noop-unit", noop_unit,
                           "--calls", str(args.calls)], env=r.env, stdout=subprocess.PIPE, check=True,
                          text=True).stdout
     rows = []
@@ -105,9 +105,10 @@ def main():
         if not r.all_hold(range(1, args.units + 1), "pids.max", "50"):
             sys.exit("not every unit was applied at READY")
         print("BENCH kind=latency-setup units=%d start_ms=%d" % (args.units, start_ms), flush=True)
-        calls(r, args, "u1.service", "u2.service")
+        calls(r, args, "u1.service", "u2.service", "u4.service")
         # the runtime and persistent Sets took: the files hold the last values
-        for u, want in (("u2.service", 201 + (100 + args.calls - 1) % 2), ("u1.service", 301 + (100 + args.calls - 1) % 2)):
+        last = 100 + args.calls - 1  # bus-latency's warm-up rounds + calls
+        for u, want in (("u2.service", 201 + last % 2), ("u1.service", 301 + last % 2), ("u4.service", 400)):
             got = scale.read(os.path.join(r.slice, u, "cpu.weight")).strip()
             if got != str(want):
                 sys.exit("%s: cpu.weight is %s after the calls, not %d" % (u, got, want))
