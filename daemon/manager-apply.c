@@ -493,10 +493,14 @@ void unit_apply_commit(Unit *u) {
 
         if (!any)
                 u->priv->retries = 0; /* nothing left to write: nothing failing either */
-        if (any && u->priv->apply_in_flight)
-                /* one call at a time per unit; what changed meanwhile goes out after the reply */
+        if (any && u->priv->apply_in_flight) {
+                /* one call at a time per unit; what changed meanwhile goes out after
+                 * the reply, and is pending until then, not "not applied" */
                 u->priv->reapply = true;
-        else if (any) {
+                for (PropertyId id = 0; id < _PROP_MAX; id++)
+                        if (todo[id])
+                                u->props[id].status = APPLY_PENDING;
+        } else if (any) {
                 log_writes(u, todo);
                 r = m->backend->apply(m->backend, u, todo, errors);
                 if (r > 0) {

@@ -141,8 +141,22 @@ class Manager(dbus.service.Object):
                  dbus.ObjectPath(u.path), dbus.UInt32(0), "", dbus.ObjectPath("/"))
                 for u in self.fake.units.values()]
 
-    @dbus.service.method(MANAGER_IFACE, in_signature="sba(sv)", out_signature="")
-    def SetUnitProperties(self, name, runtime, props):
+    @dbus.service.method(MANAGER_IFACE, in_signature="sba(sv)", out_signature="",
+                         async_callbacks=("reply", "reply_error"))
+    def SetUnitProperties(self, name, runtime, props, reply, reply_error):
+        # FAKE_SYSTEMD_REPLY_DELAY_MS: PID 1 busy, the reply comes late (a call in flight)
+        delay = int(os.environ.get("FAKE_SYSTEMD_REPLY_DELAY_MS", "0"))
+        try:
+            self.set_unit_properties(name, runtime, props)
+        except dbus.exceptions.DBusException as e:
+            reply_error(e)
+            return
+        if delay <= 0:
+            reply()
+            return
+        GLib.timeout_add(delay, lambda: reply() and False)
+
+    def set_unit_properties(self, name, runtime, props):
         unit = self.fake.units.get(str(name))
         if unit is None:
             raise dbus.exceptions.DBusException("Unit %s not loaded." % name,
