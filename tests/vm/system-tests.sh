@@ -57,7 +57,8 @@ if ((package)) && [[ -z $debs ]]; then
 		vm_die "building the package failed (tests/build-deb.sh)"
 	"$here/../build-deb.sh" --nocheck --version "$version+vmtest1" "$debs" >"$debs/lintian-upgrade.txt" ||
 		vm_die "building the upgrade package failed (tests/build-deb.sh --version $version+vmtest1)"
-	vm_log "packages built in $((SECONDS - t_deb)) s"
+	vm_log "packages built in $((SECONDS - t_deb)) s; lintian (errors fail the build):"
+	sed 's/^/  /' "$debs/lintian-base.txt"
 fi
 if [[ -n $debs ]]; then
 	"$here/install-into-share.sh" --deb "$debs" "$share"
