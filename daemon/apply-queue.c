@@ -36,7 +36,8 @@ void manager_bus_call_end(Manager *m) {
                 return;
         if (p->n_apply_queue > 0 && p->apply_source && !p->stopping)
                 (void)sd_event_source_set_enabled(p->apply_source, SD_EVENT_ON);
-        if (m->backend_type == BACKEND_SYSTEMD)
+        /* at shutdown the backend's pending calls are freed: nothing new goes out */
+        if (m->backend_type == BACKEND_SYSTEMD && !p->stopping)
                 discover_systemd_pump(m);
 }
 

@@ -149,6 +149,8 @@ void discover_systemd_pump(Manager *m) {
                         fetch_free(f);
                 }
         }
+        if (taken == 0)
+                return; /* also: memmove() of an empty, maybe NULL, queue is undefined */
         memmove(p->fetch_queue, p->fetch_queue + taken, (p->n_fetch_queue - taken) * sizeof(Fetch *));
         p->n_fetch_queue -= taken;
 }
