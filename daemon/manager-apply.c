@@ -56,7 +56,9 @@ static char *seen_text(const char *content, const char *idle) {
         return asprintf(&s, "%s\ncpu.idle=%s", content ?: "", idle) < 0 ? NULL : s;
 }
 
-static void read_back_one(Unit *u, PropertyId id, int write_error) {
+/* explain: say why when it is not applied (reads cgroup.controllers); the
+ * plan before a write does not need it, the write's own read back will. */
+static void read_back(Unit *u, PropertyId id, int write_error, bool explain) {
         Manager *m = u->manager;
         const Property *p = property_get(id);
         UnitProp *up = &u->props[id];
@@ -111,11 +113,17 @@ static void read_back_one(Unit *u, PropertyId id, int write_error) {
                 (void)asprintf(&up->reason, "would set %s", strna(up->desired_text));
         } else {
                 up->status = APPLY_NOT_APPLIED;
-                set_text(&up->reason,
+                set_text(&up->reason, NULL);
+                if (explain)
+                        set_text(&up->reason,
                          plan_reason(p, write_error, write_error < 0 ? u->priv->cause[id] : NULL, r != -ENOENT,
                                      controller_available(u, p->controller),
                                      up->effective_text, up->desired_text));
         }
+}
+
+static void read_back_one(Unit *u, PropertyId id, int write_error) {
+        read_back(u, id, write_error, true);
 }
 
 /* memory.current and the *.pressure files, read along with every read back:
@@ -406,14 +414,17 @@ static int unit_plan(Unit *u) {
                         forget_unmanaged(u, id);
                         continue;
                 }
-                read_back_one(u, id, 0);
+                read_back(u, id, 0, false);
                 if (!p->cgroup_file)
                         continue;
                 if (!plan_needs_write(p, &u->resolved.props[id].value,
                                       u->props[id].has_applied ? &u->props[id].applied : NULL,
                                       u->props[id].status == APPLY_OK, u->props[id].desired_text,
-                                      u->priv->written[id]))
+                                      u->priv->written[id])) {
+                        if (u->props[id].status == APPLY_NOT_APPLIED)
+                                read_back_one(u, id, 0); /* not written again: say why it stays so */
                         continue;
+                }
                 if (m->dry_run) {
                         log_info("%s: would set %s=%s (%s%s%s), dry run", u->name, p->name,
                                  strna(u->props[id].desired_text),

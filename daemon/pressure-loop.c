@@ -361,6 +361,18 @@ static void set_timer(Manager *m, uint64_t when) {
         (void)sd_event_source_set_enabled(p->timer, SD_EVENT_ONESHOT);
 }
 
+static bool prop_set_any(const PropSet *s) {
+        for (PropertyId id = 0; id < _PROP_MAX; id++)
+                if (s->has[id])
+                        return true;
+        return false;
+}
+
+/* Whether the controller may decide anything about u this tick. */
+static bool tick_needs(const Unit *u) {
+        return u->class != CLASS_NORMAL || prop_set_any(&u->pressure) || prop_set_any(&u->pressure_shadow);
+}
+
 static int pressure_tick(Manager *m) {
         PressureLoop *p = m->priv->pressure;
         PressureConfig cfg[_RES_MAX];
@@ -406,6 +418,15 @@ static int pressure_tick(Manager *m) {
                 Unit *u = m->units[i];
                 UnitInfo info = {.name = u->name, .slice = u->slice, .user = u->user, .exe = u->exe};
 
+                if (!tick_needs(u)) {
+                        /* neither protected nor sheddable nor adjusted: the controller
+                         * leaves it alone, so neither its files nor its policies are
+                         * read (issue 10: a tick reads only what it decides on) */
+                        pressure_unit_init(&pu[i], u->name, CLASS_NORMAL, u->memory_current);
+                        pu[i].floor = &u->resolved.floor;
+                        pu[i].adjustment = &adj[i];
+                        continue;
+                }
                 /* fresh memory.current; not a full read back, which would hide drift
                  * not yet seen by the drift check */
                 unit_read_usage(u);
