@@ -358,14 +358,15 @@ static void log_writes(Unit *u, const bool todo[_PROP_MAX]) {
         for (PropertyId id = 0; id < _PROP_MAX; id++) {
                 const ResolvedProp *rp = &u->resolved.props[id];
                 const UnitProp *up = &u->props[id];
-                bool reassert = u->priv->reasserting[id];
+                UnitDrift *drift = u->priv->drift;
+                bool reassert = drift && drift->reasserting[id];
                 const char *name = property_get(id)->name;
 
                 if (!todo[id])
                         continue;
-                u->priv->reasserting[id] = false;
                 if (reassert) {
-                        u->priv->reasserts[id]++;
+                        drift->reasserting[id] = false;
+                        drift->reasserts[id]++;
                         log_decision(&(Decision){.kind = DECISION_REASSERT, .priority = LOG_NOTICE,
                                                  .unit = u->name, .property = name,
                                                  .old_value = up->effective_text, .new_value = up->desired_text,
@@ -712,8 +713,12 @@ int unit_check_drift(Unit *u) {
                 }
                 /* someone else wrote it: put it back, at once the first time, then
                  * ever less often while they keep at it */
-                DriftDecision d = drift_backoff_seen(&u->priv->drift[id], now);
-                u->priv->reasserting[id] = true;
+                if (!u->priv->drift && !(u->priv->drift = calloc(1, sizeof(UnitDrift)))) {
+                        log_oom();
+                        continue;
+                }
+                DriftDecision d = drift_backoff_seen(&u->priv->drift->backoff[id], now);
+                u->priv->drift->reasserting[id] = true;
                 if (d.log && d.n_drifts == 1)
                         log_notice("%s: %s was changed behind our back to \"%s\", re-asserting %s=%s", u->name,
                                    p->cgroup_file, strstrip_trailing(content), p->name,

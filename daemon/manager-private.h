@@ -11,6 +11,14 @@
 #include "state.h"
 #include "wd-index.h"
 
+/* A unit's fights with other writers: 1 KB that the units nobody fights
+ * over do without (issue 10: memory per unit). */
+typedef struct UnitDrift {
+        DriftBackoff backoff[_PROP_MAX]; /* another writer keeps changing the file: wait longer */
+        bool reasserting[_PROP_MAX];     /* drift seen: the next write of it is a re-assertion */
+        uint64_t reasserts[_PROP_MAX];   /* re-assertions written (metrics) */
+} UnitDrift;
+
 struct UnitPrivate {
         int dirfd;               /* the unit's cgroup directory; -1 if not open */
         int wd;                  /* inotify watch on it; -1 if none */
@@ -36,12 +44,10 @@ struct UnitPrivate {
                                   * may hold our values, none is recorded as an original */
         bool originals_unknown_warned;
         bool exe_warned;         /* said once that /proc/PID/exe could not be read */
-        DriftBackoff drift[_PROP_MAX]; /* another writer keeps changing the file: wait longer */
+        UnitDrift *drift;        /* allocated at the first drift: most units never see one */
         sd_event_source *reassert_timer; /* a backed-off re-assert; off while none is due */
         uint64_t settle_until;   /* systemd backend: PID 1 may still write what we asked before this */
         sd_event_source *settle_timer; /* re-check of a file read while PID 1 was still writing */
-        bool reasserting[_PROP_MAX]; /* drift seen: the next write of it is a re-assertion */
-        uint64_t reasserts[_PROP_MAX]; /* re-assertions written (metrics) */
         uint64_t apply_since_usec; /* a change decided, not yet written: since when (0: none) */
 };
 

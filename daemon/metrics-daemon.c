@@ -42,7 +42,7 @@ static void fill_unit(Unit *u, MetricsUnit *mu) {
                 const UnitProp *up = &u->props[id];
                 MetricsProp *mp = &mu->props[id];
 
-                mp->reassertions = u->priv->reasserts[id];
+                mp->reassertions = u->priv->drift ? u->priv->drift->reasserts[id] : 0;
                 mp->status = -1;
                 if (u->resolved.props[id].layer == LAYER_NONE)
                         continue;

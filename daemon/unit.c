@@ -90,6 +90,7 @@ Unit *unit_free(Unit *u) {
                         free(u->priv->written[id]);
                         free(u->priv->cause[id]);
                 }
+                free(u->priv->drift);
                 free(u->priv);
         }
         for (PropertyId id = 0; id < _PROP_MAX; id++)

@@ -31,9 +31,9 @@ const char *apply_status_to_string(ApplyStatus s);
 
 typedef struct UnitProp {
         ApplyStatus status;
+        bool has_applied;     /* the cgroup file was read and parsed (beside status: no padding) */
         char *reason;         /* APPLY_NOT_APPLIED: "not applied: controller cpu not enabled", ... ; else NULL */
         char *desired_text;   /* canonical text of resolved value (prop_value_format); NULL when unmanaged */
-        bool has_applied;     /* the cgroup file was read and parsed */
         PropValue applied;    /* parsed read-back value (devices as MAJ:MIN) */
         char *effective_text; /* canonical text of `applied` (or raw file contents if unparsable); NULL unknown */
         char *original;       /* raw contents before the daemon first changed it; NULL if never changed */
