@@ -113,7 +113,7 @@ void manager_unqueue_apply(Unit *u) {
 }
 
 bool manager_apply_pending(Manager *m) {
-        return m->priv->n_apply_queue > 0;
+        return m->priv->n_apply_queue > 0 || m->priv->discovering;
 }
 
 void manager_apply_queue_free(Manager *m) {

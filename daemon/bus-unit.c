@@ -332,7 +332,10 @@ void bus_emit_unit_new(Manager *m, Unit *u) {
         s = unit_state(u);
         if (!s || state_update(s, u, NULL) < 0)
                 log_oom();
-        if (!bus_ready(m) || !u->object_path)
+        /* the units of the first discovery are not news: a client that connects
+         * meanwhile asks for them (GetManagedObjects) once we are running, and
+         * InterfacesAdded would read every property file of every unit */
+        if (!bus_ready(m) || !u->object_path || manager_discovering(m))
                 return;
         r = sd_bus_emit_signal(m->bus, CGPOLICY_MANAGER_PATH, CGPOLICY_MANAGER_INTERFACE, "UnitNew", "so",
                                u->name, u->object_path);

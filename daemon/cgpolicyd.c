@@ -489,9 +489,11 @@ static int run(int argc, char *argv[]) {
         if (r < 0)
                 return r;
 
-        log_info("cgpolicyd %s running: %s backend, cgroup root %s, %zu units, %zu policies%s.",
-                 PACKAGE_VERSION, m->backend_name, m->cgroup_root, m->n_units, m->policies->n_policies,
-                 m->dry_run ? ", dry run" : "");
+        m->priv->started = true;
+        /* with cgroupfs the units of the watched slices are still being added,
+         * from the event loop: "running" (and READY=1) once they are */
+        if (!m->priv->discovering)
+                manager_log_running(m);
         manager_notify_ready_when_applied(m);
 
         r = sd_event_loop(m->event);

@@ -57,6 +57,77 @@ static int add_child(Manager *m, Unit *parent, const char *name) {
         return manager_add_unit(m, name, parent->name, path, is_slice_name(name), NULL, 0, NULL);
 }
 
+/* A child cgroup a scan found: added later, by name, as its slice may be gone
+ * by then. */
+typedef struct Found {
+        char *slice;
+        char *name;
+} Found;
+
+/* Found per event-loop iteration: a bus call waits at most one slice of them. */
+#define FOUND_SLICE 256
+
+static void found_done(Found *f) {
+        free(f->slice);
+        free(f->name);
+}
+
+static int on_found(sd_event_source *s, void *userdata) {
+        Manager *m = userdata;
+        struct ManagerPrivate *p = m->priv;
+
+        for (size_t k = 0; k < FOUND_SLICE && p->found_head < p->n_found; k++) {
+                Found f = p->found[p->found_head++];
+                Unit *slice = manager_get_unit(m, f.slice);
+
+                if (slice && slice->priv->discover_children && add_child(m, slice, f.name) == -ENOMEM)
+                        log_oom();
+                found_done(&f);
+        }
+        if (p->found_head < p->n_found)
+                return 0;
+        p->found_head = p->n_found = 0;
+        (void)sd_event_source_set_enabled(s, SD_EVENT_OFF);
+        if (p->discovering) {
+                p->discovering = false;
+                manager_discovery_done(m);
+        }
+        return 0;
+}
+
+static int found_push(Manager *m, const char *slice, const char *name) {
+        struct ManagerPrivate *p = m->priv;
+        int r;
+
+        if (!p->found_source) {
+                r = sd_event_add_defer(m->event, &p->found_source, on_found, m);
+                if (r < 0)
+                        return r;
+                /* below the bus (NORMAL), above the apply queue (IDLE) */
+                (void)sd_event_source_set_priority(p->found_source, SD_EVENT_PRIORITY_NORMAL + 1);
+                (void)sd_event_source_set_description(p->found_source, "cgroup-discover");
+        }
+        if (p->n_found == p->found_alloc) {
+                size_t k = p->found_alloc ? p->found_alloc * 2 : 256;
+                Found *a = reallocarray(p->found, k, sizeof(Found));
+
+                if (!a)
+                        return -ENOMEM;
+                p->found = a;
+                p->found_alloc = k;
+        }
+        Found f = {.slice = strdup(slice), .name = strdup(name)};
+        if (!f.slice || !f.name) {
+                found_done(&f);
+                return -ENOMEM;
+        }
+        p->found[p->n_found++] = f;
+        return sd_event_source_set_enabled(p->found_source, SD_EVENT_ON);
+}
+
+/* Queues the child cgroups of parent (a slice) for on_found(): discovery
+ * reports what it finds, the manager adds it later, so a scan never calls back
+ * into manager_add_unit() from inside it. */
 static int scan_children(Manager *m, Unit *parent) {
         _cleanup_close_ int fd = -1;
         DIR *d;
@@ -70,28 +141,31 @@ static int scan_children(Manager *m, Unit *parent) {
         if (!d)
                 return -errno;
         TAKE_FD(fd);
-        /* children are added by name, so the parent pointer stays valid only by name */
-        {
-                _cleanup_free_ char *pname = strdup(parent->name);
-                if (!pname) {
-                        closedir(d);
-                        return -ENOMEM;
-                }
-                while ((de = readdir(d))) {
-                        Unit *p;
-
-                        if (de->d_type != DT_DIR && de->d_type != DT_UNKNOWN)
-                                continue;
-                        p = manager_get_unit(m, pname);
-                        if (!p)
-                                break;
-                        r = add_child(m, p, de->d_name);
-                        if (r == -ENOMEM)
-                                break;
-                }
+        while ((de = readdir(d))) {
+                if (de->d_type != DT_DIR && de->d_type != DT_UNKNOWN)
+                        continue;
+                if (streq(de->d_name, ".") || streq(de->d_name, ".."))
+                        continue;
+                r = found_push(m, parent->name, de->d_name);
+                if (r < 0)
+                        break;
         }
         closedir(d);
-        return r == -ENOMEM ? r : 0;
+        return r;
+}
+
+bool discover_cgroupfs_pending(Manager *m) {
+        return m->priv->found_head < m->priv->n_found;
+}
+
+void discover_cgroupfs_free(Manager *m) {
+        struct ManagerPrivate *p = m->priv;
+
+        for (size_t i = p->found_head; i < p->n_found; i++)
+                found_done(&p->found[i]);
+        p->found = mfree(p->found);
+        p->found_head = p->n_found = p->found_alloc = 0;
+        p->found_source = sd_event_source_disable_unref(p->found_source);
 }
 
 static bool endswith_pressure(const char *name) {
@@ -277,10 +351,17 @@ int discover_cgroupfs_start(Manager *m) {
                         log_warning("Watched slice %s (%s%s) does not exist, ignoring it.", *s,
                                     m->cgroup_root, path);
         }
-        /* discovery is complete here: originals of units that went away while we
-         * were not running can never be restored */
-        (void)state_prune_originals(&m->priv->state, unit_present, m);
+        if (discover_cgroupfs_pending(m))
+                m->priv->discovering = true; /* on_found() finishes it */
+        else
+                manager_discovery_done(m);
         return 0;
+}
+
+/* Discovery is complete: originals of units that went away while we were not
+ * running can never be restored. */
+void discover_cgroupfs_prune(Manager *m) {
+        (void)state_prune_originals(&m->priv->state, unit_present, m);
 }
 
 int discover_inotify_setup(Manager *m) {

@@ -85,6 +85,11 @@ struct ManagerPrivate {
         MetricsFile *metrics_file; /* --metrics-file; NULL without */
         struct Fetch **fetch_queue; /* systemd discovery: GetAll calls waiting for room */
         size_t n_fetch_queue, fetch_queue_alloc;
+        struct Found *found;        /* cgroupfs discovery: child cgroups a scan found, not yet added */
+        size_t found_head, n_found, found_alloc;
+        sd_event_source *found_source; /* defer: adds them in slices, so the bus is served meanwhile */
+        bool discovering;              /* the first discovery has not finished */
+        bool started;                  /* run() has set everything up and enters the loop */
 };
 
 /* apply-queue.c: dbus-daemon allows 128 pending replies per connection and fails
@@ -121,6 +126,8 @@ void manager_queue_apply(Unit *u);
 void manager_unqueue_apply(Unit *u); /* u is going away */
 bool manager_apply_pending(Manager *m);
 void manager_apply_queue_drained(Manager *m); /* called by the queue when it runs empty */
+void manager_discovery_done(Manager *m);      /* the first discovery is over: say so, prune */
+void manager_log_running(Manager *m);         /* "cgpolicyd VERSION running: ..., N units" */
 void manager_notify_ready(Manager *m);        /* sd_notify READY=1 and STATUS= */
 /* READY=1 now, or once what is queued has been applied (start-up, reload) */
 void manager_notify_ready_when_applied(Manager *m);
@@ -167,7 +174,12 @@ int oom_restore(Unit *u, int pid, const char *content, const char *procs);
 
 /* discover-cgroupfs.c */
 int discover_inotify_setup(Manager *m); /* before any unit is added */
+/* Adds the watched slices; their children are added in slices from the event
+ * loop, and manager_discovery_done() is called once the first pass is over. */
 int discover_cgroupfs_start(Manager *m);
+void discover_cgroupfs_free(Manager *m);
+bool discover_cgroupfs_pending(Manager *m);
+void discover_cgroupfs_prune(Manager *m); /* drop originals of units that are gone */
 int discover_unit_watch(Unit *u);
 void discover_unit_unwatch(Unit *u);
 

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include "bus.h"
+#include "config.h"
 #include "fileio.h"
 #include "log.h"
 #include "manager-private.h"
@@ -58,6 +59,7 @@ Manager *manager_free(Manager *m) {
         pressure_loop_free(m);
         manager_apply_queue_free(m);
         discover_systemd_free(m);
+        discover_cgroupfs_free(m);
         for (size_t i = 0; i < m->n_units; i++) {
                 discover_unit_unwatch(m->units[i]);
                 unit_free(m->units[i]);
@@ -121,6 +123,20 @@ static bool cgroup_instance_same(Manager *m, Unit *u, const char *cgroup_path) {
         return streq(cgroup_path, u->cgroup_path) && (uint64_t)st.st_ino == u->priv->cgroup_id;
 }
 
+/* Descriptors kept free for work: files are opened one at a time, but a save
+ * of the state, a bus client and an inotify read may want theirs meanwhile. */
+#define FD_RESERVE 16
+
+/* Whether fd, the lowest free descriptor when it was opened, leaves
+ * FD_RESERVE below the soft limit. */
+static bool fd_leaves_room(int fd) {
+        struct rlimit rl;
+
+        if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY)
+                return true;
+        return (rlim_t)fd + FD_RESERVE < rl.rlim_cur;
+}
+
 int manager_add_unit(Manager *m, const char *name, const char *slice, const char *cgroup_path,
                      bool discover_children, const char *user, pid_t main_pid, Unit **ret) {
         _cleanup_free_ char *dir = NULL;
@@ -177,6 +193,13 @@ int manager_add_unit(Manager *m, const char *name, const char *slice, const char
                 return -ENOMEM;
         }
         u->priv->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (u->priv->dirfd >= 0 && !fd_leaves_room(u->priv->dirfd)) {
+                /* the last descriptors are for reading and writing the files of
+                 * the units we have, the bus and the state: not for one more unit */
+                (void)close(u->priv->dirfd);
+                u->priv->dirfd = -1;
+                errno = EMFILE;
+        }
         if (u->priv->dirfd < 0 || fstat(u->priv->dirfd, &st) < 0) {
                 r = -errno;
                 unit_free(u);
@@ -614,10 +637,29 @@ void manager_shutdown(Manager *m) {
 }
 
 void manager_apply_queue_drained(Manager *m) {
-        if (!m->priv->ready_pending)
+        if (!m->priv->ready_pending || m->priv->discovering)
                 return;
         m->priv->ready_pending = false;
         manager_notify_ready(m);
+}
+
+bool manager_discovering(const Manager *m) {
+        return m->priv && m->priv->discovering;
+}
+
+void manager_log_running(Manager *m) {
+        log_info("cgpolicyd %s running: %s backend, cgroup root %s, %zu units, %zu policies%s.",
+                 PACKAGE_VERSION, m->backend_name, m->cgroup_root, m->n_units, m->policies->n_policies,
+                 m->dry_run ? ", dry run" : "");
+}
+
+void manager_discovery_done(Manager *m) {
+        discover_cgroupfs_prune(m);
+        if (!m->priv->started)
+                return; /* run() says it */
+        manager_log_running(m);
+        if (!manager_apply_pending(m))
+                manager_apply_queue_drained(m);
 }
 
 void manager_notify_ready(Manager *m) {

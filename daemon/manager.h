@@ -109,6 +109,8 @@ int manager_revert_unit_properties(Manager *m, const char *unit, char **props, c
 /* policy_set_load_dirs() over m->policy_dirs, logging each skipped entry. */
 int manager_load_policy_dirs(Manager *m, PolicySet **ret, Diags *diags);
 int manager_reload(Manager *m, Diags *ret_diags);
+/* The first discovery of units is still going on (cgroupfs: from the event loop). */
+bool manager_discovering(const Manager *m);
 
 /* Validates a policy document without loading it (CheckPolicy). Returns 0 when
  * valid, -EINVAL with diags otherwise. Needs no Manager. */
