@@ -25,6 +25,7 @@ typedef struct UnitBusState {
         char *class;
         char *policies;
         sd_event_source *pressure_timer;
+        bool taken; /* the first snapshot is in: NULL above means empty */
 } UnitBusState;
 
 #define PRESSURE_EMIT_INTERVAL_USEC USEC_PER_SEC
@@ -245,6 +246,18 @@ int bus_unit_setup(Manager *m) {
         return 0;
 }
 
+/* Keeps `now` in *kept if it differs from what *kept says (NULL and "" are
+ * both empty: 38 texts per unit, most empty, need no allocation, issue 10);
+ * 1 if it differed. */
+static int keep_text(bool taken, char **kept, const char *now) {
+        if (taken && streq(*kept ?: "", now ?: ""))
+                return 0;
+        *kept = mfree(*kept);
+        if (now && *now && !(*kept = strdup(now)))
+                return -ENOMEM;
+        return 1;
+}
+
 static int strdup_or_empty(const char *s, char **ret) {
         char *c = strdup(s ?: "");
         if (!c)
@@ -267,22 +280,16 @@ static int state_update(UnitBusState *s, const Unit *u, const char ***ret_change
                 const char *d = u->resolved.props[id].layer != LAYER_NONE ? u->props[id].desired_text : NULL;
                 const char *e = u->props[id].has_applied ? u->props[id].effective_text : NULL;
 
-                if (!s->desired[id] || !streq(s->desired[id], d ?: "")) {
-                        free(s->desired[id]);
-                        s->desired[id] = NULL;
-                        r = strdup_or_empty(d, &s->desired[id]);
-                        if (r < 0)
-                                return r;
+                r = keep_text(s->taken, &s->desired[id], d);
+                if (r < 0)
+                        return r;
+                if (r > 0)
                         changed[n++] = property_get(id)->dbus_name;
-                }
-                if (!s->effective[id] || !streq(s->effective[id], e ?: "")) {
-                        free(s->effective[id]);
-                        s->effective[id] = NULL;
-                        r = strdup_or_empty(e, &s->effective[id]);
-                        if (r < 0)
-                                return r;
+                r = keep_text(s->taken, &s->effective[id], e);
+                if (r < 0)
+                        return r;
+                if (r > 0)
                         changed[n++] = effective_names[id];
-                }
         }
 
         const char *class = policy_class_to_string(u->class);
@@ -305,6 +312,7 @@ static int state_update(UnitBusState *s, const Unit *u, const char ***ret_change
                 changed[n++] = "Policies";
         }
 
+        s->taken = true;
         if (ret_changed)
                 *ret_changed = TAKE_PTR(changed);
         return 0;
