@@ -65,6 +65,9 @@ static int on_apply(sd_event_source *s, void *userdata) {
         memmove(p->apply_queue, p->apply_queue + taken, (p->n_apply_queue - taken) * sizeof(Unit *));
         p->n_apply_queue -= taken;
 
+        /* a slice's originals are appended to originals.log; the drained queue
+         * folds them into one save of originals.json (state-log.c) */
+        (void)state_originals_batch(&p->state, true);
         (void)state_flush_originals(&p->state);
         for (size_t i = 0; i < n; i++)
                 unit_apply_commit(batch[i]);
@@ -72,6 +75,7 @@ static int on_apply(sd_event_source *s, void *userdata) {
 
         if (p->n_apply_queue == 0) {
                 (void)sd_event_source_set_enabled(s, SD_EVENT_OFF);
+                (void)state_originals_batch(&p->state, false);
                 manager_apply_queue_drained(m);
         }
         return 0;

@@ -633,6 +633,7 @@ void manager_shutdown(Manager *m) {
                 unit_restore_all(m->units[i]);
         restore_absent_units(m);
         /* one save for all the originals dropped above, not one per file */
+        (void)state_originals_batch(&m->priv->state, false);
         (void)state_flush_originals(&m->priv->state);
 }
 

@@ -12,6 +12,7 @@
 #include "fileio.h"
 #include "log.h"
 #include "macro.h"
+#include "state-log.h"
 #include "state.h"
 
 /* mkostemp's XXXXXX alphabet */
@@ -65,7 +66,7 @@ static bool keep_aside(const char *path, const char *why) {
  * well-formed state file (syntax error, FIFO, symlink, directory) is kept aside;
  * *ret_locked is set when it could not even be moved. Never blocks: a FIFO is opened
  * non-blocking and refused before it is read. */
-static json_t *load_units(const char *path, bool *ret_locked, bool *ret_damaged) {
+static json_t *load_units(const char *path, bool *ret_locked, bool *ret_damaged, json_int_t *ret_generation) {
         _cleanup_close_ int fd = -1;
         _cleanup_free_ char *why = NULL;
         json_error_t err;
@@ -108,6 +109,8 @@ static json_t *load_units(const char *path, bool *ret_locked, bool *ret_damaged)
                 *ret_locked = !keep_aside(path, "has no \"units\" object");
                 return json_object();
         }
+        if (ret_generation)
+                *ret_generation = json_integer_value(json_object_get(root, "generation")); /* 0 if none */
         json_incref(units);
         json_decref(root);
 
@@ -146,7 +149,14 @@ static void remove_stale_temp_files(const char *dir) {
                 log_info("Removed %u temporary file(s) left in %s by interrupted writes", n, dir);
 }
 
+static int save_units_generation(const char *path, json_t *units, bool locked, json_int_t generation);
+
 static int save_units(const char *path, json_t *units, bool locked) {
+        return save_units_generation(path, units, locked, -1);
+}
+
+/* generation < 0: none (the override files) */
+static int save_units_generation(const char *path, json_t *units, bool locked, json_int_t generation) {
         _cleanup_(json_decrefp) json_t *root = NULL;
         _cleanup_free_ char *text = NULL, *dir = NULL;
         char *slash;
@@ -155,7 +165,8 @@ static int save_units(const char *path, json_t *units, bool locked) {
         if (locked)
                 return log_error_errno(-EBADFD, "Not writing %s: the file there could not be read or moved aside",
                                        path);
-        root = json_pack("{sO}", "units", units);
+        root = generation >= 0 ? json_pack("{sIsO}", "generation", generation, "units", units)
+                               : json_pack("{sO}", "units", units);
         if (!root)
                 return -ENOMEM;
         text = json_dumps(root, JSON_INDENT(2) | JSON_SORT_KEYS);
@@ -288,25 +299,52 @@ static void finish_revert(State *s) {
         (void)unlink(s->revert_path);
 }
 
+/* originals.log over originals.json. Beside a damaged originals.json it cannot
+ * be placed (whose generation?): kept aside with it. A damaged log loses what
+ * the originals are, as a damaged originals.json does (originals_lost). */
+static void load_log(State *s) {
+        int r;
+
+        if (s->originals_lost || s->originals_locked) {
+                if (access(s->originals_log_path, F_OK) == 0)
+                        (void)keep_aside(s->originals_log_path, "belongs to a damaged originals.json");
+                return;
+        }
+        r = state_log_replay(s);
+        if (r == -EBADMSG) {
+                if (!keep_aside(s->originals_log_path, "cannot be read"))
+                        s->originals_locked = true;
+                s->originals_lost = true;
+        } else if (r < 0) {
+                log_error_errno(r, "Cannot read %s (%m): original values unknown", s->originals_log_path);
+                s->originals_lost = true;
+        }
+}
+
 int state_load(State *s, const char *state_dir, const char *runtime_dir) {
         *s = (State){};
         s->persistent_path = path_join(state_dir, "overrides.json");
         s->runtime_path = path_join(runtime_dir, "overrides.json");
         s->originals_path = path_join(runtime_dir, "originals.json");
         s->revert_path = path_join(runtime_dir, "revert.json");
-        if (!s->persistent_path || !s->runtime_path || !s->originals_path || !s->revert_path) {
+        s->originals_log_path = path_join(runtime_dir, "originals.log");
+        s->originals_touched = json_object();
+        if (!s->persistent_path || !s->runtime_path || !s->originals_path || !s->revert_path ||
+            !s->originals_log_path || !s->originals_touched) {
                 state_done(s);
                 return -ENOMEM;
         }
         remove_stale_temp_files(state_dir);
         remove_stale_temp_files(runtime_dir);
-        s->persistent = load_units(s->persistent_path, &s->persistent_locked, NULL);
-        s->runtime = load_units(s->runtime_path, &s->runtime_locked, NULL);
-        s->originals = load_units(s->originals_path, &s->originals_locked, &s->originals_lost);
+        s->persistent = load_units(s->persistent_path, &s->persistent_locked, NULL, NULL);
+        s->runtime = load_units(s->runtime_path, &s->runtime_locked, NULL, NULL);
+        s->originals = load_units(s->originals_path, &s->originals_locked, &s->originals_lost,
+                                  &s->originals_generation);
         if (!s->persistent || !s->runtime || !s->originals) {
                 state_done(s);
                 return -ENOMEM;
         }
+        load_log(s);
         finish_revert(s);
         return 0;
 }
@@ -316,6 +354,8 @@ void state_done(State *s) {
         free(s->runtime_path);
         free(s->originals_path);
         free(s->revert_path);
+        free(s->originals_log_path);
+        json_decref(s->originals_touched);
         json_decref(s->persistent);
         json_decref(s->runtime);
         json_decref(s->originals);
@@ -388,6 +428,13 @@ int state_set_layer(State *s, bool runtime, const char *unit, const PropSet *set
         return 0;
 }
 
+/* unit's originals changed in memory: the next flush saves them */
+static void touch(State *s, const char *unit) {
+        s->originals_dirty = true;
+        if (json_object_set_new(s->originals_touched, unit, json_true()) < 0)
+                s->originals_appending = false; /* cannot tell what to append: save it all */
+}
+
 const char *state_get_original(State *s, const char *unit, const char *file) {
         json_t *files = json_object_get(json_object_get(s->originals, unit), "files");
 
@@ -414,7 +461,7 @@ int state_put_original(State *s, const char *unit, uint64_t cgroup_id, const cha
         }
         if (json_object_set_new(files, file, json_string(content)) < 0)
                 return -ENOMEM;
-        s->originals_dirty = true;
+        touch(s, unit);
         return 0;
 }
 
@@ -423,13 +470,38 @@ int state_flush_originals(State *s) {
 
         if (!s->originals_dirty)
                 return 0;
-        r = save_units(s->originals_path, s->originals, s->originals_locked);
+        if (s->originals_appending && !s->originals_locked) {
+                r = state_log_append(s);
+                if (r >= 0) {
+                        s->originals_dirty = false;
+                        log_debug("Appended to %s", s->originals_log_path);
+                        return 0;
+                }
+                log_warning_errno(r, "Cannot append to %s (%m), saving %s whole", s->originals_log_path,
+                                  s->originals_path);
+        }
+        r = save_units_generation(s->originals_path, s->originals, s->originals_locked,
+                                  s->originals_generation + 1);
         if (r < 0)
                 return r;
+        s->originals_generation++;
+        /* the log is of the generation before: ignored at a load, removed now */
+        if (s->originals_logged && unlink(s->originals_log_path) < 0 && errno != ENOENT)
+                log_warning_errno(-errno, "Cannot remove %s: %m", s->originals_log_path);
+        s->originals_logged = false;
+        json_object_clear(s->originals_touched);
         s->originals_dirty = false;
         s->n_originals_saves++;
         log_debug("Saved %s (%zu units)", s->originals_path, json_object_size(s->originals));
         return 0;
+}
+
+int state_originals_batch(State *s, bool on) {
+        s->originals_appending = on;
+        if (on || !s->originals_logged)
+                return 0;
+        s->originals_dirty = true; /* fold the log into one save */
+        return state_flush_originals(s);
 }
 
 int state_drop_original(State *s, const char *unit, const char *file) {
@@ -441,7 +513,7 @@ int state_drop_original(State *s, const char *unit, const char *file) {
         (void)json_object_del(files, file);
         if (json_object_size(files) == 0)
                 (void)json_object_del(s->originals, unit);
-        s->originals_dirty = true;
+        touch(s, unit);
         return 0;
 }
 
@@ -449,7 +521,7 @@ int state_drop_unit_originals(State *s, const char *unit) {
         if (!json_object_get(s->originals, unit))
                 return 0;
         (void)json_object_del(s->originals, unit);
-        s->originals_dirty = true;
+        touch(s, unit);
         return 0;
 }
 

@@ -8,6 +8,7 @@
  *   <runtime_dir>/originals.json  {"units": {"db.service": {"cgroup-id": N, "files": {"cpu.weight":
  * "100\n"}}}} Originals live in the runtime dir: after a reboot every cgroup is new, so old originals would
  * be wrong; after a daemon crash they are exactly what we need.
+ *   <runtime_dir>/originals.log   a batch's originals, appended (state-log.c)
  *   <runtime_dir>/revert.json     a revert in progress {"unit": "db.service", "properties": [...] | null}:
  * written (atomically) before either layer, removed after both. Its rename is the
  * commit point: a daemon killed after it finishes the revert at the next start,
@@ -32,6 +33,12 @@ typedef struct State {
         /* originals changed in memory since the last save; n_originals_saves counts saves */
         bool originals_dirty;
         unsigned n_originals_saves;
+        /* a batch (state_originals_batch()) appends to originals.log (state-log.c) */
+        char *originals_log_path;
+        json_int_t originals_generation; /* of originals.json; the log carries it too */
+        json_t *originals_touched;       /* units changed since the last save or append */
+        bool originals_appending;        /* in a batch: flushes append */
+        bool originals_logged;           /* the log holds what originals.json does not */
 } State;
 
 /* Missing files are empty state. A malformed file, or anything not a regular file,
@@ -58,6 +65,10 @@ const char *state_get_original(State *s, const char *unit, const char *file);
  * may wait for the next flush: a crash before it only restores a value that is
  * already there. */
 int state_flush_originals(State *s);
+/* Between on and off, flushes append the units they changed to originals.log
+ * instead of rewriting originals.json (O(N) per flush); off folds the log into
+ * one full save. */
+int state_originals_batch(State *s, bool on);
 /* Records (if not yet recorded), in memory. cgroup_id identifies the cgroup
  * instance the originals belong to. */
 int state_put_original(State *s, const char *unit, uint64_t cgroup_id, const char *file,

@@ -221,7 +221,8 @@ daemon_alive() {
 
 # log_since LINE REGEX: REGEX appears in the log after line LINE.
 log_since() {
-        tail -n +"$(($1 + 1))" "$LOG" | grep -Eq -- "$2"
+        # not grep -q: quitting early would fail tail with SIGPIPE under pipefail (big logs)
+        tail -n +"$(($1 + 1))" "$LOG" | grep -E -- "$2" >/dev/null
 }
 
 log_lines() { wc -l <"$LOG"; }
