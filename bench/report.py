@@ -39,7 +39,16 @@ def machine():
         pass
     return [("CPUs (nproc)", str(os.cpu_count() if not hasattr(os, "sched_getaffinity")
                                   else len(os.sched_getaffinity(0)))),
-            ("CPU model", model), ("Kernel", platform.release()), ("Memory", mem)]
+            ("CPU model", model), ("Kernel", platform.release()), ("Memory", mem),
+            ("Load average (1, 5, 15 min) when the report was written; other work competes", load())]
+
+
+def load():
+    try:
+        with open("/proc/loadavg") as fh:
+            return " ".join(fh.read().split()[:3])
+    except OSError:
+        return "unknown"
 
 
 def table(head, rows):
@@ -145,8 +154,19 @@ def main():
                    fh.read().rstrip(), "```", ""]
     md += ["<details><summary>Raw BENCH lines</summary>", "", "```"] + lines + ["```", "", "</details>", ""]
 
+    text = "\n".join(md)
+    # docs/performance.md: the measured part goes between the markers, the
+    # written part around it stays as it is
+    begin, end = "<!-- generated:begin -->", "<!-- generated:end -->"
+    try:
+        with open(a.out) as fh:
+            old = fh.read()
+    except OSError:
+        old = ""
+    if begin in old and end in old:
+        text = old[:old.index(begin) + len(begin)] + "\n" + text + "\n" + old[old.index(end):]
     with open(a.out, "w") as fh:
-        fh.write("\n".join(md))
+        fh.write(text)
     if growth:
         print("BENCH kind=growth start %d->%d exponent=%.2f" % growth)
     else:

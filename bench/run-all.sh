@@ -11,13 +11,14 @@
 #   --quick       scale at 10 100 1000 units with --idle 3 (default: 10 100 1000 10000, --idle 60)
 #   --vm          also the VM benchmark (root only; boots the test-bed VM)
 #   --build-dir   meson build directory (default: build; set up when missing)
-#   --out         where the Markdown goes (default: docs/performance-generated.md)
+#   --out         where the Markdown goes (default: docs/performance.md, between its
+#                 generated:begin/end markers when it has them)
 #   --no-build    use the binaries in the build directory as they are
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 src=$(cd "$here/.." && pwd)
-build=$src/build out=$src/docs/performance-generated.md
+build=$src/build out=$src/docs/performance.md
 quick=false vm=false do_build=true
 
 die() { echo "run-all: $*" >&2; exit 1; }
