@@ -82,7 +82,7 @@ static void record_all_originals(Backend *b, Unit *u, const bool todo[_PROP_MAX]
                                  uint64_t quota) {
         for (PropertyId id = 0; id < _PROP_MAX; id++) {
                 const Property *p = property_get(id);
-                const PropValue *old = u->props[id].has_applied ? &u->props[id].applied : NULL;
+                const PropValue *old = u->props[id].applied;
                 _cleanup_free_ char *err = NULL;
                 CgroupWrite *w = NULL;
                 size_t n = 0;
@@ -119,7 +119,7 @@ static int cgroupfs_apply(Backend *b, Unit *u, const bool todo[_PROP_MAX], int e
         for (PropertyId id = 0; id < _PROP_MAX; id++) {
                 const Property *p = property_get(id);
                 const PropValue *v = &u->resolved.props[id].value;
-                const PropValue *old = u->props[id].has_applied ? &u->props[id].applied : NULL;
+                const PropValue *old = u->props[id].applied;
                 _cleanup_free_ char *err = NULL;
                 CgroupWrite *w = NULL;
                 size_t n = 0;

@@ -126,7 +126,7 @@ static int property_get_effective(sd_bus *bus, const char *path, const char *int
                 return -ENOENT;
         unit_read_back_unmanaged(u, p->id);
         const UnitProp *up = &u->props[p->id];
-        return bus_append_prop_value(reply, p, up->has_applied ? &up->applied : &reset);
+        return bus_append_prop_value(reply, p, up->applied ?: &reset);
 }
 
 static int property_get_memory_current(sd_bus *bus, const char *path, const char *interface,
@@ -278,7 +278,7 @@ static int state_update(UnitBusState *s, const Unit *u, const char ***ret_change
 
         for (PropertyId id = 0; id < _PROP_MAX; id++) {
                 const char *d = u->resolved.props[id].layer != LAYER_NONE ? u->props[id].desired_text : NULL;
-                const char *e = u->props[id].has_applied ? u->props[id].effective_text : NULL;
+                const char *e = u->props[id].applied ? u->props[id].effective_text : NULL;
 
                 r = keep_text(s->taken, &s->desired[id], d);
                 if (r < 0)

@@ -73,17 +73,15 @@ static void read_back(Unit *u, PropertyId id, int write_error, bool explain) {
         r = read_prop_files(u, p, &content, &idle);
         set_text(&u->priv->seen[id], u->priv->managed[id] ? seen_text(content, idle) : NULL);
 
-        prop_value_done(&up->applied);
-        up->has_applied = false;
+        (void)unit_prop_set_applied(up, NULL);
         set_text(&up->effective_text, NULL);
         if (r >= 0 || idle) {
                 PropValue a = {};
 
                 if ((p->id == PROP_CPU_WEIGHT ? property_parse_cgroup_cpu_weight(content, idle, &a)
-                                              : property_parse_cgroup(p, content, &a)) >= 0) {
-                        up->applied = a;
-                        up->has_applied = true;
-                        if (prop_value_format(p, &up->applied, &up->effective_text) < 0)
+                                              : property_parse_cgroup(p, content, &a)) >= 0 &&
+                    unit_prop_set_applied(up, &a) >= 0) {
+                        if (prop_value_format(p, up->applied, &up->effective_text) < 0)
                                 up->effective_text = NULL;
                 }
                 if (!up->effective_text && content)
@@ -101,8 +99,8 @@ static void read_back(Unit *u, PropertyId id, int write_error, bool explain) {
                 return;
         }
 
-        if (up->has_applied)
-                satisfied = property_cgroup_satisfies(p, &u->resolved.props[id].value, &up->applied,
+        if (up->applied)
+                satisfied = property_cgroup_satisfies(p, &u->resolved.props[id].value, up->applied,
                                                       device_resolve, m);
         if (satisfied) {
                 up->status = APPLY_OK;
@@ -323,8 +321,8 @@ uint64_t unit_own_value(Unit *u, PropertyId id, uint64_t fallback) {
         }
         if (!u->priv->managed[id]) {
                 read_back_one(u, id, 0); /* not kept fresh while unmanaged */
-                if (u->props[id].has_applied)
-                        return u->props[id].applied.u;
+                if (u->props[id].applied)
+                        return u->props[id].applied->u;
         }
         return fallback;
 }
@@ -419,7 +417,7 @@ static int unit_plan(Unit *u) {
                 if (!p->cgroup_file)
                         continue;
                 if (!plan_needs_write(p, &u->resolved.props[id].value,
-                                      u->props[id].has_applied ? &u->props[id].applied : NULL,
+                                      u->props[id].applied,
                                       u->props[id].status == APPLY_OK, u->props[id].desired_text,
                                       u->priv->written[id])) {
                         if (u->props[id].status == APPLY_NOT_APPLIED)

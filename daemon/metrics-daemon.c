@@ -51,7 +51,7 @@ static void fill_unit(Unit *u, MetricsUnit *mu) {
                                      ? (int)up->status - 1
                                      : -1;
                 mp->has_desired = metrics_property_value(p, &u->resolved.props[id].value, &mp->desired) >= 0;
-                mp->has_applied = up->has_applied && metrics_property_value(p, &up->applied, &mp->applied) >= 0;
+                mp->has_applied = up->applied && metrics_property_value(p, up->applied, &mp->applied) >= 0;
         }
 }
 

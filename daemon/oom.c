@@ -186,8 +186,7 @@ int oom_apply(Unit *u) {
         free(up->effective_text);
         up->effective_text = n_fail == 0 && n_ok > 0 ? strdup(want_text) : NULL;
         /* EffectiveOOMScoreAdjust and explain read the parsed value, as for cgroup files */
-        prop_value_done(&up->applied);
-        up->applied = (PropValue){.i = want};
-        up->has_applied = up->effective_text != NULL;
+        PropValue v = {.i = want};
+        (void)unit_prop_set_applied(up, up->effective_text ? &v : NULL);
         return n_fail > 0 ? -EPERM : 0;
 }

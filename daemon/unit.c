@@ -67,12 +67,29 @@ bool unit_vanished(Unit *u) {
         return (uint64_t)st.st_ino != u->priv->cgroup_id;
 }
 
+int unit_prop_set_applied(UnitProp *p, PropValue *v) {
+        if (p->applied) {
+                prop_value_done(p->applied);
+                p->applied = mfree(p->applied);
+        }
+        if (!v)
+                return 0;
+        p->applied = malloc(sizeof(PropValue));
+        if (!p->applied) {
+                prop_value_done(v);
+                return -ENOMEM;
+        }
+        *p->applied = *v;
+        *v = (PropValue){};
+        return 0;
+}
+
 void unit_prop_done(UnitProp *p) {
         free(p->reason);
         free(p->desired_text);
         free(p->effective_text);
         free(p->original);
-        prop_value_done(&p->applied);
+        (void)unit_prop_set_applied(p, NULL);
         *p = (UnitProp){};
 }
 

@@ -31,10 +31,10 @@ const char *apply_status_to_string(ApplyStatus s);
 
 typedef struct UnitProp {
         ApplyStatus status;
-        bool has_applied;     /* the cgroup file was read and parsed (beside status: no padding) */
         char *reason;         /* APPLY_NOT_APPLIED: "not applied: controller cpu not enabled", ... ; else NULL */
         char *desired_text;   /* canonical text of resolved value (prop_value_format); NULL when unmanaged */
-        PropValue applied;    /* parsed read-back value (devices as MAJ:MIN) */
+        PropValue *applied;   /* parsed read-back value (devices as MAJ:MIN); NULL when the file was
+                               * not read or not parsed. Allocated: 19 inline were 0.9 KB a unit */
         char *effective_text; /* canonical text of `applied` (or raw file contents if unparsable); NULL unknown */
         char *original;       /* raw contents before the daemon first changed it; NULL if never changed */
 } UnitProp;
@@ -46,6 +46,9 @@ typedef struct UnitBus {
         void *slot;           /* e.g. sd_bus_slot* if you register per-unit objects */
         uint64_t last_pressure_emit_usec; /* for rate limiting PressureChanged */
 } UnitBus;
+
+/* Replaces p->applied with v (taken; NULL: none). */
+int unit_prop_set_applied(UnitProp *p, PropValue *v);
 
 struct UnitPrivate; /* daemon-internal (inotify watches, pids seen, ...) */
 
