@@ -7,6 +7,8 @@
  * slice, save the originals once, commit the slice, then let the bus and
  * everything else run before the next one. */
 
+#include <malloc.h>
+
 #include "log.h"
 #include "manager-private.h"
 #include "unit-list.h"
@@ -67,6 +69,7 @@ static int on_apply(sd_event_source *s, void *userdata) {
 
         /* a slice's originals are appended to originals.log; the drained queue
          * folds them into one save of originals.json (state-log.c) */
+        p->applied_since_drain += n;
         (void)state_originals_batch(&p->state, true);
         (void)state_flush_originals(&p->state);
         for (size_t i = 0; i < n; i++)
@@ -76,6 +79,11 @@ static int on_apply(sd_event_source *s, void *userdata) {
         if (p->n_apply_queue == 0) {
                 (void)sd_event_source_set_enabled(s, SD_EVENT_OFF);
                 (void)state_originals_batch(&p->state, false);
+                /* a big pass leaves freed batches and JSON texts in the heap: give
+                 * their pages back rather than keep them resident (issue 10: RSS) */
+                if (p->applied_since_drain >= APPLY_SLICE)
+                        (void)malloc_trim(0);
+                p->applied_since_drain = 0;
                 manager_apply_queue_drained(m);
         }
         return 0;

@@ -73,6 +73,7 @@ struct ManagerPrivate {
         Unit **apply_queue;           /* units waiting for their apply (manager_queue_apply) */
         size_t n_apply_queue, apply_queue_alloc;
         sd_event_source *apply_source; /* defer, low priority: works through apply_queue in slices */
+        size_t applied_since_drain;    /* units the queue applied since it last ran empty */
         bool stopping;
         bool ready_pending; /* READY=1 once the apply queue drains */
         bool ready_sent;    /* READY=1 said: units found from now on are new to us */
