@@ -352,6 +352,9 @@ static void render(Out *o, const MetricsSnapshot *s) {
                   &s->apply_latency);
         histogram(o, "cgpolicyd_pressure_reaction_seconds",
                   "From a PSI trigger to the first adjustment it caused being written.", &s->pressure_reaction);
+        histogram(o, "cgpolicyd_pressure_tick_seconds",
+                  "One tick of the pressure loop: reading what it decides on, deciding, writing.",
+                  &s->pressure_tick);
 
         family(o, "cgpolicyd_authorization_denials", FAMILY_COUNTER, "",
                "State-changing calls refused for want of authorization (polkit said no, or was not asked).");

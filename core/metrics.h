@@ -107,6 +107,7 @@ typedef struct MetricsSnapshot {
         uint64_t policy_generation; /* 1 for the set loaded at start, +1 per successful reload */
         MetricsHistogram apply_latency;     /* change requested → written */
         MetricsHistogram pressure_reaction; /* PSI trigger → squeeze written */
+        MetricsHistogram pressure_tick;     /* one tick of the pressure loop, reads and writes included */
 } MetricsSnapshot;
 
 /* Renders s in format f into a malloc'ed string. Returns 0, -ENOMEM, -EINVAL. */

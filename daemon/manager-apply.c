@@ -561,10 +561,6 @@ int unit_apply(Unit *u) {
         unit_apply_commit(u);
         /* drops of restored or gone originals found on the way */
         (void)state_flush_originals(&m->priv->state);
-        /* one unit changed on request: its usage too, for whoever watches it; the
-         * batches of a start-up or reload (apply-queue.c) leave that to the
-         * pressure loop, which is 4 files less per unit */
-        unit_read_usage(u);
         return 0;
 }
 

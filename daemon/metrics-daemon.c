@@ -67,6 +67,7 @@ int manager_metrics_render(Manager *m, MetricsFormat f, bool refresh, char **ret
                 .policy_generation = c->policy_generation,
                 .apply_latency = c->apply_latency,
                 .pressure_reaction = c->pressure_reaction,
+                .pressure_tick = c->pressure_tick,
         };
 
         memcpy(s.decisions, c->decisions, sizeof(s.decisions));

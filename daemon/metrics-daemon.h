@@ -20,6 +20,7 @@ typedef struct MetricsCounters {
         uint64_t policy_generation;
         MetricsHistogram apply_latency;
         MetricsHistogram pressure_reaction;
+        MetricsHistogram pressure_tick;
 } MetricsCounters;
 
 typedef struct MetricsFile MetricsFile;

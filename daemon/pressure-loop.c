@@ -534,10 +534,20 @@ static int pressure_tick(Manager *m) {
         return 0;
 }
 
+/* A tick with its cost measured (cgpolicyd_pressure_tick_seconds). */
+static int pressure_tick_timed(Manager *m) {
+        uint64_t t0 = metrics_now_usec(), t1;
+        int r = pressure_tick(m);
+
+        t1 = metrics_now_usec();
+        metrics_histogram_observe(&m->priv->metrics.pressure_tick, t1 > t0 ? t1 - t0 : 0);
+        return r;
+}
+
 static int on_kick(sd_event_source *s, void *userdata) {
         Manager *m = userdata;
 
-        (void)pressure_tick(m);
+        (void)pressure_tick_timed(m);
         return 0;
 }
 

@@ -103,5 +103,9 @@ sleep 0.5
 file_is "$SLICE/batch-1.service/memory.high" max || fail "dry-run mode wrote memory.high"
 psi 0.00
 
+# each tick's cost, as the daemon measured it (bench/pressure-daemon.py reads it)
+ticks=$("$CGPOLICYCTL" --bus-address="$BUS_ADDRESS" metrics | sed -n 's/^cgpolicyd_pressure_tick_seconds_count \([0-9]*\)$/\1/p')
+((${ticks:-0} > 0)) || fail "no pressure tick counted in cgpolicyd_pressure_tick_seconds: '${ticks}'"
+echo "pressure ticks measured: $ticks"
 stop_daemon TERM || fail "daemon exited with $?"
 file_is "$SLICE/batch-1.service/memory.high" max || fail "memory.high not restored"

@@ -119,6 +119,7 @@ static void test_prometheus(void) {
         ASSERT_CONTAINS(t, "cgpolicyd_pressure_decisions_total{resource=\"memory\",action=\"squeeze\"} 3\n");
         ASSERT_CONTAINS(t, "cgpolicyd_pressure_decisions_total{resource=\"io\",action=\"thaw\"} 0\n");
         ASSERT_CONTAINS(t, "# TYPE cgpolicyd_apply_latency_seconds histogram\n");
+        ASSERT_CONTAINS(t, "# TYPE cgpolicyd_pressure_tick_seconds histogram\n");
         ASSERT_CONTAINS(t, "cgpolicyd_apply_latency_seconds_bucket{le=\"0.001\"} 0\n");
         ASSERT_CONTAINS(t, "cgpolicyd_apply_latency_seconds_bucket{le=\"0.0025\"} 1\n");
         ASSERT_CONTAINS(t, "cgpolicyd_apply_latency_seconds_bucket{le=\"1.0\"} 1\n");
