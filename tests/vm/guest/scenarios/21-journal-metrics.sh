@@ -45,10 +45,10 @@ assert_eq "$(show db.service User)" postgres "db.service User="
 # per block, its first line unindented; pick the apply of CPUWeight.
 entry_of() { # PROPERTY MESSAGE_ID: the first such entry about db.service
 	journalctl -u db.service --since "$since" -o verbose --no-pager 2>/dev/null | awk -v p="$1" -v id="$2" '
-		/^[^ ]/ { if (blk ~ "\n    CGPOLICYD_PROPERTY=" p "\n" && blk ~ "\n    MESSAGE_ID=" id "\n") { printf "%s", blk; exit }
-		          blk = "" }
+		function match_blk() { return blk ~ "\n    CGPOLICYD_PROPERTY=" p "\n" && blk ~ "\n    MESSAGE_ID=" id "\n" }
+		/^[^ ]/ { if (match_blk()) exit; blk = "" }
 		{ blk = blk $0 "\n" }
-		END { if (blk ~ "\n    CGPOLICYD_PROPERTY=" p "\n" && blk ~ "\n    MESSAGE_ID=" id "\n") printf "%s", blk }'
+		END { if (match_blk()) printf "%s", blk }'
 }
 # shellcheck disable=SC2016 # eval'ed by wait_until
 wait_until '[[ -n $(entry_of CPUWeight '"$id_apply"') ]]' 60
@@ -57,7 +57,7 @@ log "journalctl -u db.service -o verbose, cgpolicyd's entry for CPUWeight:"
 printf '%s\n' "$entry" | tee "$CGTEST_ARTIFACTS/journal-apply.txt"
 for f in MESSAGE_ID=$id_apply OBJECT_SYSTEMD_UNIT=db.service CGPOLICYD_DECISION=apply CGPOLICYD_UNIT=db.service \
 	CGPOLICYD_PROPERTY=CPUWeight CGPOLICYD_NEW_VALUE=800 CGPOLICYD_LAYER=policy CGPOLICYD_REASON= \
-	CGPOLICYD_OLD_VALUE= SYSLOG_IDENTIFIER=cgpolicyd _SYSTEMD_UNIT=cgpolicyd.service _UID=0; do
+	SYSLOG_IDENTIFIER=cgpolicyd _SYSTEMD_UNIT=cgpolicyd.service _UID=0; do
 	assert_contains "$entry" "    $f" "journalctl -u db.service entry"
 done
 for p in IOWeight MemoryLow OOMScoreAdjust; do
