@@ -109,7 +109,7 @@ wait_until scrape 60
 cp scrape.txt "$CGTEST_ARTIFACTS/scrape.txt"
 grep -qx 'node_textfile_scrape_error 0' scrape.txt || fail "node_exporter: textfile scrape error: $(grep textfile scrape.txt)"
 grep -qx '# TYPE cgpolicyd_memory_current_bytes gauge' scrape.txt || fail "node_exporter: no gauge TYPE for memory current"
-grep -qx '# TYPE cgpolicyd_drift_reassertions_total counter' scrape.txt || fail "node_exporter: no counter TYPE"
+grep -qx '# TYPE cgpolicyd_pressure_some_stall_seconds_total counter' scrape.txt || fail "node_exporter: no counter TYPE"
 log "node_exporter scraped $(grep -c '^cgpolicyd_' scrape.txt) cgpolicyd series, db.service's:"
 grep '^cgpolicyd_[a-z_]*{.*unit="db.service"' scrape.txt | grep -v _bucket | head -n 12
 
