@@ -63,6 +63,7 @@ done
 for p in IOWeight MemoryLow OOMScoreAdjust; do
 	[[ -n $(entry_of "$p" "$id_apply") ]] || fail "journalctl -u db.service has no apply entry for $p"
 done
+log "and for OOMScoreAdjust (written to each process): $(entry_of OOMScoreAdjust "$id_apply" | grep -E '^    (MESSAGE|CGPOLICYD_[A-Z_]+)=' | tr -s ' \n' ' ')"
 
 # (b) the metrics, from the real cgroup: memory.current of db.service, at least its 32 MiB
 series() { # FILE NAME{LABELS}: the value
