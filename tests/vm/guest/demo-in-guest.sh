@@ -38,8 +38,8 @@ run cgpolicyctl check "$policy"
 
 section "2. the services: plain units in system.slice, started before the daemon"
 id postgres >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin postgres
-printf '[Service]\nUser=postgres\nExecStart=/usr/bin/stress-ng --cpu 1 --cpu-load 3 --quiet\n' >/run/systemd/system/db.service
-printf '[Service]\nUser=nobody\nExecStart=/usr/bin/stress-ng --cpu 1 --cpu-load 3 --quiet\n' >/run/systemd/system/batch-1.service
+printf '[Service]\nUser=postgres\nExecStart=/bin/sleep infinity\n' >/run/systemd/system/db.service
+printf '[Service]\nUser=nobody\nExecStart=/bin/sleep infinity\n' >/run/systemd/system/batch-1.service
 systemctl daemon-reload
 systemctl start "${units[@]}"
 for u in "${units[@]}"; do
