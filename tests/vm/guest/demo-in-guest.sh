@@ -54,7 +54,7 @@ declare -A file=([CPUWeight]=cpu.weight [IOWeight]=io.weight [MemoryLow]=memory.
 	[MemoryMax]=memory.max [MemoryMin]=memory.min [TasksMax]=pids.max)
 # read_value UNIT PROPERTY: where the kernel keeps it (OOMScoreAdjust: the main process)
 where() { [[ $2 == OOMScoreAdjust ]] && echo "/proc/$(systemctl show -P MainPID "$1")/oom_score_adj" || echo "$cg/$1/${file[$2]}"; }
-read_value() { local v; v=$(cat "$(where "$1" "$2")" 2>/dev/null) || v="(missing)"; echo "${v#default }"; }
+read_value() { local v; v=$(cat "$(where "$1" "$2")" 2>/dev/null) || v=-; echo "${v#default }"; }
 declare -A before=()
 while read -r unit prop _; do before[$unit $prop]=$(read_value "$unit" "$prop"); done <"$share/expected.txt"
 
@@ -70,7 +70,7 @@ run cgpolicyctl --no-pager status db.service
 
 section "5. before and after, read from the files themselves"
 bad=0
-fmt='%-16s %-15s %-42s %-11s %-11s %-15s %-17s %s\n'
+fmt='%-16s %-15s %-56s %-11s %-11s %-15s %-17s %s\n'
 # shellcheck disable=SC2059
 printf "$fmt" UNIT PROPERTY FILE BEFORE AFTER "systemctl show" "SET BY" OK
 while read -r unit prop want; do
@@ -82,7 +82,8 @@ while read -r unit prop want; do
 	# shellcheck disable=SC2059
 	printf "$fmt" "$unit" "$prop" "$(where "$unit" "$prop")" "${before[$unit $prop]}" "$after" "$sd" "$by" "$ok"
 done <"$share/expected.txt"
-echo "(OOMScoreAdjust is no run-time property of systemd: cgpolicyd writes each process's oom_score_adj;"
+echo "(- : no such file: systemd enables a controller for a unit only when one of its settings needs it."
+echo " OOMScoreAdjust is no run-time property of systemd: cgpolicyd writes each process's oom_score_adj,"
 echo " systemctl show keeps the unit's own.)"
 
 section "6. a run-time change and its revert"
@@ -109,11 +110,16 @@ while read -r unit prop _; do
 	printf "$fmt" "$unit" "$prop" "$(where "$unit" "$prop")" "${before[$unit $prop]}" "$now" \
 		"$(systemctl show -P "$prop" "$unit")" "" "$ok"
 done <"$share/expected.txt"
+# batch-2, started while the daemon ran, is back to systemd's defaults too
+b2="CPUWeight=$(systemctl show -P CPUWeight batch-2.service) MemoryHigh=$(systemctl show -P MemoryHigh batch-2.service)"
+b2+=" MemoryMax=$(systemctl show -P MemoryMax batch-2.service) memory.high=$(cat $cg/batch-2.service/memory.high)"
+echo "batch-2.service: $b2"
+[[ $b2 == "CPUWeight=[not set] MemoryHigh=infinity MemoryMax=infinity memory.high=max" ]] || bad=1
 left=$(find /run/systemd/system.control -name '50-*.conf' 2>/dev/null)
 [[ -z $left ]] || { echo "drop-ins left behind: $left"; bad=1; }
 echo "runtime drop-ins left in /run/systemd/system.control: ${left:-none}"
 
-systemctl stop "${units[@]}" 2>/dev/null
+systemctl stop "${units[@]}" batch-2.service 2>/dev/null
 echo
 if ((bad)); then
 	echo "DEMO: something did not hold (rows marked NO, or above)"
