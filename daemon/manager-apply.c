@@ -349,6 +349,19 @@ static void apply_latency_done(Unit *u) {
         u->priv->apply_since_usec = 0;
 }
 
+/* The REASON of an apply's journal entry: the layer that set the value. */
+char *apply_reason(const ResolvedProp *rp) {
+        char *reason = NULL;
+
+        if (rp->layer == LAYER_POLICY)
+                (void)asprintf(&reason, "policy %s", strna(rp->source));
+        else if (rp->layer == LAYER_PERSISTENT || rp->layer == LAYER_RUNTIME)
+                (void)asprintf(&reason, "set-property%s", rp->layer == LAYER_RUNTIME ? " --runtime" : "");
+        else
+                reason = strdup("covers the protection of the units below");
+        return reason;
+}
+
 /* One journal entry per value about to be written: a re-assertion when drift
  * was seen on it, else an apply. Pressure steps have their entry (rebalance)
  * from the pressure loop already. */
@@ -374,14 +387,8 @@ static void log_writes(Unit *u, const bool todo[_PROP_MAX]) {
                                      strna(up->desired_text), property_get(id)->cgroup_file,
                                      strna(up->effective_text));
                 } else if (rp->layer != LAYER_PRESSURE) {
-                        _cleanup_free_ char *reason = NULL;
+                        _cleanup_free_ char *reason = apply_reason(rp);
 
-                        if (rp->layer == LAYER_POLICY)
-                                (void)asprintf(&reason, "policy %s", strna(rp->source));
-                        else if (rp->layer == LAYER_PERSISTENT || rp->layer == LAYER_RUNTIME)
-                                (void)asprintf(&reason, "set-property%s", rp->layer == LAYER_RUNTIME ? " --runtime" : "");
-                        else
-                                reason = strdup("covers the protection of the units below");
                         log_decision(&(Decision){.kind = DECISION_APPLY, .priority = LOG_INFO, .unit = u->name,
                                                  .property = name, .old_value = up->effective_text,
                                                  .new_value = up->desired_text, .layer = layer_to_string(rp->layer),

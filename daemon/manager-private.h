@@ -158,6 +158,7 @@ void unit_forget_pressure(Unit *u); /* systemd, cgroup gone: no squeeze left in 
 void unit_read_usage(Unit *u);  /* memory.current and *.pressure only */
 int unit_check_drift(Unit *u);  /* re-read managed files, re-assert changed ones */
 int unit_refresh_info(Unit *u); /* populated, exe from first PID */
+char *apply_reason(const ResolvedProp *rp); /* an apply's journal REASON: "policy db", "set-property" */
 
 /* hierarchy.c */
 void hierarchy_cover(Unit *u, Resolved *r); /* a slice: raise MemoryLow/Min to what is below */

@@ -11,6 +11,7 @@
 #include <stdio.h>
 
 #include "fileio.h"
+#include "journal.h"
 #include "log.h"
 #include "manager-private.h"
 #include "plan.h"
@@ -104,10 +105,11 @@ int oom_apply(Unit *u) {
         Manager *m = u->manager;
         UnitProp *up = &u->props[PROP_OOM_SCORE_ADJUST];
         const ResolvedProp *rp = &u->resolved.props[PROP_OOM_SCORE_ADJUST];
-        _cleanup_free_ char *procs = NULL, *failure = NULL;
+        _cleanup_free_ char *procs = NULL, *failure = NULL, *first_old = NULL;
         _cleanup_strv_free_ char **keys = NULL;
         int32_t want = rp->value.reset ? 0 : rp->value.i;
-        size_t n_ok = 0, n_fail = 0;
+        size_t n_ok = 0, n_fail = 0, n_written = 0;
+        int first_pid = 0;
         char want_text[16];
         int r;
 
@@ -162,8 +164,26 @@ int oom_apply(Unit *u) {
                                           pid, want_text);
                         continue;
                 }
-                log_info("%s: OOMScoreAdjust=%s written to PID %d", u->name, want_text, pid);
+                log_debug("%s: OOMScoreAdjust=%s written to PID %d", u->name, want_text, pid);
+                if (n_written++ == 0) {
+                        first_pid = pid;
+                        first_old = strdup(strstrip_trailing(cur));
+                }
                 n_ok++;
+        }
+        /* one journal entry per pass, not per process: the unit's processes
+         * fork with the value already (children inherit it), so a pass that
+         * writes is a start, a change, or a process moved in from outside */
+        if (n_written > 0) {
+                _cleanup_free_ char *reason = apply_reason(rp);
+
+                log_decision(&(Decision){.kind = DECISION_APPLY, .priority = LOG_INFO, .unit = u->name,
+                                         .property = "OOMScoreAdjust", .old_value = first_old,
+                                         .new_value = want_text, .layer = layer_to_string(rp->layer),
+                                         .reason = reason},
+                             "%s: setting OOMScoreAdjust=%s of %zu process%s (PID %d%s, was %s; %s)", u->name,
+                             want_text, n_written, n_written == 1 ? "" : "es", first_pid,
+                             n_written == 1 ? "" : " first", strna(first_old), strna(reason));
         }
 
         /* forget originals of processes that exited; one that moved out keeps its

@@ -9,7 +9,7 @@ pkgs=(gcc clang libclang-rt-14-dev meson ninja-build pkg-config
       python3-dbus python3-gi libglib2.0-bin
       qemu-system-x86 qemu-utils mmdebstrap e2fsprogs
       prometheus-node-exporter prometheus python3-prometheus-client curl systemd-journal-remote
-      build-essential dpkg-dev debhelper lintian)
+      zsh build-essential dpkg-dev debhelper lintian)
 
 missing=()
 for p in "${pkgs[@]}"; do
