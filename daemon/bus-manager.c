@@ -775,6 +775,7 @@ static int property_get_manager_pressure(sd_bus *bus, const char *path, const ch
                                : streq(property, "CPUPressure")  ? RES_CPU
                                                                  : RES_IO;
 
+        manager_unit_usage_fresh(manager_pressure_slice(m)); /* its figures are ours */
         return bus_append_psi(reply, m->psi[res].has_some ? &m->psi[res].some : NULL);
 }
 

@@ -41,7 +41,7 @@ static bool bus_ready(const Manager *m) {
 
 /* Vtable built once from the property table: fixed members plus desired and
  * Effective* for every table row. */
-static sd_bus_vtable unit_vtable[16 + 2 * _PROP_MAX];
+static sd_bus_vtable unit_vtable[20 + 2 * _PROP_MAX];
 static char effective_names[_PROP_MAX][64];
 
 static void state_free(UnitBusState *s) {
@@ -134,7 +134,17 @@ static int property_get_memory_current(sd_bus *bus, const char *path, const char
                                        sd_bus_error *error) {
         Unit *u = userdata;
 
+        manager_unit_usage_fresh(u);
         return sd_bus_message_append(reply, "t", u->memory_current);
+}
+
+static int property_get_usage_timestamp(sd_bus *bus, const char *path, const char *interface,
+                                        const char *property, sd_bus_message *reply, void *userdata,
+                                        sd_bus_error *error) {
+        Unit *u = userdata;
+
+        manager_unit_usage_fresh(u);
+        return sd_bus_message_append(reply, "t", manager_unit_usage_timestamp(u));
 }
 
 static int property_get_pressure(sd_bus *bus, const char *path, const char *interface, const char *property,
@@ -144,6 +154,7 @@ static int property_get_pressure(sd_bus *bus, const char *path, const char *inte
                                : streq(property, "CPUPressure")  ? RES_CPU
                                                                  : RES_IO;
 
+        manager_unit_usage_fresh(u);
         return bus_append_psi(reply, u->psi[res].has_some ? &u->psi[res].some : NULL);
 }
 
@@ -180,6 +191,8 @@ static void build_vtable(void) {
         }
         unit_vtable[n++] =
                 (sd_bus_vtable)SD_BUS_PROPERTY("MemoryCurrent", "t", property_get_memory_current, 0, ch);
+        /* when MemoryCurrent and the pressure figures were read (CLOCK_REALTIME µs) */
+        unit_vtable[n++] = (sd_bus_vtable)SD_BUS_PROPERTY("UsageTimestamp", "t", property_get_usage_timestamp, 0, 0);
         unit_vtable[n++] =
                 (sd_bus_vtable)SD_BUS_PROPERTY("MemoryPressure", "(dddt)", property_get_pressure, 0, ch);
         unit_vtable[n++] =

@@ -126,6 +126,34 @@ static void read_back_one(Unit *u, PropertyId id, int write_error) {
 
 /* memory.current and the *.pressure files, read along with every read back:
  * no polling of our own, so values are as fresh as the last event. */
+static uint64_t now_usec(clockid_t clock) {
+        struct timespec ts;
+
+        if (clock_gettime(clock, &ts) < 0)
+                return 0;
+        return (uint64_t)ts.tv_sec * USEC_PER_SEC + (uint64_t)ts.tv_nsec / 1000;
+}
+
+#define USAGE_FRESH_USEC (250 * USEC_PER_MSEC)
+
+void manager_unit_usage_fresh(Unit *u) {
+        uint64_t now = now_usec(CLOCK_MONOTONIC);
+
+        if (!u || !u->priv || u->priv->dirfd < 0)
+                return;
+        if (u->priv->usage_read_usec != 0 && now - u->priv->usage_read_usec < USAGE_FRESH_USEC)
+                return;
+        unit_read_usage(u);
+}
+
+uint64_t manager_unit_usage_timestamp(const Unit *u) {
+        return u && u->priv ? u->priv->usage_read_realtime : 0;
+}
+
+Unit *manager_pressure_slice(Manager *m) {
+        return m->watched_slices && m->watched_slices[0] ? manager_get_unit(m, m->watched_slices[0]) : NULL;
+}
+
 void unit_read_usage(Unit *u) {
         static const char *const psi_files[_RES_MAX] = {
                 [RES_MEMORY] = "memory.pressure",
@@ -159,6 +187,8 @@ void unit_read_usage(Unit *u) {
                         changed = true;
                 u->psi[r] = p;
         }
+        u->priv->usage_read_usec = now_usec(CLOCK_MONOTONIC);
+        u->priv->usage_read_realtime = now_usec(CLOCK_REALTIME);
         /* the Manager's pressure properties are those of the first watched slice */
         if (m->watched_slices && m->watched_slices[0] && streq(u->name, m->watched_slices[0]))
                 memcpy(m->psi, u->psi, sizeof(m->psi));

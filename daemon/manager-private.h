@@ -49,6 +49,8 @@ struct UnitPrivate {
         uint64_t settle_until;   /* systemd backend: PID 1 may still write what we asked before this */
         sd_event_source *settle_timer; /* re-check of a file read while PID 1 was still writing */
         uint64_t apply_since_usec; /* a change decided, not yet written: since when (0: none) */
+        uint64_t usage_read_usec;  /* CLOCK_MONOTONIC of the last unit_read_usage() (0: never) */
+        uint64_t usage_read_realtime; /* the same, CLOCK_REALTIME: the bus's UsageTimestamp */
 };
 
 /* PID 1 answers SetUnitProperties before it writes the cgroup (its realize

@@ -111,6 +111,14 @@ int manager_load_policy_dirs(Manager *m, PolicySet **ret, Diags *diags);
 int manager_reload(Manager *m, Diags *ret_diags);
 /* The first discovery of units is still going on (cgroupfs: from the event loop). */
 bool manager_discovering(const Manager *m);
+/* memory.current and the PSI files of u, read now unless read in the last
+ * 250 ms (one GetAll reads them once): what the bus shows is what is, not what
+ * the last event left (issue 11 item 9). u may be the first watched slice,
+ * whose figures are the Manager's too. */
+void manager_unit_usage_fresh(Unit *u);
+/* The first watched slice, whose pressure is the Manager's; NULL if none. */
+Unit *manager_pressure_slice(Manager *m);
+uint64_t manager_unit_usage_timestamp(const Unit *u); /* CLOCK_REALTIME µs of that read, 0: never */
 
 /* Validates a policy document without loading it (CheckPolicy). Returns 0 when
  * valid, -EINVAL with diags otherwise. Needs no Manager. */
