@@ -68,6 +68,14 @@ sd_bus *backend_systemd_bus(Backend *b) {
 static int append_value(sd_bus_message *msg, const Property *p, const PropValue *v) {
         int r;
 
+        /* systemd adds each device entry to the unit's list: clear the list first in
+         * the same call, so entries we no longer want do not stay behind. */
+        if (streq(p->signature, "a(st)") && !v->reset && v->n_devs > 0) {
+                r = append_value(msg, p, &(const PropValue) { .reset = true });
+                if (r < 0)
+                        return r;
+        }
+
         r = sd_bus_message_open_container(msg, 'r', "sv");
         if (r >= 0)
                 r = sd_bus_message_append(msg, "s", p->dbus_name);
