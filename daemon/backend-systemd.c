@@ -71,7 +71,7 @@ static int append_value(sd_bus_message *msg, const Property *p, const PropValue 
         /* systemd adds each device entry to the unit's list: clear the list first in
          * the same call, so entries we no longer want do not stay behind. */
         if (streq(p->signature, "a(st)") && !v->reset && v->n_devs > 0) {
-                r = append_value(msg, p, &(const PropValue) { .reset = true });
+                r = append_value(msg, p, &(const PropValue){.reset = true});
                 if (r < 0)
                         return r;
         }

@@ -285,7 +285,8 @@ static int set_request_run(sd_bus_message *reply_to, void *userdata, sd_bus_erro
         int r;
 
         /* the unit may have gone while polkit thought: this looks it up again */
-        r = manager_set_unit_properties(req->manager, req->name, req->runtime, &req->set, req->replace, &err);
+        r = manager_set_unit_properties(req->manager, req->name, req->runtime, &req->set, req->replace,
+                                        &err);
         if (r < 0) {
                 log_info("Setting properties on %s failed: %s", req->name, err ?: strerror(-r));
                 return error_from_errno(error, r, req->name, err, "set properties on");

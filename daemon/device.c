@@ -109,8 +109,9 @@ static int lookup_path(const char *device, unsigned *ret_major, unsigned *ret_mi
                         *ret_minor = minor(st.st_rdev);
                         return 0;
                 }
+                /* a tty; or tmpfs, btrfs, overlay: no single disk */
                 if (S_ISCHR(st.st_mode) || major(st.st_dev) == 0)
-                        return -ENOTBLK; /* a tty; or tmpfs, btrfs, overlay: no single disk */
+                        return -ENOTBLK;
                 *ret_major = major(st.st_dev); /* a file or directory: the disk it is on */
                 *ret_minor = minor(st.st_dev);
                 return 0;
