@@ -256,8 +256,11 @@ int parse_cpu_quota(const char *s, bool own_text, uint64_t *ret_usec_per_sec) {
                 /* systemd's parse_permyriad_unbounded(): "N.NN%", "N.N‰", "N‱";
                  * no "infinity" (the empty assignment is that). */
                 const char *t = skip_plus(s);
+                size_t n = strlen(t);
                 if (*t == 0)
                         return fail(-EINVAL, "empty value");
+                if (is_ws(t[n - 1]))
+                        return fail(-EINVAL, "trailing whitespace (systemd refuses it)");
                 if (streq(t, "infinity"))
                         return fail(-EINVAL, "\"infinity\" is not a quota (an empty value removes the quota)");
                 r = parse_percent_scaled(t, 2, USEC_PER_SEC, &v);
