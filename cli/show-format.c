@@ -67,7 +67,7 @@ int show_format_value(const Property *p, const PropValue *v, char **ret) {
 
 int show_format_text(const Property *p, const char *text, char **ret) {
         _cleanup_(prop_value_done) PropValue v = {};
-        ParseContext ctx = {.ram_bytes = UINT64_MAX, .tasks_limit = UINT64_MAX};
+        ParseContext ctx = {.ram_bytes = UINT64_MAX, .tasks_limit = UINT64_MAX, .own_text = true};
         int r;
 
         if (!text || !*text)

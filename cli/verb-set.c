@@ -78,13 +78,24 @@ static int dry_run(sd_bus *bus, const char *unit, const Property **props, char *
         return CTL_EXIT_SUCCESS;
 }
 
+typedef struct Assignments {
+        PropValue *v;
+        size_t n;
+} Assignments;
+
+static void assignments_done(Assignments *a) {
+        for (size_t i = 0; i < a->n; i++)
+                prop_value_done(&a->v[i]);
+        free(a->v);
+}
+
 int verb_set_property(int argc, char *argv[]) {
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         _cleanup_free_ const Property **props = NULL;
         _cleanup_strv_free_ char **texts = NULL;
-        _cleanup_(prop_set_done) PropSet set = {};
+        _cleanup_(assignments_done) Assignments vals = {};
         _cleanup_free_ char *unit = NULL;
         size_t n = (size_t)argc - 2;
         ParseContext ctx;
@@ -100,7 +111,8 @@ int verb_set_property(int argc, char *argv[]) {
         }
         props = calloc(n, sizeof(Property *));
         texts = calloc(n + 1, sizeof(char *));
-        if (!props || !texts)
+        vals.v = calloc(n, sizeof(PropValue));
+        if (!props || !texts || !vals.v)
                 return CTL_EXIT_FAILURE;
 
         /* Everything is checked here first, so a typo never reaches the daemon. */
@@ -144,7 +156,8 @@ int verb_set_property(int argc, char *argv[]) {
                 r = prop_value_format(props[i], &v, &texts[i]);
                 if (r < 0)
                         return CTL_EXIT_FAILURE;
-                prop_set_put(&set, props[i]->id, &v);
+                vals.v[vals.n++] = v;
+                v = (PropValue){};
         }
 
         if (ctl_bus_open(&bus) < 0)
@@ -159,16 +172,15 @@ int verb_set_property(int argc, char *argv[]) {
                 r = sd_bus_message_append(m, "sb", unit, (int)arg.runtime);
         if (r >= 0)
                 r = sd_bus_message_open_container(m, 'a', "(sv)");
-        /* One entry per property: a later assignment of the same one won in `set`. */
-        for (PropertyId id = 0; r >= 0 && id < _PROP_MAX; id++) {
-                const Property *p = property_get(id);
-                if (!set.has[id])
-                        continue;
+        /* Every assignment in order, as systemctl sends them: the daemon takes a
+         * later one of the same property as systemd does (device lists gain
+         * entries, an empty assignment clears them). */
+        for (size_t i = 0; r >= 0 && i < vals.n; i++) {
                 r = sd_bus_message_open_container(m, 'r', "sv");
                 if (r >= 0)
-                        r = sd_bus_message_append(m, "s", p->dbus_name);
+                        r = sd_bus_message_append(m, "s", props[i]->dbus_name);
                 if (r >= 0)
-                        r = bus_append_prop_variant(m, p, &set.v[id]);
+                        r = bus_append_prop_variant(m, props[i], &vals.v[i]);
                 if (r >= 0)
                         r = sd_bus_message_close_container(m);
         }

@@ -88,7 +88,7 @@ int metrics_property_value(const Property *p, const PropValue *v, double *ret) {
                 return -EINVAL;
         if (v->reset) {
                 /* back to the default: "100", "infinity" */
-                ParseContext ctx = {};
+                ParseContext ctx = { .own_text = true }; /* "infinity" for CPUQuota */
                 int r = prop_value_parse(p, p->default_text, &ctx, &def, NULL);
 
                 if (r < 0 || def.reset) {

@@ -129,6 +129,36 @@ void prop_set_unset(PropSet *s, PropertyId id) {
         s->has[id] = false;
 }
 
+int prop_set_assign(PropSet *dst, const PropSet *src, const bool *replace) {
+        PropSet t = {};
+        int r;
+
+        r = prop_set_copy(&t, dst);
+        if (r < 0)
+                return r;
+        for (PropertyId id = 0; id < _PROP_MAX; id++) {
+                PropValue v = {};
+
+                if (!src->has[id])
+                        continue;
+                r = prop_value_copy(&v, &src->v[id]);
+                if (r >= 0 && t.has[id] && !(replace && replace[id]))
+                        r = prop_value_assign(property_get(id), &t.v[id], true, &v);
+                else if (r >= 0) {
+                        prop_set_put(&t, id, &v);
+                        r = t.has[id] ? 0 : -ENOMEM;
+                }
+                prop_value_done(&v);
+                if (r < 0) {
+                        prop_set_done(&t);
+                        return r;
+                }
+        }
+        prop_set_done(dst);
+        *dst = t;
+        return 0;
+}
+
 void pressure_config_default(PressureConfig *ret) {
         /* Memory pressure that stalls some task 15% of a one-second window is
          * where latency-sensitive services start to suffer; 5% avg10 is calm. */

@@ -27,6 +27,11 @@ int prop_set_copy(PropSet *dst, const PropSet *src);
  * v[] cannot be allocated, *v is freed and has[id] stays false. */
 void prop_set_put(PropSet *s, PropertyId id, PropValue *v);
 void prop_set_unset(PropSet *s, PropertyId id);
+/* Assigns src's values onto dst as systemd's set-property does
+ * (prop_value_assign()): device lists gain or update entries, except where
+ * replace[id] says the caller cleared the list first (replace may be NULL).
+ * dst is unchanged on error. */
+int prop_set_assign(PropSet *dst, const PropSet *src, const bool *replace);
 
 typedef enum PolicyClass {
         CLASS_NORMAL,    /* default when "class" is absent */

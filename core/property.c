@@ -98,7 +98,7 @@ static const struct {
         [PROP_IO_READ_IOPS_MAX] = { "above 0 or infinity", "riops" },
         [PROP_IO_WRITE_IOPS_MAX] = { "above 0 or infinity", "wiops" },
         [PROP_IO_DEVICE_LATENCY_TARGET] = { "0..infinity", NULL },
-        [PROP_TASKS_MAX] = { "1..18446744073709551614, above 0% up to 100%, or infinity", NULL },
+        [PROP_TASKS_MAX] = { "1..18446744073709551614, above 0% and below 100%, or infinity", NULL },
         [PROP_OOM_SCORE_ADJUST] = { "-1000..1000", NULL },
 };
 
@@ -128,13 +128,29 @@ bool property_u64_in_range(const Property *p, uint64_t u) {
         case VT_QUOTA: /* systemd refuses a zero quota */
         case VT_TASKS: /* and TasksMax=0 */
                 return u > 0;
-        case VT_DURATION: /* the kernel's cpu.max period range */
-                return u >= USEC_PER_MSEC && u <= USEC_PER_SEC;
+        case VT_DURATION: /* any period: cpu.max gets it clamped to 1ms..1s, as systemd does */
+                return true;
         case VT_SIZE: /* systemd refuses 0 for the limits, not for the protections */
                 return u > 0 || (p->id != PROP_MEMORY_HIGH && p->id != PROP_MEMORY_MAX);
         default:
                 return true;
         }
+}
+
+bool property_device_value_in_range(const Property *p, uint64_t u) {
+        switch (p->type) {
+        case VT_DEVICE_WEIGHT:
+                return u >= 1 && u <= 10000;
+        case VT_DEVICE_BYTES: /* the kernel refuses rbps=0 and friends (ERANGE) */
+        case VT_DEVICE_IOPS:
+                return u > 0;
+        default:
+                return true;
+        }
+}
+
+bool property_i32_in_range(const Property *p, int32_t i) {
+        return p->type != VT_OOM || (i >= -1000 && i <= 1000);
 }
 
 const Property *property_get(PropertyId id) {
@@ -228,6 +244,34 @@ static int devs_put(PropValue *v, char *device, uint64_t value) {
         }
         v->devs = n;
         v->devs[v->n_devs++] = (DeviceValue) { device, value };
+        return 0;
+}
+
+int prop_value_assign(const Property *p, PropValue *acc, bool has_acc, PropValue *v) {
+        if (!p || !acc || !v)
+                return -EINVAL;
+        if (!is_device_type(p->type) || !has_acc || v->reset || v->n_devs == 0 || acc->reset) {
+                prop_value_done(acc);
+                *acc = *v;
+                *v = (PropValue) {};
+                return 0;
+        }
+
+        /* Entries are added one by one to a copy, so a failure leaves *acc as it was. */
+        _cleanup_(prop_value_done) PropValue t = {};
+        int r = prop_value_copy(&t, acc);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < v->n_devs; i++) {
+                r = devs_put(&t, v->devs[i].device, v->devs[i].value);
+                v->devs[i].device = NULL; /* devs_put took it, or freed it on failure */
+                if (r < 0)
+                        return r;
+        }
+        prop_value_done(v);
+        prop_value_done(acc);
+        *acc = t;
+        t = (PropValue) {};
         return 0;
 }
 
@@ -347,22 +391,25 @@ static int parse_device_value(const Property *p, const char *text, uint64_t *ret
 
         switch (p->type) {
         case VT_DEVICE_WEIGHT:
-                return parse_weight(text, false, ret);
+                r = parse_unsigned(text, &v);
+                break;
         case VT_DEVICE_BYTES:
         case VT_DEVICE_IOPS:
-                /* systemd parses IO limits to the base of 1000 and refuses 0. */
+                /* systemd parses IO limits to the base of 1000, "1G 500M" too */
                 r = parse_size_base(text, 1000, false, 0, &v);
-                if (r < 0)
-                        return r;
-                if (v == 0)
-                        return -ERANGE;
-                *ret = v;
-                return 0;
+                break;
         case VT_DEVICE_DURATION:
-                return parse_duration(text, ret);
+                r = parse_duration(text, &v);
+                break;
         default:
                 return -EINVAL;
         }
+        if (r < 0)
+                return r;
+        if (!property_device_value_in_range(p, v))
+                return -ERANGE;
+        *ret = v;
+        return 0;
 }
 
 static int parse_devices(const Property *p, const char *text, PropValue *v, char **ret_error) {
@@ -428,16 +475,16 @@ int prop_value_parse(const Property *p, const char *text, const ParseContext *ct
         switch (p->type) {
         case VT_WEIGHT:
                 r = parse_weight(text, p->id == PROP_CPU_WEIGHT, &v.u);
+                /* 0 is how the table (and D-Bus) holds idle; as text only "idle" is */
+                if (r >= 0 && (!property_u64_in_range(p, v.u) || (v.u == 0 && !streq(text, "idle"))))
+                        r = -ERANGE;
                 break;
         case VT_QUOTA:
-                r = parse_cpu_quota(text, &v.u);
+                r = parse_cpu_quota(text, ctx && ctx->own_text, &v.u);
                 break;
         case VT_DURATION:
+                /* any period, as systemd: cpu.max gets it clamped to 1ms..1s */
                 r = parse_duration(text, &v.u);
-                /* The kernel accepts periods of 1ms..1s; systemd would clamp silently,
-                 * we say so instead. */
-                if (r >= 0 && v.u != UINT64_MAX && !property_u64_in_range(p, v.u))
-                        r = -ERANGE;
                 break;
         case VT_CPUSET:
                 r = parse_cpuset(text, &v.mask, &v.mask_size);
@@ -458,42 +505,43 @@ int prop_value_parse(const Property *p, const char *text, const ParseContext *ct
                         return r;
                 break;
         case VT_TASKS: {
-                const char *b = t;
-                size_t len = strlen(b);
-                while (len > 0 && strchr(" \t\n\r", b[len - 1]))
-                        len--;
-                if (len > 0 && b[len - 1] == '%') {
+                size_t len = strlen(text);
+                if (text[len - 1] == '%') {
+                        /* systemd sends TasksMaxScale, which must be above 0% and below 100% */
                         uint64_t pm;
                         r = parse_permyriad(text, false, &pm);
+                        if (r >= 0 && (pm == 0 || pm >= 10000))
+                                r = -ERANGE;
                         if (r >= 0) {
                                 if (tasks == 0)
                                         return set_error(ret_error, -EINVAL,
-                                                         "Invalid %s= value \"%.*s\": a percentage needs the "
+                                                         "Invalid %s= value \"%s\": a percentage needs the "
                                                          "system's task limit, which is unknown",
-                                                         p->name, (int) len, b);
+                                                         p->name, t);
                                 v.u = (uint64_t) ((unsigned __int128) tasks * pm / 10000);
+                                if (v.u == 0)
+                                        v.u = 1;
                         }
-                } else
-                        r = parse_u64(text, true, &v.u);
-                if (r >= 0 && (v.u == 0 || (v.u == UINT64_MAX && !(len == 8 && !strncmp(b, "infinity", 8)))))
-                        r = -ERANGE;
+                } else if (streq(text, "infinity")) {
+                        v.u = UINT64_MAX;
+                        r = 0;
+                } else {
+                        r = parse_unsigned(text, &v.u);
+                        if (r >= 0 && (!property_u64_in_range(p, v.u) || v.u == UINT64_MAX))
+                                r = -ERANGE;
+                }
                 break;
         }
         case VT_OOM:
                 r = parse_oom_score_adjust(text, &v.i);
+                if (r >= 0 && !property_i32_in_range(p, v.i))
+                        r = -ERANGE;
                 break;
         default:
                 return -EINVAL;
         }
-        if (r < 0) {
-                _cleanup_free_ char *trimmed = strdup(t);
-                if (trimmed) {
-                        size_t len = strlen(trimmed);
-                        while (len > 0 && strchr(" \t\n\r", trimmed[len - 1]))
-                                trimmed[--len] = 0;
-                }
-                return parse_error(p, r, trimmed ?: t, ret_error);
-        }
+        if (r < 0) /* the text as given: trailing whitespace may be what is wrong */
+                return parse_error(p, r, text, ret_error);
 
         *ret = v;
         v = (PropValue) {};
@@ -973,7 +1021,9 @@ int property_parse_cgroup(const Property *p, const char *content, PropValue *ret
                         return -EINVAL;
                 if (parse_max_u64(a, &quota) < 0 || parse_u64(c, false, &period) < 0 || period == 0)
                         return -EINVAL;
-                if (p->id == PROP_CPU_QUOTA_PERIOD)
+                if (p->id == PROP_CPU_QUOTA_PERIOD && quota == UINT64_MAX)
+                        v.reset = true; /* no quota: cpu.max holds the default period whatever is wanted */
+                else if (p->id == PROP_CPU_QUOTA_PERIOD)
                         v.u = period;
                 else if (quota == UINT64_MAX)
                         v.u = UINT64_MAX;
@@ -1162,6 +1212,16 @@ bool property_cgroup_satisfies(const Property *p, const PropValue *desired, cons
         uint64_t have = applied->reset ? default_u(p) : applied->u;
 
         switch (p->id) {
+        case PROP_CPU_QUOTA_PERIOD:
+                /* Without a quota any period leaves "max 100000" (systemd's choice
+                 * too); with one the period written is clamped to 1ms..1s, and raised
+                 * (up to 1s) when the quota per period would be under 1ms. */
+                if (applied->reset)
+                        return true;
+                if (want == UINT64_MAX)
+                        want = CPU_QUOTA_DEFAULT_PERIOD_USEC;
+                want = want < USEC_PER_MSEC ? USEC_PER_MSEC : want > USEC_PER_SEC ? USEC_PER_SEC : want;
+                return have >= want && have <= USEC_PER_SEC;
         case PROP_CPU_WEIGHT:
                 /* The kernel keeps weights as scheduler shares; allow its rounding. */
                 if (want == 0 || have == 0)

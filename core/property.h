@@ -91,6 +91,8 @@ typedef struct PropValue {
 typedef struct ParseContext {
         uint64_t ram_bytes;   /* physical memory, for "N%" sizes */
         uint64_t tasks_limit; /* kernel's pid limit, for TasksMax "N%" */
+        bool own_text;        /* text prop_value_format() wrote (state files): also takes the forms only
+                               * it produces, e.g. CPUQuota with 4 decimals for a value set over D-Bus */
 } ParseContext;
 
 const char *controller_to_string(Controller c);
@@ -100,6 +102,15 @@ const Property *property_get(PropertyId id);
 /* The one range check of a numeric value (VT_WEIGHT, VT_QUOTA, VT_DURATION, VT_SIZE,
  * VT_TASKS), whether it came as text, JSON or D-Bus: what systemd 252 accepts. */
 bool property_u64_in_range(const Property *p, uint64_t u);
+/* The same for one device entry's value (VT_DEVICE_*) and for VT_OOM. */
+bool property_device_value_in_range(const Property *p, uint64_t u);
+bool property_i32_in_range(const Property *p, int32_t i);
+
+/* systemd's assignment rule: a value replaces the previous one, except for
+ * device lists, where each entry adds or updates one device's entry and only
+ * an empty (reset) value clears the list. Merges v into *acc (has_acc: whether
+ * *acc holds a value yet), taking v's contents; *acc is left unchanged on error. */
+int prop_value_assign(const Property *p, PropValue *acc, bool has_acc, PropValue *v);
 /* Accepts the unit-file name ("CPUQuota") or systemd's D-Bus name ("CPUQuotaPerSecUSec"). */
 const Property *property_by_name(const char *name);
 const Property *property_by_dbus_name(const char *name);

@@ -28,8 +28,12 @@ static int ranked_cmp(const void *a, const void *b) {
         return (x->index > y->index) - (x->index < y->index);
 }
 
-/* Overlays one layer's values onto r; reset values override too. */
+/* Overlays one layer's values onto r; reset values override too. Overrides
+ * (set-property) add to or update the device lists below them, as systemd's
+ * set-property adds to a unit file's list; a reset clears it. */
 static int apply_layer(Resolved *r, const PropSet *s, Layer layer, const char *source) {
+        bool merge = layer == LAYER_PERSISTENT || layer == LAYER_RUNTIME;
+
         if (!s)
                 return 0;
         for (size_t i = 0; i < _PROP_MAX; i++) {
@@ -39,8 +43,14 @@ static int apply_layer(Resolved *r, const PropSet *s, Layer layer, const char *s
                 int k = prop_value_copy(&v, &s->v[i]);
                 if (k < 0)
                         return k;
-                prop_value_done(&r->props[i].value);
-                r->props[i] = (ResolvedProp){.layer = layer, .source = source, .value = v};
+                ResolvedProp *rp = &r->props[i];
+                k = prop_value_assign(property_get((PropertyId)i), &rp->value,
+                                      merge && rp->layer != LAYER_NONE, &v);
+                prop_value_done(&v);
+                if (k < 0)
+                        return k;
+                rp->layer = layer;
+                rp->source = source;
         }
         return 0;
 }

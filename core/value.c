@@ -121,6 +121,42 @@ static int scale_decimal(uint64_t ip, uint64_t frac, unsigned n, uint64_t mul, u
         return 0;
 }
 
+/* systemd's safe_atou64() spelling, which set-property uses for weights and
+ * TasksMax: leading whitespace and one '+' are taken, nothing may follow the
+ * digits (not even whitespace). Base 10 only: systemd would also read "0x12c"
+ * and "0o454", which no one means for a weight. */
+int parse_unsigned(const char *s, uint64_t *ret) {
+        const char *p;
+        uint64_t v;
+        int r;
+
+        if (!s)
+                return fail(-EINVAL, "missing value");
+        p = s + strspn(s, WHITESPACE);
+        if (*p == 0)
+                return fail(-EINVAL, "empty value");
+        if (*p == '-')
+                return fail(-EINVAL, "negative values are not allowed");
+        if (*p == '+')
+                p++;
+        r = read_digits(&p, &v);
+        if (r < 0)
+                return r;
+        if (*p)
+                return fail(-EINVAL, is_ws(*p) && p[strspn(p, WHITESPACE)] == 0
+                                             ? "trailing whitespace (systemd refuses it)"
+                                             : "trailing characters after number");
+        *ret = v;
+        return 0;
+}
+
+/* Leading whitespace and a '+' before a percentage, as systemd's safe_atoi()
+ * takes them; the result points at the digits. */
+static const char *skip_plus(const char *s) {
+        s += strspn(s, WHITESPACE);
+        return *s == '+' ? s + 1 : s;
+}
+
 static int reject_sign(const char *s) {
         if (*s == '-')
                 return fail(-EINVAL, "negative values are not allowed");
@@ -192,7 +228,7 @@ int parse_permyriad(const char *s, bool allow_over_100, uint64_t *ret) {
                 return -ENOMEM;
         if (!*t)
                 return fail(-EINVAL, "empty value");
-        r = parse_percent_scaled(t, 2, 10000, &v);
+        r = parse_percent_scaled(skip_plus(t), 2, 10000, &v);
         if (r < 0)
                 return r;
         if (!allow_over_100 && v > 10000)
@@ -201,23 +237,34 @@ int parse_permyriad(const char *s, bool allow_over_100, uint64_t *ret) {
         return 0;
 }
 
-int parse_cpu_quota(const char *s, uint64_t *ret_usec_per_sec) {
-        _cleanup_free_ char *t = NULL;
+int parse_cpu_quota(const char *s, bool own_text, uint64_t *ret_usec_per_sec) {
         uint64_t v;
         int r;
 
         if (!s)
                 return fail(-EINVAL, "missing value");
-        t = trimmed_dup(s);
-        if (!t)
-                return -ENOMEM;
-        if (!*t)
-                return fail(-EINVAL, "empty value");
-        if (streq(t, "infinity")) {
-                *ret_usec_per_sec = UINT64_MAX;
-                return 0;
+        if (own_text) {
+                _cleanup_free_ char *t = trimmed_dup(s);
+                if (!t)
+                        return -ENOMEM;
+                if (streq(t, "infinity")) {
+                        *ret_usec_per_sec = UINT64_MAX;
+                        return 0;
+                }
+                r = parse_percent_scaled(t, 4, USEC_PER_SEC, &v);
+        } else {
+                /* systemd's parse_permyriad_unbounded(): "N.NN%", "N.N‰", "N‱";
+                 * no "infinity" (the empty assignment is that). */
+                const char *t = skip_plus(s);
+                size_t n = strlen(t);
+                if (*t == 0)
+                        return fail(-EINVAL, "empty value");
+                if (is_ws(t[n - 1]))
+                        return fail(-EINVAL, "trailing whitespace (systemd refuses it)");
+                if (streq(t, "infinity"))
+                        return fail(-EINVAL, "\"infinity\" is not a quota (an empty value removes the quota)");
+                r = parse_percent_scaled(t, 2, USEC_PER_SEC, &v);
         }
-        r = parse_percent_scaled(t, 4, USEC_PER_SEC, &v);
         if (r < 0)
                 return r;
         if (v == 0)
@@ -277,37 +324,102 @@ static uint64_t ipow(uint64_t base, unsigned exp) {
         return r;
 }
 
+/* The suffix at *p (after optional whitespace) as an index into size_suffixes,
+ * or ELEMENTSOF(size_suffixes) for none (plain bytes). */
+static size_t read_size_suffix(const char **p) {
+        const char *q = *p + strspn(*p, WHITESPACE);
+
+        for (size_t i = 0; i < ELEMENTSOF(size_suffixes); i++)
+                if (*q == size_suffixes[i].c) {
+                        *p = q + 1;
+                        return i;
+                }
+        return ELEMENTSOF(size_suffixes);
+}
+
+/* One or more components as systemd's parse_size() takes them: "1G 512M",
+ * "1.5G", "1.5" (= 1, fractions of a byte are dropped), each in a smaller unit
+ * than the one before; leading whitespace and '+' are taken, trailing
+ * whitespace is not. Text must not be empty. */
+static int parse_size_components(const char *s, uint64_t base, uint64_t *ret) {
+        const char *p = s;
+        size_t last = SIZE_MAX; /* suffix index of the previous component */
+        uint64_t sum = 0;
+        int r;
+
+        do {
+                uint64_t ip, frac = 0, mul, part;
+                unsigned nd = 0;
+                size_t k;
+
+                p += strspn(p, WHITESPACE);
+                if (*p == 0)
+                        return fail(-EINVAL, "trailing whitespace (systemd refuses it)");
+                if (*p == '-')
+                        return fail(-EINVAL, "negative values are not allowed");
+                if (*p == '+')
+                        p++;
+                r = read_digits(&p, &ip);
+                if (r < 0)
+                        return r;
+                if (*p == '.') /* "10.M" is valid, as in systemd */
+                        for (p++; is_digit(*p); p++) {
+                                if (nd >= 18)
+                                        return fail(-EINVAL, "too many digits after decimal point");
+                                frac = frac * 10 + (unsigned) (*p - '0');
+                                nd++;
+                        }
+                k = read_size_suffix(&p);
+                /* bytes ("B" or none) rank below K; units must get smaller */
+                size_t rank = k == ELEMENTSOF(size_suffixes) ? 0 : k;
+                if (last != SIZE_MAX && rank >= last)
+                        return fail(-EINVAL, k < ELEMENTSOF(size_suffixes) || !*p
+                                                     ? "units must get smaller from one part to the next"
+                                                     : "trailing characters after number");
+                if (k == ELEMENTSOF(size_suffixes) && *p && !is_ws(*p)) {
+                        if (strchr("kmgtpe", *p))
+                                return fail(-EINVAL, "unknown unit (units are upper case: K M G T P E)");
+                        return fail(-EINVAL, "trailing characters after number");
+                }
+                if (k < ELEMENTSOF(size_suffixes) && *p && !is_ws(*p) && !is_digit(*p) && *p != '+')
+                        return fail(-EINVAL, "trailing characters after unit");
+                last = rank;
+                mul = k == ELEMENTSOF(size_suffixes) ? 1 : ipow(base, size_suffixes[k].exp);
+                r = scale_decimal(ip, frac, nd, mul, &part);
+                if (r < 0)
+                        return r;
+                if (part > UINT64_MAX - sum)
+                        return fail(-ERANGE, "number too large");
+                sum += part;
+        } while (*p);
+
+        *ret = sum;
+        return 0;
+}
+
 int parse_size_base(const char *s, uint64_t base, bool allow_percent, uint64_t ram_bytes, uint64_t *ret) {
-        const char *b, *p;
+        uint64_t v;
         size_t n;
-        uint64_t ip, frac, mul = 1, v;
-        unsigned nd;
-        bool has_suffix = false;
         int r;
 
         if (!s)
                 return fail(-EINVAL, "missing value");
         if (base != 1000 && base != 1024)
                 return fail(-EINVAL, "unsupported base");
-        trim(s, &b, &n);
-        if (n == 0)
+        if (s[strspn(s, WHITESPACE)] == 0)
                 return fail(-EINVAL, "empty value");
-
-        _cleanup_free_ char *t = strndup(b, n);
-        if (!t)
-                return -ENOMEM;
-
-        if (streq(t, "infinity")) {
+        if (streq(s, "infinity")) {
                 *ret = UINT64_MAX;
                 return 0;
         }
 
-        if (t[n - 1] == '%' || strstr(t, "\xe2\x80\xb0") || strstr(t, "\xe2\x80\xb1")) {
+        n = strlen(s);
+        if (s[n - 1] == '%' || strstr(s, "\xe2\x80\xb0") || strstr(s, "\xe2\x80\xb1")) {
                 uint64_t pm;
 
                 if (!allow_percent)
                         return fail(-EINVAL, "a percentage is not allowed here");
-                r = parse_percent_scaled(t, 2, 10000, &pm);
+                r = parse_percent_scaled(skip_plus(s), 2, 10000, &pm);
                 if (r < 0)
                         return r;
                 if (pm > 10000)
@@ -315,45 +427,11 @@ int parse_size_base(const char *s, uint64_t base, bool allow_percent, uint64_t r
                 if (ram_bytes == 0)
                         return fail(-EINVAL, "a percentage needs the memory size, which is unknown");
                 v = (uint64_t) ((unsigned __int128) ram_bytes * pm / 10000);
-                if (v == UINT64_MAX)
-                        return fail(-ERANGE, "number too large");
-                *ret = v;
-                return 0;
+        } else {
+                r = parse_size_components(s, base, &v);
+                if (r < 0)
+                        return r;
         }
-
-        r = reject_sign(t);
-        if (r < 0)
-                return r;
-        p = t;
-        r = read_digits(&p, &ip);
-        if (r < 0)
-                return r;
-        r = read_fraction(&p, 18, &frac, &nd);
-        if (r < 0)
-                return r;
-
-        if (*p) {
-                for (size_t i = 0; i < ELEMENTSOF(size_suffixes); i++)
-                        if (*p == size_suffixes[i].c) {
-                                mul = ipow(base, size_suffixes[i].exp);
-                                has_suffix = size_suffixes[i].exp > 0;
-                                p++;
-                                break;
-                        }
-                if (*p) {
-                        if (is_ws(*p))
-                                return fail(-EINVAL, "space inside value");
-                        if (p > t && strchr("kmgtpe", *p))
-                                return fail(-EINVAL, "unknown unit (units are upper case: K M G T P E)");
-                        return fail(-EINVAL, "trailing characters after number");
-                }
-        }
-        if (nd > 0 && !has_suffix)
-                return fail(-EINVAL, "fractional values need a unit suffix (K, M, G, ...)");
-
-        r = scale_decimal(ip, frac, nd, mul, &v);
-        if (r < 0)
-                return r;
         if (v == UINT64_MAX) /* reserved for infinity */
                 return fail(-ERANGE, "number too large");
         *ret = v;
@@ -594,27 +672,16 @@ int parse_u64(const char *s, bool allow_infinity, uint64_t *ret) {
 }
 
 int parse_weight(const char *s, bool allow_idle, uint64_t *ret) {
-        const char *b;
-        size_t n;
-        uint64_t v;
-        int r;
-
         if (!s)
                 return fail(-EINVAL, "missing value");
-        trim(s, &b, &n);
-        if (n == 4 && strncmp(b, "idle", 4) == 0) {
+        /* cg_cpu_weight_parse(): "idle" exactly, else a number */
+        if (streq(s, "idle")) {
                 if (!allow_idle)
                         return fail(-EINVAL, "\"idle\" is only allowed for CPUWeight");
                 *ret = 0;
                 return 0;
         }
-        r = parse_u64(s, false, &v);
-        if (r < 0)
-                return r;
-        if (v < 1 || v > 10000)
-                return fail(-ERANGE, "weight must be 1..10000");
-        *ret = v;
-        return 0;
+        return parse_unsigned(s, ret);
 }
 
 int parse_oom_score_adjust(const char *s, int32_t *ret) {
@@ -691,14 +758,17 @@ int parse_cpuset(const char *s, uint8_t **ret_mask, size_t *ret_size) {
         if (!t)
                 return -ENOMEM;
 
-        /* Elements "N" or "A-B", separated by a comma and/or whitespace. Strict:
-         * an empty element ("1,,2", leading or trailing comma) is an error. */
+        /* Elements "N" or "A-B", separated by commas and/or whitespace. As
+         * systemd's parse_cpu_set(): empty elements ("1,,2", a leading or trailing
+         * comma) are skipped, and a range whose end is before its start ("3-1")
+         * adds nothing (systemd logs and ignores it). */
         const char *p = t;
         for (;;) {
                 unsigned lo, hi;
 
-                if (*p == ',' || *p == 0)
-                        return fail(-EINVAL, "empty element in list");
+                p += strspn(p, WHITESPACE ",");
+                if (*p == 0)
+                        break;
                 r = read_index(&p, &lo);
                 if (r < 0)
                         return r;
@@ -708,28 +778,26 @@ int parse_cpuset(const char *s, uint8_t **ret_mask, size_t *ret_size) {
                         r = read_index(&p, &hi);
                         if (r < 0)
                                 return r;
-                        if (hi < lo)
-                                return fail(-EINVAL, "range end before start");
                 }
-                mask_set_range(mask, lo, hi);
-                if (hi / 8 + 1 > size)
-                        size = hi / 8 + 1;
+                if (lo <= hi) {
+                        mask_set_range(mask, lo, hi);
+                        if (hi / 8 + 1 > size)
+                                size = hi / 8 + 1;
+                }
 
                 if (*p == 0)
                         break;
                 if (!is_ws(*p) && *p != ',')
                         return fail(-EINVAL, "trailing characters after number");
-                while (is_ws(*p))
-                        p++;
-                if (*p == '-')
+                if (p[strspn(p, WHITESPACE)] == '-')
                         return fail(-EINVAL, "space around '-' in range");
-                if (*p == ',') {
-                        p++;
-                        while (is_ws(*p))
-                                p++;
-                }
         }
 
+        if (size == 0) { /* nothing but empty elements and empty ranges */
+                *ret_mask = NULL;
+                *ret_size = 0;
+                return 0;
+        }
         uint8_t *m = malloc(size);
         if (!m)
                 return -ENOMEM;
@@ -805,30 +873,28 @@ int parse_devnum(const char *s, unsigned *ret_major, unsigned *ret_minor) {
 
 int parse_device_pair(const char *s, char **ret_device, char **ret_value) {
         const char *b;
-        size_t n, e, ws;
+        size_t n;
         unsigned maj, min;
         int r;
 
         if (!s)
                 return fail(-EINVAL, "missing value");
-        trim(s, &b, &n);
-        if (n == 0)
+        b = s + strspn(s, WHITESPACE);
+        if (*b == 0)
                 return fail(-EINVAL, "empty value");
 
-        /* The value is what follows the last run of whitespace. */
-        e = n;
-        while (e > 0 && !is_ws(b[e - 1]))
-                e--;
-        if (e == 0)
+        /* As systemd: the device is everything before the first space, the value
+         * everything after it ("/dev/sda 1G 500M"); device paths have no spaces. */
+        n = strcspn(b, WHITESPACE);
+        if (b[n] == 0)
                 return fail(-EINVAL, "expected \"DEVICE VALUE\"");
-        ws = e;
-        while (ws > 0 && is_ws(b[ws - 1]))
-                ws--;
 
-        _cleanup_free_ char *dev = strndup(b, ws);
-        _cleanup_free_ char *val = strndup(b + e, n - e);
+        _cleanup_free_ char *dev = strndup(b, n);
+        _cleanup_free_ char *val = strdup(b + n + 1);
         if (!dev || !val)
                 return -ENOMEM;
+        if (val[strspn(val, WHITESPACE)] == 0)
+                return fail(-EINVAL, "expected \"DEVICE VALUE\"");
 
         for (const char *c = dev; *c; c++)
                 if ((unsigned char) *c < 0x20 || *c == 0x7f)

@@ -16,8 +16,9 @@
  * systemd's own limit is 8192 CPUs (CPU_SET bitmap of 1024 bytes). */
 #define CPUSET_MAX_INDEX 8191U
 
-/* "1024", "1K", "1.5G", "infinity" (→ UINT64_MAX), "N%" of ram_bytes (and permille
- * "N‰"-free: systemd accepts "N.M%"). Base 1024; suffixes B K M G T P E. */
+/* As systemd's parse_size(): "1024", "1K", "1.5G", "1G 512M" (parts in falling
+ * units), "1.5" (= 1), "infinity" exactly (→ UINT64_MAX), "N%" of ram_bytes.
+ * Base 1024; suffixes B K M G T P E; no trailing whitespace. */
 int parse_size(const char *s, uint64_t ram_bytes, uint64_t *ret);
 
 /* "50%", "12.5%" → permyriad (0..10000 for 0%..100%, more allowed when
@@ -28,8 +29,15 @@ int parse_permyriad(const char *s, bool allow_over_100, uint64_t *ret);
  * "infinity" → UINT64_MAX. Result in µs. */
 int parse_duration(const char *s, uint64_t *ret_usec);
 
-/* CPUWeight/IOWeight: 1..10000; with allow_idle "idle" → 0 (systemd's CGROUP_WEIGHT_IDLE). */
+/* CPUWeight/IOWeight syntax: a number as parse_unsigned() takes it; with
+ * allow_idle "idle" → 0 (systemd's CGROUP_WEIGHT_IDLE). The range (1..10000) is
+ * the property table's (property_u64_in_range()), not checked here. */
 int parse_weight(const char *s, bool allow_idle, uint64_t *ret);
+
+/* A number spelled as systemd's safe_atou64() takes it in set-property:
+ * leading whitespace and '+' allowed, nothing after the digits (no trailing
+ * whitespace), decimal only. */
+int parse_unsigned(const char *s, uint64_t *ret);
 
 /* Plain unsigned decimal, no sign, no junk; "infinity" accepted when allow_infinity. */
 int parse_u64(const char *s, bool allow_infinity, uint64_t *ret);
@@ -73,10 +81,12 @@ int parse_size_base(const char *s, uint64_t base, bool allow_percent, uint64_t r
 /* format_size with an explicit base (1024 or 1000). */
 int format_size_base(uint64_t bytes, uint64_t base, char **ret);
 
-/* CPUQuota: "N%" with up to 4 decimals (µs resolution) → µs of CPU time per
- * second (100% = 1000000); "infinity" → UINT64_MAX. 0% is -ERANGE (systemd
- * refuses it too). */
-int parse_cpu_quota(const char *s, uint64_t *ret_usec_per_sec);
+/* CPUQuota as systemd's set-property takes it: "N%" with up to 2 decimals,
+ * "N‰" with 1, "N‱" (leading whitespace and '+' allowed) → µs of CPU time per
+ * second (100% = 1000000). 0 is -ERANGE, "infinity" -EINVAL (systemd refuses
+ * both). own_text: our own canonical text (state files), which has up to 4
+ * decimals (µs resolution, any value D-Bus can carry) and may be "infinity". */
+int parse_cpu_quota(const char *s, bool own_text, uint64_t *ret_usec_per_sec);
 /* Inverse: "50%", "12.5%", "0.0001%"; UINT64_MAX → "infinity". */
 int format_cpu_quota(uint64_t usec_per_sec, char **ret);
 

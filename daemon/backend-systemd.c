@@ -18,6 +18,7 @@
 #include "log.h"
 #include "manager-private.h"
 #include "plan.h"
+#include "value.h"
 
 #define SYSTEMD_CONTROL_DIR "/run/systemd/system.control"
 
@@ -68,6 +69,14 @@ sd_bus *backend_systemd_bus(Backend *b) {
 static int append_value(sd_bus_message *msg, const Property *p, const PropValue *v) {
         int r;
 
+        /* systemd adds each device entry to the unit's list: clear the list first in
+         * the same call, so entries we no longer want do not stay behind. */
+        if (streq(p->signature, "a(st)") && !v->reset && v->n_devs > 0) {
+                r = append_value(msg, p, &(const PropValue){.reset = true});
+                if (r < 0)
+                        return r;
+        }
+
         r = sd_bus_message_open_container(msg, 'r', "sv");
         if (r >= 0)
                 r = sd_bus_message_append(msg, "s", p->dbus_name);
@@ -81,8 +90,19 @@ static int append_value(sd_bus_message *msg, const Property *p, const PropValue 
                 r = sd_bus_message_append_array(msg, 'y', v->reset ? NULL : v->mask, v->reset ? 0 : v->mask_size);
         else if (streq(p->signature, "a(st)")) {
                 r = sd_bus_message_open_container(msg, 'a', "(st)");
-                for (size_t i = 0; r >= 0 && !v->reset && i < v->n_devs; i++)
-                        r = sd_bus_message_append(msg, "(st)", v->devs[i].device, v->devs[i].value);
+                for (size_t i = 0; r >= 0 && !v->reset && i < v->n_devs; i++) {
+                        /* PID 1 takes a device as a path: MAJ:MIN alone it would stat()
+                         * as a file name, /dev/block/MAJ:MIN it reads as the number */
+                        char path[64];
+                        unsigned maj, min;
+                        const char *d = v->devs[i].device;
+
+                        if (parse_devnum(d, &maj, &min) >= 0) {
+                                snprintf(path, sizeof(path), "/dev/block/%u:%u", maj, min);
+                                d = path;
+                        }
+                        r = sd_bus_message_append(msg, "(st)", d, v->devs[i].value);
+                }
                 if (r >= 0)
                         r = sd_bus_message_close_container(msg);
         } else if (streq(p->signature, "i"))

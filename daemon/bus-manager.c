@@ -211,11 +211,16 @@ static bool caller_has_queued(Manager *m, sd_bus_message *msg) {
         return bus_work_queued_for(m->bus_data.work, sd_bus_message_get_sender(msg)) > 0;
 }
 
-static bool layer_holds(const PropSet *layer, const PropSet *set) {
+/* Whether assigning set (device lists add entries) would leave the layer as it is. */
+static bool layer_holds(const PropSet *layer, const PropSet *set, const bool *replace) {
+        _cleanup_(prop_set_done) PropSet merged = {};
+
+        if (prop_set_copy(&merged, layer) < 0 || prop_set_assign(&merged, set, replace) < 0)
+                return false;
         for (PropertyId id = 0; id < _PROP_MAX; id++) {
                 if (!set->has[id])
                         continue;
-                if (!layer->has[id] || !prop_value_equal(property_get(id), &layer->v[id], &set->v[id]))
+                if (!layer->has[id] || !prop_value_equal(property_get(id), &layer->v[id], &merged.v[id]))
                         return false;
         }
         return true;
@@ -227,7 +232,8 @@ typedef struct SetRequest {
         char *name;
         bool runtime;
         PropSet set;
-        char *names; /* D-Bus names, comma-separated, for polkit and the log */
+        bool replace[_PROP_MAX]; /* the call cleared this device list before adding to it */
+        char *names;             /* D-Bus names, comma-separated, for polkit and the log */
 } SetRequest;
 
 static void set_request_free(void *p) {
@@ -279,7 +285,8 @@ static int set_request_run(sd_bus_message *reply_to, void *userdata, sd_bus_erro
         int r;
 
         /* the unit may have gone while polkit thought: this looks it up again */
-        r = manager_set_unit_properties(req->manager, req->name, req->runtime, &req->set, &err);
+        r = manager_set_unit_properties(req->manager, req->name, req->runtime, &req->set, req->replace,
+                                        &err);
         if (r < 0) {
                 log_info("Setting properties on %s failed: %s", req->name, err ?: strerror(-r));
                 return error_from_errno(error, r, req->name, err, "set properties on");
@@ -292,6 +299,7 @@ static int method_set_unit_properties(sd_bus_message *msg, void *userdata, sd_bu
         _cleanup_(set_request_freep) SetRequest *req = NULL;
         _cleanup_(prop_set_done) PropSet set = {};
         _cleanup_free_ char *names = NULL, *err = NULL;
+        bool replace[_PROP_MAX] = {};
         size_t n = 0, names_len = 0, n_devs = 0;
         Manager *m = userdata;
         const char *name;
@@ -367,7 +375,19 @@ static int method_set_unit_properties(sd_bus_message *msg, void *userdata, sd_bu
                         memcpy(names + names_len, p->dbus_name, l + 1);
                         names_len += l;
                 }
-                prop_set_put(&set, p->id, &v);
+                /* Assignments in order, as systemd takes them: one of a device list
+                 * adds or updates entries, an empty one clears the list. */
+                if (v.reset || v.n_devs == 0)
+                        replace[p->id] = true;
+                if (set.has[p->id]) {
+                        r = prop_value_assign(p, &set.v[p->id], true, &v);
+                        if (r < 0)
+                                return r;
+                } else {
+                        prop_set_put(&set, p->id, &v);
+                        if (!set.has[p->id])
+                                return -ENOMEM;
+                }
         }
         r = sd_bus_message_exit_container(msg);
         if (r < 0)
@@ -378,7 +398,7 @@ static int method_set_unit_properties(sd_bus_message *msg, void *userdata, sd_bu
 
         /* Nothing would change: succeed without asking anyone (unless calls of this
          * caller are still queued: this one would be judged on the state before them). */
-        if (!caller_has_queued(m, msg) && layer_holds(runtime ? &u->runtime : &u->persistent, &set))
+        if (!caller_has_queued(m, msg) && layer_holds(runtime ? &u->runtime : &u->persistent, &set, replace))
                 return sd_bus_reply_method_return(msg, NULL);
 
         req = calloc(1, sizeof(*req));
@@ -388,6 +408,7 @@ static int method_set_unit_properties(sd_bus_message *msg, void *userdata, sd_bu
         req->runtime = runtime;
         req->set = set;
         set = (PropSet){};
+        memcpy(req->replace, replace, sizeof(replace));
         req->name = strdup(name);
         if (!req->name)
                 return -ENOMEM;

@@ -421,7 +421,7 @@ void manager_schedule_work(Manager *m) {
 }
 
 int manager_set_unit_properties(Manager *m, const char *unit, bool runtime, const PropSet *props,
-                                char **ret_error) {
+                                const bool *replace, char **ret_error) {
         PropSet merged = {};
         PropSet *layer;
         Unit *u;
@@ -435,20 +435,13 @@ int manager_set_unit_properties(Manager *m, const char *unit, bool runtime, cons
         }
         layer = runtime ? &u->runtime : &u->persistent;
 
+        /* as systemd: device entries add to the override's list, a reset clears it */
         r = prop_set_copy(&merged, layer);
-        if (r < 0)
+        if (r >= 0)
+                r = prop_set_assign(&merged, props, replace);
+        if (r < 0) {
+                prop_set_done(&merged);
                 return r;
-        for (PropertyId id = 0; id < _PROP_MAX; id++) {
-                PropValue v = {};
-
-                if (!props->has[id])
-                        continue;
-                r = prop_value_copy(&v, &props->v[id]);
-                if (r < 0) {
-                        prop_set_done(&merged);
-                        return r;
-                }
-                prop_set_put(&merged, id, &v);
         }
 
         r = state_set_layer(&m->priv->state, runtime, unit, &merged);

@@ -90,9 +90,11 @@ Unit *manager_get_unit(Manager *m, const char *name);
  * read back follows the async reply), then emits bus_emit_unit_changed().
  * Returns 0, or -ENOENT (no such unit), -EROFS (runtime=false but the state dir
  * cannot be written), -ENOMEM, other negative errno; on error nothing changed
- * and *ret_error (if non-NULL) gets a malloc'ed human-readable message. */
+ * and *ret_error (if non-NULL) gets a malloc'ed human-readable message.
+ * Device lists in props add to the layer's (prop_set_assign()) unless
+ * replace[id] (the call cleared that list first; replace may be NULL). */
 int manager_set_unit_properties(Manager *m, const char *unit, bool runtime, const PropSet *props,
-                                char **ret_error);
+                                const bool *replace, char **ret_error);
 
 /* Drops overrides of `unit` from both the persistent and runtime layers; `props`
  * is a NULL-terminated list of property names (unit-file or D-Bus names), NULL or

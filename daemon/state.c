@@ -364,8 +364,13 @@ void state_done(State *s) {
 
 int state_get_layer(State *s, bool runtime, const char *unit, const ParseContext *ctx, PropSet *ret) {
         json_t *obj = json_object_get(runtime ? s->runtime : s->persistent, unit), *v;
+        /* The stored texts are our own canonical ones, which include forms that only
+         * D-Bus input produces (a CPUQuota with 4 decimals). */
+        ParseContext own = ctx ? *ctx : (ParseContext) {};
         PropSet set = {};
         const char *key;
+
+        own.own_text = true;
 
         json_object_foreach(obj, key, v) {
                 const Property *p = property_by_name(key);
@@ -377,7 +382,7 @@ int state_get_layer(State *s, bool runtime, const char *unit, const ParseContext
                                     key, unit);
                         continue;
                 }
-                if (prop_value_parse(p, json_string_value(v), ctx, &pv, &err) < 0) {
+                if (prop_value_parse(p, json_string_value(v), &own, &pv, &err) < 0) {
                         log_warning("Ignoring stored override for %s: %s", unit, strna(err));
                         continue;
                 }

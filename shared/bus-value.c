@@ -110,25 +110,12 @@ static int check_u64(const Property *p, uint64_t u, char **ret_error) {
 }
 
 static int check_device_value(const Property *p, const char *dev, uint64_t u, char **ret_error) {
-        bool ok;
-
         if (!device_name_ok(dev)) {
                 set_error(ret_error, "Invalid %s= device \"%s\": expected an absolute path or MAJ:MIN",
                           p->dbus_name, dev);
                 return -EINVAL;
         }
-        switch (p->type) {
-        case VT_DEVICE_WEIGHT:
-                ok = u >= 1 && u <= 10000;
-                break;
-        case VT_DEVICE_BYTES:
-        case VT_DEVICE_IOPS:
-                ok = u > 0;
-                break;
-        default:
-                ok = true;
-        }
-        if (!ok) {
+        if (!property_device_value_in_range(p, u)) {
                 set_error(ret_error, "Invalid %s= value \"%s %" PRIu64 "\": out of range", p->dbus_name, dev,
                           u);
                 return -ERANGE;
@@ -248,7 +235,7 @@ int bus_read_prop_value(sd_bus_message *m, const Property *p, BusReadFlags flags
                 r = sd_bus_message_read(m, "i", &i);
                 if (r < 0)
                         return r;
-                if ((flags & BUS_READ_STRICT) && (i < -1000 || i > 1000)) {
+                if ((flags & BUS_READ_STRICT) && !property_i32_in_range(p, i)) {
                         set_error(ret_error, "Invalid %s= value %" PRIi32 ": out of range -1000…1000",
                                   p->dbus_name, i);
                         return -ERANGE;

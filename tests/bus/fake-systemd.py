@@ -56,6 +56,10 @@ def file_writes(name, value):
         return {"memory.swap.max": size_text(v)}
     if name == "TasksMax":
         return {"pids.max": size_text(v)}
+    if name == "IOReadBandwidthMax":
+        # the list as it is after this entry; an empty one clears it (one line per device)
+        # systemd reads /dev/block/MAJ:MIN as the number (and cannot stat a bare MAJ:MIN)
+        return {"io.max": "\n".join("%s rbps=%d" % (d.removeprefix("/dev/block/"), b) for d, b in v)}
     if name == "CPUQuotaPerSecUSec":
         return {"cpu.max": "max 100000" if v == U64_MAX else "%d 100000" % (v * 100000 // 1000000)}
     return {}

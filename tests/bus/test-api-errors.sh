@@ -45,7 +45,7 @@ org.cgpolicy1.Error.InvalidValue|TasksMax= value 0|$SET|"'db.service'" false "[(
 org.cgpolicy1.Error.InvalidValue|MemoryMax= value 0|$SET|"'db.service'" false "[('MemoryMax', <@t 0>)]"
 org.cgpolicy1.Error.InvalidValue|MemoryHigh= value 0|$SET|"'db.service'" true "[('MemoryHigh', <@t 0>)]"
 org.cgpolicy1.Error.InvalidValue|CPUQuotaPerSecUSec= value 0|$SET|"'db.service'" false "[('CPUQuotaPerSecUSec', <@t 0>)]"
-org.cgpolicy1.Error.InvalidValue|CPUQuotaPeriodUSec= value 10|$SET|"'db.service'" false "[('CPUQuotaPeriodUSec', <@t 10>)]"
+org.cgpolicy1.Error.InvalidValue|IOReadBandwidthMax= value "8:0 0"|$SET|"'db.service'" false "[('IOReadBandwidthMax', <[('8:0', @t 0)]>)]"
 org.cgpolicy1.Error.InvalidValue|IODeviceWeight= value "8:0 0"|$SET|"'db.service'" false "[('IODeviceWeight', <[('8:0', @t 0)]>)]"
 org.cgpolicy1.Error.InvalidValue|device "sda"|$SET|"'db.service'" false "[('IOReadBandwidthMax', <[('sda', @t 5)]>)]"
 org.cgpolicy1.Error.InvalidValue|AllowedCPUs|$SET|"'db.service'" false "[('AllowedCPUs', <@ay [$(printf '1,%.0s' {1..1100})1]>)]"

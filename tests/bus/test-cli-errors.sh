@@ -27,7 +27,12 @@ done <<'EOT'
 1|CPUWeight|set-property db.service CPUWeight=0x10
 1|CPUWeight|set-property db.service CPUWeight=10001
 1|TasksMax|set-property db.service TasksMax=-1
-1|AllowedCPUs|set-property db.service AllowedCPUs=3-1
+1|AllowedCPUs|set-property db.service AllowedCPUs=3-x
+1|Invalid CPUWeight= value "300 ": trailing whitespace|set-property db.service "CPUWeight=300 "
+1|Invalid CPUQuota= value "infinity"|set-property db.service CPUQuota=infinity
+1|Invalid CPUQuota= value "0.005%": too many digits|set-property db.service CPUQuota=0.005%
+1|TasksMax= value "100%" out of range|set-property db.service TasksMax=100%
+1|Invalid MemoryMin= value "1G 512M "|set-property db.service "MemoryMin=1G 512M "
 1|IOReadBandwidthMax|set-property db.service "IOReadBandwidthMax=sda 1M"
 1|OOMScoreAdjust|set-property db.service OOMScoreAdjust=-500
 1|Unknown property "Bogus"|set-property db.service Bogus=1

@@ -72,6 +72,23 @@ done
 ! grep -q OOMScoreAdjust "$CALLS" || fail "OOMScoreAdjust went through systemd"
 [[ $(calls_for alice.service) == 0 ]] || fail "a unit outside the watched slice was touched"
 
+# A device list goes to PID 1 as a clear and then the entries, in one call:
+# systemd adds each entry to the unit's list, so one we dropped would stay.
+# A bare MAJ:MIN goes as /dev/block/MAJ:MIN, which PID 1 reads as the number.
+# (The fake io.max takes the list as a whole.)
+last_call() { grep "\"unit\": \"$1\"" "$CALLS" | tail -n 1; }
+last_call_has() { last_call "$1" | grep -qF -- "$2"; }
+ctl() { "$CGPOLICYCTL" --bus-address="$BUS_ADDRESS" --no-pager --no-ask-password "$@"; }
+ctl set-property --runtime web.service "IOReadBandwidthMax=8:0 1M" || fail "IOReadBandwidthMax=8:0 1M"
+ctl set-property --runtime web.service "IOReadBandwidthMax=8:16 2M" || fail "IOReadBandwidthMax=8:16 2M"
+expect_file "$SLICE/web.service/io.max" $'8:0 rbps=1000000\n8:16 rbps=2000000'
+wait_for $((2 * SLOW)) last_call_has web.service '["IOReadBandwidthMax", []], ["IOReadBandwidthMax", [["/dev/block/8:0", 1000000], ["/dev/block/8:16", 2000000]]]' ||
+        fail "device list not sent as clear + entries: $(last_call web.service)"
+ctl set-property --runtime web.service "IOReadBandwidthMax=" || fail "IOReadBandwidthMax="
+wait_for $((2 * SLOW)) last_call_has web.service '"props": [["IOReadBandwidthMax", []]]' ||
+        fail "empty device list not sent as one clear: $(last_call web.service)"
+expect_file "$SLICE/web.service/io.max" ""
+
 # UnitNew
 make_cgroup_dir "$SLICE/new.service"
 fake AddUnit s '{ "name": "new.service", "slice": "system.slice" }'

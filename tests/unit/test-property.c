@@ -62,10 +62,13 @@ static void test_table(void) {
                 if (expected_table[i].controller)
                         ASSERT_EQ_INT(controller_from_string(expected_table[i].controller), p->controller);
 
-                /* The default parses in the property's own syntax. */
+                /* The default parses in the property's own syntax (as our own
+                 * text: CPUQuota's "infinity" is what show prints, not input). */
                 PropValue v;
                 char *err = NULL;
-                ASSERT_EQ_INT(prop_value_parse(p, p->default_text, &ctx, &v, &err), 0);
+                ParseContext own = ctx;
+                own.own_text = true;
+                ASSERT_EQ_INT(prop_value_parse(p, p->default_text, &own, &v, &err), 0);
                 ASSERT_TRUE(!err);
                 prop_value_done(&v);
         }
@@ -97,27 +100,39 @@ typedef struct {
 
 static const GoodCase good[] = {
         { PROP_CPU_WEIGHT, "800", "800" },
-        { PROP_CPU_WEIGHT, " 1 ", "1" },
+        { PROP_CPU_WEIGHT, " 1", "1" },
+        { PROP_CPU_WEIGHT, "+300", "300" }, /* systemd's safe_atou64() takes a '+' */
         { PROP_CPU_WEIGHT, "10000", "10000" },
         { PROP_CPU_WEIGHT, "idle", "idle" },
         { PROP_CPU_WEIGHT, "", "" },
         { PROP_CPU_QUOTA, "50%", "50%" },
         { PROP_CPU_QUOTA, "200%", "200%" },
         { PROP_CPU_QUOTA, "12.5%", "12.5%" },
-        { PROP_CPU_QUOTA, "infinity", "infinity" },
+        { PROP_CPU_QUOTA, "+50%", "50%" },
+        { PROP_CPU_QUOTA, "0.01%", "0.01%" },
         { PROP_CPU_QUOTA, "", "" },
         { PROP_CPU_QUOTA_PERIOD, "100ms", "100ms" },
         { PROP_CPU_QUOTA_PERIOD, "1s", "1s" },
         { PROP_CPU_QUOTA_PERIOD, "1ms", "1ms" },
         { PROP_CPU_QUOTA_PERIOD, "0.25s", "250ms" },
         { PROP_CPU_QUOTA_PERIOD, "infinity", "infinity" },
+        /* systemd takes any period and clamps it to 1ms..1s when writing cpu.max */
+        { PROP_CPU_QUOTA_PERIOD, "500us", "500us" },
+        { PROP_CPU_QUOTA_PERIOD, "2s", "2s" },
+        { PROP_CPU_QUOTA_PERIOD, "0", "0" },
         { PROP_ALLOWED_CPUS, "0-3,8", "0-3,8" },
         { PROP_ALLOWED_CPUS, "2 3", "2-3" },
         { PROP_ALLOWED_CPUS, "  ", "" },
+        /* systemd's parse_cpu_set(): empty elements skipped, a reversed range adds nothing */
+        { PROP_ALLOWED_CPUS, "1,,0", "0-1" },
+        { PROP_ALLOWED_CPUS, "1-0", "" },
         { PROP_ALLOWED_MEMORY_NODES, "1", "1" },
         { PROP_ALLOWED_MEMORY_NODES, "0-1", "0-1" },
         { PROP_MEMORY_MIN, "0", "0" },
         { PROP_MEMORY_MIN, "1G", "1G" },
+        /* systemd's parse_size(): several parts, and a fraction without unit is cut to bytes */
+        { PROP_MEMORY_MIN, "1G 512M", "1536M" },
+        { PROP_MEMORY_MIN, "1.5", "1" },
         { PROP_MEMORY_LOW, "8G", "8G" },
         { PROP_MEMORY_LOW, "50%", "4G" },
         { PROP_MEMORY_HIGH, "1G", "1G" },
@@ -138,7 +153,10 @@ static const GoodCase good[] = {
         { PROP_IO_READ_BANDWIDTH_MAX, "8:0 1.5K", "8:0 1500" },
         { PROP_IO_READ_BANDWIDTH_MAX, "8:0 infinity", "8:0 infinity" },
         { PROP_IO_WRITE_BANDWIDTH_MAX, "/dev/sdb 1G", "/dev/sdb 1G" },
+        { PROP_IO_WRITE_BANDWIDTH_MAX, "/dev/vda 1G 500M", "/dev/vda 1500M" },
+        { PROP_IO_READ_BANDWIDTH_MAX, "/dev/block/254:0 1M", "/dev/block/254:0 1M" },
         { PROP_IO_READ_IOPS_MAX, "8:0 1K", "8:0 1K" },
+        { PROP_IO_READ_IOPS_MAX, "8:0 1.5", "8:0 1" }, /* parse_size(), as systemd: cut to 1 */
         { PROP_IO_WRITE_IOPS_MAX, "8:0 500", "8:0 500" },
         { PROP_IO_DEVICE_LATENCY_TARGET, "/dev/sda 25ms", "/dev/sda 25ms" },
         { PROP_IO_DEVICE_LATENCY_TARGET, "/dev/sda 1.5s", "/dev/sda 1s500ms" },
@@ -146,6 +164,8 @@ static const GoodCase good[] = {
         { PROP_TASKS_MAX, "4096", "4096" },
         { PROP_TASKS_MAX, "infinity", "infinity" },
         { PROP_TASKS_MAX, "10%", "419430" },
+        { PROP_TASKS_MAX, "+4096", "4096" },
+        { PROP_TASKS_MAX, "99.99%", "4193884" },
         { PROP_OOM_SCORE_ADJUST, "-900", "-900" },
         { PROP_OOM_SCORE_ADJUST, "+5", "5" },
         { PROP_OOM_SCORE_ADJUST, "1000", "1000" },
@@ -244,14 +264,17 @@ static const BadCase bad[] = {
         { PROP_CPU_WEIGHT, "10001", -ERANGE, "10001" },
         { PROP_CPU_WEIGHT, "abc", -EINVAL, "abc" },
         { PROP_CPU_WEIGHT, "-1", -EINVAL, "-1" },
+        { PROP_CPU_WEIGHT, "300 ", -EINVAL, "300 " }, /* systemd refuses trailing whitespace */
+        { PROP_CPU_WEIGHT, "0x12c", -EINVAL, "0x12c" },
         { PROP_CPU_QUOTA, "0%", -ERANGE, "0%" },
         { PROP_CPU_QUOTA, "50", -EINVAL, "50" },
         { PROP_CPU_QUOTA, "-1%", -EINVAL, "-1%" },
-        { PROP_CPU_QUOTA_PERIOD, "5s", -ERANGE, "5s" },
-        { PROP_CPU_QUOTA_PERIOD, "500us", -ERANGE, "500us" },
+        { PROP_CPU_QUOTA, "0.005%", -EINVAL, "0.005%" }, /* systemd: two decimals at most */
+        { PROP_CPU_QUOTA, "infinity", -EINVAL, "infinity" },
+        { PROP_CPU_QUOTA, "0.00%", -ERANGE, "0.00%" },
+        { PROP_CPU_QUOTA_PERIOD, "-5ms", -EINVAL, "-5ms" },
         { PROP_CPU_QUOTA_PERIOD, "x", -EINVAL, "x" },
-        { PROP_ALLOWED_CPUS, "3-1", -EINVAL, "3-1" },
-        { PROP_ALLOWED_CPUS, "1,,2", -EINVAL, "1,,2" },
+        { PROP_ALLOWED_CPUS, "1-", -EINVAL, "1-" },
         { PROP_ALLOWED_CPUS, "9000", -ERANGE, "9000" },
         { PROP_ALLOWED_MEMORY_NODES, "a", -EINVAL, "a" },
         { PROP_MEMORY_MIN, "-1", -EINVAL, "-1" },
@@ -260,7 +283,9 @@ static const BadCase bad[] = {
         { PROP_MEMORY_HIGH, "0", -ERANGE, "0" },
         { PROP_MEMORY_MAX, "0", -ERANGE, "0" },
         { PROP_MEMORY_MAX, "16E", -ERANGE, "16E" },
-        { PROP_MEMORY_MAX, "1.5", -EINVAL, "1.5" },
+        { PROP_MEMORY_MIN, "1G 512M ", -EINVAL, "1G 512M " },
+        { PROP_MEMORY_MIN, "512M 1G", -EINVAL, "512M 1G" },
+        { PROP_MEMORY_MAX, "1G ", -EINVAL, "1G " },
         { PROP_MEMORY_SWAP_MAX, "1KB", -EINVAL, "1KB" },
         { PROP_IO_WEIGHT, "idle", -EINVAL, "idle" },
         { PROP_IO_WEIGHT, "0", -ERANGE, "0" },
@@ -272,7 +297,7 @@ static const BadCase bad[] = {
         { PROP_IO_READ_BANDWIDTH_MAX, "/dev/sda 10%", -EINVAL, "/dev/sda 10%" },
         { PROP_IO_READ_BANDWIDTH_MAX, "/dev/sda -1", -EINVAL, "/dev/sda -1" },
         { PROP_IO_WRITE_BANDWIDTH_MAX, "/dev/sda 10X", -EINVAL, "/dev/sda 10X" },
-        { PROP_IO_READ_IOPS_MAX, "8:0 1.5", -EINVAL, "8:0 1.5" },
+        { PROP_IO_READ_IOPS_MAX, "8:0 1.5x", -EINVAL, "8:0 1.5x" },
         { PROP_IO_WRITE_IOPS_MAX, "4096:0 1", -ERANGE, "4096:0 1" },
         { PROP_IO_DEVICE_LATENCY_TARGET, "/dev/sda 1x", -EINVAL, "/dev/sda 1x" },
         { PROP_IO_DEVICE_LATENCY_TARGET, "/dev/sda -5ms", -EINVAL, "/dev/sda -5ms" },
@@ -280,6 +305,9 @@ static const BadCase bad[] = {
         { PROP_TASKS_MAX, "-1", -EINVAL, "-1" },
         { PROP_TASKS_MAX, "18446744073709551615", -ERANGE, "18446744073709551615" },
         { PROP_TASKS_MAX, "101%", -ERANGE, "101%" },
+        { PROP_TASKS_MAX, "100%", -ERANGE, "100%" }, /* systemd's TasksMaxScale must be below 100% */
+        { PROP_TASKS_MAX, "0%", -ERANGE, "0%" },
+        { PROP_TASKS_MAX, "4096 ", -EINVAL, "4096 " },
         { PROP_OOM_SCORE_ADJUST, "1001", -ERANGE, "1001" },
         { PROP_OOM_SCORE_ADJUST, "-1001", -ERANGE, "-1001" },
         { PROP_OOM_SCORE_ADJUST, "x", -EINVAL, "x" },
@@ -547,12 +575,12 @@ static const CgroupCase cgroup_cases[] = {
         { PROP_CPU_QUOTA, "50000 0", -EINVAL, NULL },
         { PROP_CPU_QUOTA, "x 100000", -EINVAL, NULL },
         { PROP_CPU_QUOTA, "1 2 3", -EINVAL, NULL },
-        { PROP_CPU_QUOTA_PERIOD, "max 100000\n", 0, "100ms" },
+        { PROP_CPU_QUOTA_PERIOD, "max 100000\n", 0, "" }, /* no quota: no period in force */
         { PROP_CPU_QUOTA_PERIOD, "50000 250000\n", 0, "250ms" },
         { PROP_CPU_QUOTA_PERIOD, "max max", -EINVAL, NULL },
         { PROP_ALLOWED_CPUS, "0-3,8\n", 0, "0-3,8" },
         { PROP_ALLOWED_CPUS, "\n", 0, "" },
-        { PROP_ALLOWED_CPUS, "3-1\n", -EINVAL, NULL },
+        { PROP_ALLOWED_CPUS, "3-x\n", -EINVAL, NULL },
         { PROP_ALLOWED_MEMORY_NODES, "0\n", 0, "0" },
         { PROP_ALLOWED_MEMORY_NODES, "0-x\n", -EINVAL, NULL },
         { PROP_MEMORY_MIN, "0\n", 0, "0" },
@@ -614,10 +642,12 @@ static void test_parse_cgroup(void) {
                 ASSERT_EQ_INT(prop_value_format(p, &v, &s), 0);
                 ASSERT_STREQ(s, cgroup_cases[i].canon);
 
-                /* and what was read back is valid policy text for the same value */
+                /* and what was read back is valid text of ours for the same value */
                 PropValue back;
                 char *err = NULL;
-                ASSERT_EQ_INT(prop_value_parse(p, s, &ctx, &back, &err), 0);
+                ParseContext own = ctx;
+                own.own_text = true;
+                ASSERT_EQ_INT(prop_value_parse(p, s, &own, &back, &err), 0);
                 ASSERT_TRUE(prop_value_equal(p, &v, &back));
                 prop_value_done(&back);
                 free(s);
@@ -651,12 +681,23 @@ static const SatisfyCase satisfy[] = {
         { PROP_CPU_WEIGHT, "idle", "1\n", false },
         { PROP_CPU_WEIGHT, "", "100\n", true },
         { PROP_CPU_QUOTA, "50%", "50000 100000\n", true },
-        { PROP_CPU_QUOTA, "33.3333%", "33333 100000\n", true },
+        { PROP_CPU_QUOTA, "33.33%", "33330 100000\n", true },
         { PROP_CPU_QUOTA, "50%", "max 100000\n", false },
         { PROP_CPU_QUOTA, "50%", "40000 100000\n", false },
         { PROP_CPU_QUOTA, "", "max 100000\n", true },
         { PROP_CPU_QUOTA_PERIOD, "", "max 100000\n", true },
-        { PROP_CPU_QUOTA_PERIOD, "10ms", "max 100000\n", false },
+        /* What systemd leaves in cpu.max is what was asked for: without a quota
+         * any period gives "max 100000"; with one it is clamped to 1ms..1s */
+        { PROP_CPU_QUOTA_PERIOD, "10ms", "max 100000\n", true },
+        { PROP_CPU_QUOTA_PERIOD, "2s", "max 100000\n", true },
+        { PROP_CPU_QUOTA_PERIOD, "500us", "1000 1000\n", true },
+        { PROP_CPU_QUOTA_PERIOD, "0", "1000 1000\n", true },
+        { PROP_CPU_QUOTA_PERIOD, "2s", "500000 1000000\n", true },
+        { PROP_CPU_QUOTA_PERIOD, "10ms", "1000 200000\n", true }, /* raised for a 0.5% quota */
+        { PROP_CPU_QUOTA_PERIOD, "10ms", "500 5000\n", false },   /* someone else's period */
+        { PROP_CPU_QUOTA_PERIOD, "2s", "50000 100000\n", false },
+        { PROP_ALLOWED_CPUS, "1-0", "\n", true }, /* systemd: an empty set, the parent's CPUs */
+        { PROP_ALLOWED_CPUS, "1,,0", "0-1\n", true },
         { PROP_ALLOWED_CPUS, "0-3", "0-3\n", true },
         { PROP_ALLOWED_CPUS, "0-3", "0-4\n", false },
         { PROP_ALLOWED_CPUS, "", "\n", true },
@@ -723,7 +764,7 @@ static void test_write_then_read(void) {
                 PropertyId id;
                 const char *in;
         } cases[] = {
-                { PROP_CPU_QUOTA, "33.3333%" }, { PROP_CPU_QUOTA, "0.5%" }, { PROP_CPU_QUOTA, "250%" },
+                { PROP_CPU_QUOTA, "33.33%" }, { PROP_CPU_QUOTA, "0.5%" }, { PROP_CPU_QUOTA, "250%" },
                 { PROP_MEMORY_HIGH, "1.5G" },   { PROP_ALLOWED_CPUS, "1,3-5" }, { PROP_TASKS_MAX, "77" },
                 { PROP_IO_WEIGHT, "5" },
         };

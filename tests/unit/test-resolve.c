@@ -49,6 +49,15 @@ static void put(PropSet *s, PropertyId id, const char *text) {
         prop_set_put(s, id, &v);
 }
 
+/* The layer's value of id equals what `text` parses to. */
+static void expect_layer(const PropSet *s, PropertyId id, const char *text) {
+        PropValue want = {};
+        ASSERT_TRUE(s->has[id]);
+        ASSERT_EQ_INT(prop_value_parse(property_get(id), text, &ctx, &want, NULL), 0);
+        ASSERT_TRUE(prop_value_equal(property_get(id), &s->v[id], &want));
+        prop_value_done(&want);
+}
+
 /* The resolved value of id equals what `text` parses to. */
 static void expect(const Resolved *r, PropertyId id, Layer layer, const char *source, const char *text) {
         const ResolvedProp *rp = &r->props[id];
@@ -247,7 +256,69 @@ static void test_cover_children(void) {
         resolved_done(&r);
 }
 
+/* As systemd's set-property: an override's device entries add to or update the
+ * list below them (here a policy's), an empty one clears it; set-property's
+ * assignments add to the override layer the same way (prop_set_assign()). */
+static void test_device_assignments(void) {
+        static const char json[] = "{\"policies\": [{\"name\": \"io\", \"match\": {\"unit\": \"db.service\"},"
+                                   " \"properties\": {\"IOReadBandwidthMax\": [\"/dev/sda 10M\", \"/dev/sdb 20M\"],"
+                                   " \"CPUWeight\": 50}}]}";
+        PolicySet *set = NULL;
+        Diags d = {};
+        const UnitInfo db = {.name = "db.service"};
+        PropSet layer = {}, call = {};
+        Resolved r;
+
+        ASSERT_EQ_INT(policy_set_parse_string(json, "io.json", &ctx, &set, &d), 0);
+
+        /* set-property IOReadBandwidthMax="/dev/sdb 5M", then ="/dev/sdc 1M" */
+        put(&call, PROP_IO_READ_BANDWIDTH_MAX, "/dev/sdb 5M");
+        put(&call, PROP_CPU_WEIGHT, "300");
+        ASSERT_EQ_INT(prop_set_assign(&layer, &call, NULL), 0);
+        prop_set_done(&call);
+        put(&call, PROP_IO_READ_BANDWIDTH_MAX, "/dev/sdc 1M");
+        put(&call, PROP_CPU_WEIGHT, "400");
+        ASSERT_EQ_INT(prop_set_assign(&layer, &call, NULL), 0);
+        prop_set_done(&call);
+        expect_layer(&layer, PROP_IO_READ_BANDWIDTH_MAX, "/dev/sdb 5M; /dev/sdc 1M");
+        expect_layer(&layer, PROP_CPU_WEIGHT, "400"); /* others are replaced */
+
+        ASSERT_EQ_INT(resolve_unit(set, &db, &layer, NULL, NULL, &r), 0);
+        expect(&r, PROP_IO_READ_BANDWIDTH_MAX, LAYER_PERSISTENT, NULL, "/dev/sda 10M; /dev/sdb 5M; /dev/sdc 1M");
+        expect(&r, PROP_CPU_WEIGHT, LAYER_PERSISTENT, NULL, "400");
+        resolved_done(&r);
+
+        /* a call that cleared the list first replaces it (replace[]) */
+        bool replace[_PROP_MAX] = {[PROP_IO_READ_BANDWIDTH_MAX] = true};
+        put(&call, PROP_IO_READ_BANDWIDTH_MAX, "/dev/sdd 2M");
+        ASSERT_EQ_INT(prop_set_assign(&layer, &call, replace), 0);
+        prop_set_done(&call);
+        expect_layer(&layer, PROP_IO_READ_BANDWIDTH_MAX, "/dev/sdd 2M");
+
+        /* an empty assignment clears the layer's list and the policy's below it */
+        put(&call, PROP_IO_READ_BANDWIDTH_MAX, "");
+        ASSERT_EQ_INT(prop_set_assign(&layer, &call, NULL), 0);
+        prop_set_done(&call);
+        ASSERT_EQ_INT(resolve_unit(set, &db, &layer, NULL, NULL, &r), 0);
+        expect(&r, PROP_IO_READ_BANDWIDTH_MAX, LAYER_PERSISTENT, NULL, "");
+        resolved_done(&r);
+
+        /* a runtime entry adds to persistent + policy */
+        PropSet rt = {};
+        prop_set_done(&layer);
+        put(&layer, PROP_IO_READ_BANDWIDTH_MAX, "/dev/sda 1M");
+        put(&rt, PROP_IO_READ_BANDWIDTH_MAX, "/dev/sde 3M");
+        ASSERT_EQ_INT(resolve_unit(set, &db, &layer, &rt, NULL, &r), 0);
+        expect(&r, PROP_IO_READ_BANDWIDTH_MAX, LAYER_RUNTIME, NULL, "/dev/sdb 20M; /dev/sda 1M; /dev/sde 3M");
+        resolved_done(&r);
+        prop_set_done(&rt);
+        prop_set_done(&layer);
+        policy_set_free(set);
+        diags_done(&d);
+}
+
 int main(void) {
+        test_device_assignments();
         test_cover_children();
         test_layers_table();
         test_class_and_no_match();

@@ -37,7 +37,18 @@ static void test_parse_size(void) {
                 { "2T", 1024, 0, 2 * T },
                 { "1E", 1024, 0, E },
                 { "15E", 1024, 0, 15 * E },
-                { "  4G \t", 1024, 0, 4 * G },
+                { "  4G", 1024, 0, 4 * G },
+                /* systemd's parse_size(): several parts in falling units, a '+',
+                 * a space before the unit, fractions of a byte dropped */
+                { "1G 512M", 1024, 0, G + 512 * M },
+                { "1G512M", 1024, 0, G + 512 * M },
+                { "1T 1G 1M 1K 1", 1024, 0, T + G + M + K + 1 },
+                { "+1G", 1024, 0, G },
+                { "1 G", 1024, 0, G },
+                { "1.5", 1024, 0, 1 },
+                { "1.", 1024, 0, 1 },
+                { "10.M", 1024, 0, 10 * M },
+                { "1G 500M", 1000, 0, 1500000000 },
                 { "infinity", 1024, 0, INF },
                 { "50%", 1024, 0, GIB8 / 2 },
                 { "12.5%", 1024, 0, GIB8 / 8 },
@@ -50,14 +61,16 @@ static void test_parse_size(void) {
                 { "", 1024, -EINVAL, 0 },
                 { "   ", 1024, -EINVAL, 0 },
                 { "-1", 1024, -EINVAL, 0 },
-                { "+1", 1024, -EINVAL, 0 },
                 { "12X", 1024, -EINVAL, 0 },
                 { "1KB", 1024, -EINVAL, 0 },
                 { "1k", 1024, -EINVAL, 0 },
-                { "1 G", 1024, -EINVAL, 0 },
-                { "1G 512M", 1024, -EINVAL, 0 },
-                { "1.5", 1024, -EINVAL, 0 },
-                { "1.", 1024, -EINVAL, 0 },
+                { "4G ", 1024, -EINVAL, 0 },      /* trailing whitespace: systemd refuses it */
+                { "1G 512M ", 1024, -EINVAL, 0 },
+                { "512M 1G", 1024, -EINVAL, 0 },  /* units must fall */
+                { "1K 1K", 1024, -EINVAL, 0 },
+                { "1 2", 1024, -EINVAL, 0 },
+                { "1G -5M", 1024, -EINVAL, 0 },
+                { " infinity", 1024, -EINVAL, 0 },
                 { ".5G", 1024, -EINVAL, 0 },
                 { "G", 1024, -EINVAL, 0 },
                 { "0x10", 1024, -EINVAL, 0 },
@@ -175,27 +188,43 @@ static void test_parse_permyriad(void) {
 static void test_cpu_quota(void) {
         static const struct {
                 const char *in;
+                bool own; /* our own canonical text (state files) */
                 int r;
                 uint64_t out;
                 const char *canon;
         } cases[] = {
-                { "100%", 0, 1000000, "100%" },
-                { "50%", 0, 500000, "50%" },
-                { "200%", 0, 2000000, "200%" },
-                { "12.5%", 0, 125000, "12.5%" },
-                { "0.0001%", 0, 1, "0.0001%" },
-                { "33.3333%", 0, 333333, "33.3333%" },
-                { "infinity", 0, UINT64_MAX, "infinity" },
-                { "0%", -ERANGE, 0, NULL },
-                { "0.00001%", -EINVAL, 0, NULL },
-                { "50", -EINVAL, 0, NULL },
-                { "-50%", -EINVAL, 0, NULL },
-                { "50%x", -EINVAL, 0, NULL },
-                { "", -EINVAL, 0, NULL },
+                { "100%", 0, 0, 1000000, "100%" },
+                { "50%", 0, 0, 500000, "50%" },
+                { "200%", 0, 0, 2000000, "200%" },
+                { "12.5%", 0, 0, 125000, "12.5%" },
+                { "0.01%", 0, 0, 100, "0.01%" },
+                { "+50%", 0, 0, 500000, "50%" }, /* systemd's safe_atoi() takes a '+' */
+                { " 50%", 0, 0, 500000, "50%" },
+                { "5\xe2\x80\xb0", 0, 0, 5000, "0.5%" },   /* ‰ */
+                { "5\xe2\x80\xb1", 0, 0, 500, "0.05%" },   /* ‱ */
+                /* systemd refuses more than two decimals, "infinity" and 0 */
+                { "0.005%", 0, -EINVAL, 0, NULL },
+                { "0.0001%", 0, -EINVAL, 0, NULL },
+                { "infinity", 0, -EINVAL, 0, NULL },
+                { "0%", 0, -ERANGE, 0, NULL },
+                { "0.00%", 0, -ERANGE, 0, NULL },
+                { "50", 0, -EINVAL, 0, NULL },
+                { "-50%", 0, -EINVAL, 0, NULL },
+                { "50%x", 0, -EINVAL, 0, NULL },
+                { "50% ", 0, -EINVAL, 0, NULL },
+                { "", 0, -EINVAL, 0, NULL },
+                /* our own text: 4 decimals (any µs/s value D-Bus can carry), infinity */
+                { "0.0001%", 1, 0, 1, "0.0001%" },
+                { "33.3333%", 1, 0, 333333, "33.3333%" },
+                { "infinity", 1, 0, UINT64_MAX, "infinity" },
+                { "0.00001%", 1, -EINVAL, 0, NULL },
+                { "0%", 1, -ERANGE, 0, NULL },
         };
         for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
                 uint64_t v = 9;
-                int r = parse_cpu_quota(cases[i].in, &v);
+                int r = parse_cpu_quota(cases[i].in, cases[i].own, &v);
+                if (r != cases[i].r)
+                        fprintf(stderr, "parse_cpu_quota(\"%s\", %d) = %d\n", cases[i].in, cases[i].own, r);
                 ASSERT_EQ_INT(r, cases[i].r);
                 if (r < 0) {
                         ASSERT_EQ_U64(v, 9);
@@ -326,8 +355,12 @@ static void test_plain_numbers(void) {
                 uint64_t out;
         } w[] = {
                 { "1", false, 0, 1 },         { "100", false, 0, 100 },    { "10000", false, 0, 10000 },
-                { "idle", true, 0, 0 },       { " idle ", true, 0, 0 },    { "idle", false, -EINVAL, 0 },
-                { "0", true, -ERANGE, 0 },    { "10001", false, -ERANGE, 0 }, { "-5", false, -EINVAL, 0 },
+                { "idle", true, 0, 0 },       { " idle ", true, -EINVAL, 0 }, { "idle", false, -EINVAL, 0 },
+                /* syntax only: the range is the property table's */
+                { "0", true, 0, 0 },          { "10001", false, 0, 10001 }, { "-5", false, -EINVAL, 0 },
+                /* safe_atou64() as systemd's set-property uses it */
+                { "+300", false, 0, 300 },    { " 300", false, 0, 300 },   { "300 ", false, -EINVAL, 0 },
+                { "0x12c", false, -EINVAL, 0 }, { "+-3", false, -EINVAL, 0 },
                 { "5 0", false, -EINVAL, 0 }, { "IDLE", true, -EINVAL, 0 }, { "", false, -EINVAL, 0 },
         };
         for (size_t k = 0; k < ELEMENTSOF(w); k++) {
@@ -374,10 +407,16 @@ static void test_cpuset(void) {
                 { "7,8,15,16", 0, "7-8,15-16" },
                 { "", 0, NULL },
                 { "  ", 0, NULL },
-                { "3-1", -EINVAL, NULL },
-                { "1,,2", -EINVAL, NULL },
-                { ",1", -EINVAL, NULL },
-                { "1,", -EINVAL, NULL },
+                /* as systemd's parse_cpu_set(): empty elements are skipped, a
+                 * reversed range adds nothing */
+                { "3-1", 0, NULL },
+                { "1-0", 0, NULL },
+                { "1-0,2", 0, "2" },
+                { "1,,0", 0, "0-1" },
+                { "1,,2", 0, "1-2" },
+                { ",1", 0, "1" },
+                { "1,", 0, "1" },
+                { ",", 0, NULL },
                 { "8192", -ERANGE, NULL },
                 { "0-8192", -ERANGE, NULL },
                 { "99999999999999999999", -ERANGE, NULL },
@@ -428,12 +467,17 @@ static void test_device_pair(void) {
                 const char *dev, *val;
         } cases[] = {
                 { "/dev/sda 10M", 0, "/dev/sda", "10M" },
-                { "  /dev/sda \t 10M  ", 0, "/dev/sda", "10M" },
+                /* as systemd: the device ends at the first space, the value is the rest */
+                { "  /dev/sda  10M", 0, "/dev/sda", " 10M" },
+                { "/dev/sda 1G 500M", 0, "/dev/sda", "1G 500M" },
+                { "/dev/sda 10M ", 0, "/dev/sda", "10M " },
                 { "8:0 200", 0, "8:0", "200" },
-                { "/dev/disk/by-label/My Disk 5", 0, "/dev/disk/by-label/My Disk", "5" },
+                { "/dev/disk/by-label/My\\x20Disk 5", 0, "/dev/disk/by-label/My\\x20Disk", "5" },
+                { "/dev/block/8:0 5", 0, "/dev/block/8:0", "5" },
                 { "/var/lib 100", 0, "/var/lib", "100" },
                 { "4095:1048575 1", 0, "4095:1048575", "1" },
                 { "/dev/sda", -EINVAL, NULL, NULL },
+                { "/dev/sda ", -EINVAL, NULL, NULL },
                 { "10M", -EINVAL, NULL, NULL },
                 { "sda 10M", -EINVAL, NULL, NULL },
                 { "8: 10M", -EINVAL, NULL, NULL },
