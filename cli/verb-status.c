@@ -66,6 +66,17 @@ static json_t *psi_json(sd_bus_message *m, const char *name) {
         return json_pack("{s:f,s:f,s:f,s:I}", "Avg10", a, "Avg60", b, "Avg300", c, "Total", (json_int_t)t);
 }
 
+/* UsageTimestamp: when the daemon read the unit's usage files (µs, CLOCK_REALTIME). */
+static int read_usage_timestamp(sd_bus_message *m, uint64_t *ret) {
+        int r;
+
+        *ret = 0;
+        r = ctl_find_property(m, "UsageTimestamp");
+        if (r > 0 && (r = sd_bus_message_read(m, "t", ret)) >= 0)
+                r = ctl_exit_property(m);
+        return r < 0 ? r : 0;
+}
+
 static int read_u64_b(sd_bus_message *m, uint64_t *ret_current, int *ret_throttled) {
         int r;
 
@@ -362,10 +373,11 @@ int verb_status(int argc, char *argv[]) {
 
 int verb_pressure(int argc, char *argv[]) {
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *list = NULL, *mgr = NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *list = NULL;
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         _cleanup_(table_freep) Table *t = NULL;
         _cleanup_strv_free_ char **patterns = NULL;
+        uint64_t read_at = 0; /* the latest UsageTimestamp shown */
         json_t *arr = NULL;
         int r;
 
@@ -374,9 +386,6 @@ int verb_pressure(int argc, char *argv[]) {
                 return r;
         if (ctl_bus_open(&bus) < 0)
                 return CTL_EXIT_FAILURE;
-        r = ctl_get_all(bus, CGPOLICY_MANAGER_PATH, CGPOLICY_MANAGER_INTERFACE, &mgr, &error);
-        if (r < 0)
-                return ctl_fail(&error, r, "get daemon pressure");
         r = sd_bus_call_method(bus, CGPOLICY_BUS_NAME, CGPOLICY_MANAGER_PATH, CGPOLICY_MANAGER_INTERFACE,
                                "ListUnits", &error, &list, NULL);
         if (r < 0)
@@ -385,29 +394,9 @@ int verb_pressure(int argc, char *argv[]) {
         t = table_new(6, "UNIT", "MEMORY%", "CPU%", "IO%", "CURRENT", "THROTTLED");
         if (!t)
                 return CTL_EXIT_FAILURE;
-        if (patterns[0] && arg.json != JSON_OFF)
+        /* the watched slice is a unit of the list: each slice once (issue 11 item 9) */
+        if (arg.json != JSON_OFF)
                 arr = json_array();
-        else if (patterns[0])
-                ;
-        else if (arg.json != JSON_OFF) {
-                arr = json_array();
-                json_array_append_new(arr, json_pack("{s:n,s:o,s:o,s:o}", "Id", "MemoryPressure",
-                                                     psi_json(mgr, "MemoryPressure"), "CPUPressure",
-                                                     psi_json(mgr, "CPUPressure"), "IOPressure",
-                                                     psi_json(mgr, "IOPressure")));
-        } else {
-                char m1[64], c1[64], i1[64];
-                if (read_psi_text(mgr, "MemoryPressure", m1, sizeof m1) < 0 ||
-                    read_psi_text(mgr, "CPUPressure", c1, sizeof c1) < 0 ||
-                    read_psi_text(mgr, "IOPressure", i1, sizeof i1) < 0)
-                        return ctl_fail(NULL, -EBADMSG, "parse daemon pressure");
-                table_add(t, "(watched slice)");
-                table_add(t, m1);
-                table_add(t, c1);
-                table_add(t, i1);
-                table_add(t, "-");
-                table_add(t, "-");
-        }
 
         r = sd_bus_message_enter_container(list, 'a', "(ssso)");
         if (r < 0)
@@ -434,15 +423,19 @@ int verb_pressure(int argc, char *argv[]) {
                 r = read_u64_b(all, &current, &throttled);
                 if (r < 0)
                         goto fail_parse;
+                uint64_t stamp = 0;
+                (void)read_usage_timestamp(all, &stamp);
+                if (stamp > read_at)
+                        read_at = stamp;
                 if (arr) {
                         json_array_append_new(
-                                arr, json_pack("{s:s,s:o,s:o,s:o,s:o,s:b}", "Id", id, "MemoryPressure",
+                                arr, json_pack("{s:s,s:o,s:o,s:o,s:o,s:b,s:I}", "Id", id, "MemoryPressure",
                                                psi_json(all, "MemoryPressure"), "CPUPressure",
                                                psi_json(all, "CPUPressure"), "IOPressure",
                                                psi_json(all, "IOPressure"), "MemoryCurrent",
                                                current == UINT64_MAX ? json_null()
                                                                      : json_integer((json_int_t)current),
-                                               "Throttled", throttled));
+                                               "Throttled", throttled, "UsageTimestamp", (json_int_t)stamp));
                         continue;
                 }
                 char m1[64], c1[64], i1[64], cur[32];
@@ -462,8 +455,16 @@ int verb_pressure(int argc, char *argv[]) {
                 return ctl_json_print(arr) < 0 ? CTL_EXIT_FAILURE : CTL_EXIT_SUCCESS;
         ctl_pager_open();
         table_print(t, !arg.no_legend);
-        if (!arg.no_legend)
-                printf("\nPressure as avg10/avg60/avg300 percent of time stalled (\"some\").\n");
+        if (!arg.no_legend) {
+                char when[64] = "-", day[48];
+                time_t sec = (time_t)(read_at / 1000000);
+                struct tm tm;
+
+                if (read_at > 0 && localtime_r(&sec, &tm) && strftime(day, sizeof day, "%Y-%m-%d %H:%M:%S", &tm))
+                        snprintf(when, sizeof when, "%s.%03u", day, (unsigned)(read_at / 1000 % 1000));
+                printf("\nPressure as avg10/avg60/avg300 percent of time stalled (\"some\"), read from the "
+                       "cgroups by the daemon at %s.\n", when);
+        }
         return CTL_EXIT_SUCCESS;
 
 fail_parse:

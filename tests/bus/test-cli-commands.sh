@@ -136,6 +136,10 @@ json_ok "$LAST_OUT"
         fail "status --json: $LAST_OUT"
 expect_ok ctl pressure
 grep -Eq '^db\.service +[0-9.]+/[0-9.]+/[0-9.]+ ' <<<"$LAST_OUT" || fail "pressure: $LAST_OUT"
+# each slice once (the watched slice is a unit of the list), and when it was read
+[[ $(grep -c 'slice' <<<"$LAST_OUT") == 1 ]] || fail "pressure lists the slice more than once: $LAST_OUT"
+grep -Eq 'read from the cgroups by the daemon at 20[0-9-]+ [0-9:]+\.[0-9]{3}\.$' <<<"$LAST_OUT" ||
+        fail "pressure does not say when it was read: $LAST_OUT"
 expect_ok ctl pressure --json
 json_ok "$LAST_OUT"
 [[ $(json_get "$LAST_OUT" '[(u["Throttled"], u["MemoryPressure"]["Avg10"]) for u in d if u["Id"]=="db.service"][0]') == \
