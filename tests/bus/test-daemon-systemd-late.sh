@@ -7,21 +7,11 @@
 # ends at the second value, and no call goes out beyond the two.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/lib-api.sh"
-PY=/usr/bin/python3
-"$PY" -c 'import dbus.service, gi' 2>/dev/null || { echo "SKIP: python3-dbus/python3-gi missing"; exit 77; }
+source "$(dirname "$0")/lib-systemd.sh"
 
 make_tree db.service
-cat >"$T/units.json" <<EOJ
-[ { "name": "db.service", "slice": "system.slice" },
-  { "name": "system.slice", "slice": "-.slice", "cgroup": "/system.slice" } ]
-EOJ
 policy 50-test.json '{ "policies": [ { "name": "db", "match": { "unit": "db.service" }, "properties": { "CPUWeight": 200 } } ] }'
-start_bus
-CALLS=$T/calls.log
-: >"$CALLS"
-FAKE_SYSTEMD_WRITE_DELAY_MS=400 "$PY" "$(dirname "$0")/fake-systemd.py" "$BUS_ADDRESS" "$ROOT" "$CALLS" "$T/units.json" >"$T/fake.log" 2>&1 &
-CHILD_PIDS+=($!)
-wait_for 10 grep -qs ready "$T/fake.log" || fail "fake systemd did not start: $(cat "$T/fake.log")"
+start_fake_systemd FAKE_SYSTEMD_WRITE_DELAY_MS=400
 calls_for() { grep -c "\"unit\": \"$1\"" "$CALLS" || true; }
 
 DBUS_SYSTEM_BUS_ADDRESS=$BUS_ADDRESS start_daemon --backend=systemd
