@@ -10,7 +10,6 @@ included). Prints one BENCH line per N; nothing is asserted.
 
 Usage: bench/pressure-daemon.py --cgpolicyd BIN --cgpolicyctl BIN [--seconds S] N...
 """
-import argparse
 import os
 import re
 import subprocess
@@ -91,14 +90,8 @@ def bench(args, n):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--cgpolicyd", required=True)
-    ap.add_argument("--cgpolicyctl", required=True)
+    ap = scale.arg_parser([1000, 10000])
     ap.add_argument("--seconds", type=float, default=3.0, help="how long the pressure lasts")
-    ap.add_argument("--log-level", default="info")
-    ap.add_argument("--wrapper", default="")
-    ap.add_argument("--tmpdir", default="/dev/shm" if os.path.isdir("/dev/shm") else None)
-    ap.add_argument("units", nargs="*", type=int, default=[1000, 10000])
     args = ap.parse_args()
     for n in args.units:
         bench(args, n)

@@ -72,7 +72,7 @@ def main():
         lines = [l.rstrip("\n") for l in fh if l.startswith("BENCH ")]
     with open(a.commands) as fh:
         commands = [l.rstrip("\n") for l in fh if l.strip()]
-    scale, calls, procs, ticks, other = [], [], [], [], []
+    scale, calls, procs, ticks, dticks, other = [], [], [], [], [], []
     for l in lines:
         d = kv(l)
         kind = d.get("kind")
@@ -84,6 +84,8 @@ def main():
             procs.append(d)
         elif kind == "pressure-tick":
             ticks.append(d)
+        elif kind == "pressure-daemon":
+            dticks.append(d)
         else:
             other.append(l)
 
@@ -144,6 +146,14 @@ def main():
         md += table(["units", "tick", "rounds", "p50 ms", "p99 ms", "µs/unit (p50)", "decisions", "p50 / idle"],
                     [[d["units"], d["tick"], d["rounds"], d["p50_ms"], d["p99_ms"], d["per_unit_us"],
                       d["decisions"], d["ratio_vs_idle"]] for d in ticks]) + [""]
+    if dticks:
+        md += ["### Pressure tick inside the daemon (bench/pressure-daemon.py)", "",
+               "The daemon's own cgpolicyd_pressure_tick_seconds over %s s of memory pressure on a protected "
+               "unit (fake tree; 10%% protected, 80%% sheddable): reads of the units decided on, the decision, "
+               "and one apply per decision (every sheddable unit is squeezed each tick)." % dticks[0]["seconds"], ""]
+        md += table(["units", "start ms", "ticks", "mean ms", "median ≤ s", "µs/unit"],
+                    [[d["units"], d["start_ms"], d["ticks"], d["mean_ms"], d["p50_le_s"], d["per_unit_us"]]
+                     for d in dticks]) + [""]
     for l in other:
         if "kind=pressure-growth" in l:
             d = kv(l)

@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # Every benchmark in one command (issue 10 item 4): builds what they need (if
-# needed), runs bench/scale.py, bench/latency.py, bench-pressure and, with --vm
+# needed), runs bench/scale.py, bench/latency.py, bench-pressure, bench/pressure-daemon.py and, with --vm
 # as root, bench/set-property-vm.sh; collects their "BENCH ..." lines and writes
 # the generated part of docs/performance.md (machine, date, commit, the exact
 # commands, tables) to --out. Figures and ratios within one run only: nothing
@@ -74,6 +74,8 @@ run python3 bench/scale.py --cgpolicyd "$d" --cgpolicyctl "$c" --idle "$idle" "$
 run python3 bench/latency.py --cgpolicyd "$d" --cgpolicyctl "$c" --bus-latency "$(rel "$build/bench/bus-latency")" \
 	--units 100 --calls 2000 --runs 200
 run "$(rel "$build/bench/bench-pressure")" --rounds 200 1000 10000
+if $quick; then pd_units=(1000); else pd_units=(1000 10000); fi
+run python3 bench/pressure-daemon.py --cgpolicyd "$d" --cgpolicyctl "$c" "${pd_units[@]}"
 vm_out=
 if $vm; then
 	if [[ $EUID -ne 0 ]]; then

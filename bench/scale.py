@@ -257,15 +257,21 @@ def bench(args, n, rss_base):
         r.close()
 
 
-def main():
+def arg_parser(default_units):
+    """The options every benchmark on the fake tree takes (also bench/pressure-daemon.py)."""
     ap = argparse.ArgumentParser()
     ap.add_argument("--cgpolicyd", required=True)
     ap.add_argument("--cgpolicyctl", required=True)
-    ap.add_argument("--idle", type=int, default=10, help="seconds of idle wake-up counting")
     ap.add_argument("--log-level", default="info")
     ap.add_argument("--wrapper", default="", help="command line put before the daemon's (a profiler)")
     ap.add_argument("--tmpdir", default="/dev/shm" if os.path.isdir("/dev/shm") else None)
-    ap.add_argument("units", nargs="*", type=int, default=[10, 100, 1000])
+    ap.add_argument("units", nargs="*", type=int, default=default_units)
+    return ap
+
+
+def main():
+    ap = arg_parser([10, 100, 1000])
+    ap.add_argument("--idle", type=int, default=10, help="seconds of idle wake-up counting")
     args = ap.parse_args()
     # the 10-unit run gives the fixed part of RSS
     _, rss_base = bench(args, 10, 0) if args.units[0] != 10 else (0, 0)
