@@ -104,6 +104,8 @@ int state_log_replay(State *s) {
         fd = open(s->originals_log_path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
         if (fd < 0)
                 return errno == ENOENT ? 0 : -errno;
+        /* whatever it holds, the next flush saves originals.json whole and removes it */
+        s->originals_log_found = s->originals_logged = true;
         if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
                 (void)close(fd);
                 return -EBADMSG;
@@ -160,7 +162,5 @@ int state_log_replay(State *s) {
         if (bad > 0)
                 log_warning("%s: dropping its last line (%zu), cut short by an interrupted write",
                             s->originals_log_path, bad_line);
-        if (n > 1)
-                s->originals_logged = true; /* the next full save folds it in */
         return 0;
 }

@@ -475,7 +475,7 @@ int state_flush_originals(State *s) {
 
         if (!s->originals_dirty)
                 return 0;
-        if (s->originals_appending && !s->originals_locked) {
+        if (s->originals_appending && !s->originals_locked && !s->originals_log_found) {
                 r = state_log_append(s);
                 if (r >= 0) {
                         s->originals_dirty = false;
@@ -493,7 +493,7 @@ int state_flush_originals(State *s) {
         /* the log is of the generation before: ignored at a load, removed now */
         if (s->originals_logged && unlink(s->originals_log_path) < 0 && errno != ENOENT)
                 log_warning_errno(-errno, "Cannot remove %s: %m", s->originals_log_path);
-        s->originals_logged = false;
+        s->originals_logged = s->originals_log_found = false;
         json_object_clear(s->originals_touched);
         s->originals_dirty = false;
         s->n_originals_saves++;

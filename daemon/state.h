@@ -39,6 +39,8 @@ typedef struct State {
         json_t *originals_touched;       /* units changed since the last save or append */
         bool originals_appending;        /* in a batch: flushes append */
         bool originals_logged;           /* the log holds what originals.json does not */
+        bool originals_log_found;        /* a log was there at the load: the first flush saves whole, so
+                                          * nothing is appended after a torn line or an old header */
 } State;
 
 /* Missing files are empty state. A malformed file, or anything not a regular file,

@@ -55,8 +55,17 @@ printf '{"generation": 7}\n{"unit": "u1.service", "entry": {"cgroup-id": %s, "fi
 mark=$(log_lines)
 start_daemon
 log_since "$mark" "dropping its last line \\(3\\), cut short" || fail "torn last line not reported"
+# what this start records must not be appended after the torn line: killed
+# now, the next start must still read every original
+expect_file "$SLICE/u$N.service/cpu.weight" 800 30
+stop_daemon KILL || true
+mark=$(log_lines)
+start_daemon
+log_since "$mark" "originals.log: line [0-9]+ cannot be read|original values unknown" &&
+	fail "the log was damaged by appending after its torn line: $(grep -E 'cannot be read|unknown' "$LOG" | tail -2)"
 stop_daemon TERM || fail "daemon exited with $?"
 file_is "$SLICE/u1.service/cpu.weight" 150 || fail "u1's original from the log not restored: $(cat "$SLICE/u1.service/cpu.weight")"
+file_is "$SLICE/u$N.service/cpu.weight" 150 || fail "u$N's original not restored after the second start: $(cat "$SLICE/u$N.service/cpu.weight")"
 
 printf '700\n' >"$SLICE/u1.service/cpu.weight"
 printf '{"generation": 8, "units": {}}\n' >"$RUNTIME_DIR/originals.json"
