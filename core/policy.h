@@ -60,8 +60,8 @@ typedef struct Policy {
         PropSet floor;     /* "pressure": { "floor": { ... } } */
         char *file;        /* where it was defined */
         unsigned line;
-        unsigned column;   /* added: with line, the position of the policy's "name" value */
-        bool has_class;    /* added: "class" was given (resolution picks the class from these) */
+        unsigned column;   /* with line, the position of the policy's "name" value */
+        bool has_class;    /* "class" was given (resolution picks the class from these) */
 } Policy;
 
 typedef enum PsiKind { PSI_SOME, PSI_FULL } PsiKind;
@@ -70,7 +70,7 @@ typedef enum PressureResource { RES_MEMORY, RES_CPU, RES_IO, _RES_MAX } Pressure
 
 const char *pressure_mode_to_string(PressureMode m);
 const char *pressure_resource_to_string(PressureResource r);
-/* added: inverses of the above; -1 when unknown */
+/* Inverses of the above; -1 when unknown */
 PressureMode pressure_mode_from_string(const char *s);
 PressureResource pressure_resource_from_string(const char *s);
 
@@ -96,15 +96,15 @@ typedef struct PolicySet {
 void policy_set_free(PolicySet *s);
 DEFINE_TRIVIAL_CLEANUP_FUNC(PolicySet *, policy_set_free);
 
-/* added: an empty set whose pressure sections hold the defaults (enabled=false):
+/* An empty set whose pressure sections hold the defaults (enabled=false):
  * trigger "some 150ms 1s", calm "some avg10<5", hold "10s", interval "1s",
  * step "10%", mode "throttle". */
 int policy_set_new(PolicySet **ret);
-/* added: the defaults above for one resource. */
+/* The defaults above for one resource. */
 void pressure_config_default(PressureConfig *ret);
-/* added: frees a policy's contents (not the struct itself). */
+/* Frees a policy's contents (not the struct itself). */
 void policy_done(Policy *p);
-/* added: the policy with that name, or NULL. */
+/* The policy with that name, or NULL. */
 const Policy *policy_set_find(const PolicySet *s, const char *name);
 
 /* Default directories, highest precedence first (as systemd's unit search path). */

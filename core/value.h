@@ -62,7 +62,6 @@ int format_size(uint64_t bytes, char **ret);
 /* Canonical text for durations: "100ms", "1s", "1min 30s"; UINT64_MAX → "infinity". */
 int format_duration(uint64_t usec, char **ret);
 
-/* ---- Additions (value.c owner): the calls above stay as they are. ---- */
 
 /* Why the last parse_* / format_* call in this thread failed, as a short phrase
  * ("trailing characters after number", "number too large", ...). Static

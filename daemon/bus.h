@@ -2,14 +2,13 @@
 #pragma once
 
 /* Hooks between the daemon and its D-Bus objects. The daemon calls these; the
- * D-Bus side (daemon/bus-manager.c, daemon/bus-unit.c) implements them.
- * daemon/bus-weak.c has weak no-op versions so the daemon links before (or
- * without) the real ones. */
+ * D-Bus side (daemon/bus-manager.c, daemon/bus-unit.c) implements them. */
 
 #include "manager.h"
 
 /* Called once after m->bus is connected and attached to m->event and discovery has
- * started (m->units holds the units present at startup): registers the
+ * started (m->units holds the watched slices; with cgroupfs their units follow
+ * from the event loop): registers the
  * vtables/enumerator and requests the name org.cgpolicy1. Negative errno is fatal. */
 int bus_setup(Manager *m);
 
