@@ -18,6 +18,7 @@
 #include "bus-value.h"
 #include "bus-work.h"
 #include "bus.h"
+#include "clock.h"
 #include "config.h"
 #include "log.h"
 #include "macro.h"
@@ -626,13 +627,6 @@ static int caller_uid(sd_bus_message *msg, uid_t *ret) {
         return r;
 }
 
-static uint64_t now_usec(void) {
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t)ts.tv_sec * USEC_PER_SEC + (uint64_t)ts.tv_nsec / 1000;
-}
-
 /* Whether an unprivileged uid may have one more CheckPolicy now. Refusals are
  * logged at most once per CHECK_POLICY_LOG_USEC, with the count since the last
  * line, however slowly the flood comes in. */
@@ -640,7 +634,7 @@ static uint64_t now_usec(void) {
 static int check_policy_admit(Manager *m, uid_t uid, sd_bus_error *error) {
         static uint64_t last_log = 0;
         RateLimit *rl = m->bus_data.check_limit;
-        uint64_t now = now_usec();
+        uint64_t now = now_usec(CLOCK_MONOTONIC);
 
         if (!rl) {
                 rl = calloc(1, sizeof(*rl));

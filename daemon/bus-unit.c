@@ -13,6 +13,7 @@
 #include "bus-unit.h"
 #include "bus-value.h"
 #include "bus.h"
+#include "clock.h"
 #include "log.h"
 #include "macro.h"
 
@@ -410,17 +411,9 @@ void bus_emit_unit_changed(Unit *u) {
                 log_debug_errno(r, "Failed to emit PropertiesChanged for %s: %m", u->name);
 }
 
-/* The clock at the moment of sending, not the event loop's cached iteration
- * time: a slow iteration (a method call before us) would otherwise make the
+/* Stamped with the clock at the moment of sending, not the event loop's cached
+ * iteration time: a slow iteration (a method call before us) would otherwise make the
  * next announcement look a second later than this one when it is not. */
-static uint64_t now_usec(void) {
-        struct timespec ts;
-
-        if (clock_gettime(CLOCK_MONOTONIC, &ts) < 0)
-                return 0;
-        return (uint64_t)ts.tv_sec * USEC_PER_SEC + (uint64_t)ts.tv_nsec / 1000;
-}
-
 static void emit_pressure_now(Unit *u) {
         UnitBusState *s = u->bus.slot;
         Manager *m = u->manager;
@@ -435,7 +428,7 @@ static void emit_pressure_now(Unit *u) {
          * can have asked for their values, so there is nothing to announce. */
         if (!bus_ready(m) || !u->object_path || manager_get_unit(m, u->name) != u)
                 return;
-        u->bus.last_pressure_emit_usec = now_usec();
+        u->bus.last_pressure_emit_usec = now_usec(CLOCK_MONOTONIC);
         r = sd_bus_emit_properties_changed_strv(m->bus, u->object_path, CGPOLICY_UNIT_INTERFACE,
                                                 (char **)pressure_props);
         if (r < 0)
@@ -455,7 +448,7 @@ void bus_emit_pressure_changed(Unit *u) {
         if (!u || !u->manager)
                 return;
         next = u->bus.last_pressure_emit_usec + PRESSURE_EMIT_INTERVAL_USEC;
-        if (u->bus.last_pressure_emit_usec == 0 || !u->manager->event || now_usec() >= next) {
+        if (u->bus.last_pressure_emit_usec == 0 || !u->manager->event || now_usec(CLOCK_MONOTONIC) >= next) {
                 emit_pressure_now(u);
                 return;
         }

@@ -13,6 +13,7 @@
 #include <systemd/sd-journal.h>
 
 #include "journal.h"
+#include "clock.h"
 #include "log.h"
 #include "macro.h"
 
@@ -59,13 +60,6 @@ static void field(Fields *f, const char *name, const char *value) {
                 return;
         f->owned[f->n] = s;
         f->iov[f->n++] = (struct iovec){.iov_base = s, .iov_len = strlen(s)};
-}
-
-static uint64_t now_usec(clockid_t c) {
-        struct timespec ts;
-
-        (void)clock_gettime(c, &ts);
-        return (uint64_t)ts.tv_sec * USEC_PER_SEC + (uint64_t)ts.tv_nsec / 1000;
 }
 
 /* Appends one entry in the journal export format: FIELD=value lines, a value

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "bus.h"
+#include "clock.h"
 #include "fileio.h"
 #include "journal.h"
 #include "log.h"
@@ -126,14 +127,6 @@ static void read_back_one(Unit *u, PropertyId id, int write_error) {
 
 /* memory.current and the *.pressure files, read along with every read back:
  * no polling of our own, so values are as fresh as the last event. */
-static uint64_t now_usec(clockid_t clock) {
-        struct timespec ts;
-
-        if (clock_gettime(clock, &ts) < 0)
-                return 0;
-        return (uint64_t)ts.tv_sec * USEC_PER_SEC + (uint64_t)ts.tv_nsec / 1000;
-}
-
 #define USAGE_FRESH_USEC (250 * USEC_PER_MSEC)
 
 void manager_unit_usage_fresh(Unit *u) {

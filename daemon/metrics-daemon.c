@@ -7,6 +7,7 @@
 #include "fileio.h"
 #include "log.h"
 #include "manager-private.h"
+#include "clock.h"
 #include "metrics-daemon.h"
 #include "polkit.h"
 
@@ -22,10 +23,7 @@ struct MetricsFile {
 };
 
 uint64_t metrics_now_usec(void) {
-        struct timespec ts;
-
-        (void)clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t)ts.tv_sec * USEC_PER_SEC + (uint64_t)ts.tv_nsec / 1000;
+        return now_usec(CLOCK_MONOTONIC);
 }
 
 /* ApplyStatus names, less "unmanaged" (no series for what we leave alone),
